@@ -1,0 +1,50 @@
+// The machine as the measurements see it.
+//
+// Everything is read from /proc, /sys and a few syscalls, under a root prefix so tests can
+// point the probe at a fake tree. Missing files give "unknown" values, never an exception:
+// a container or an odd kernel must not stop a run.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace illusion::core {
+
+struct EnvInfo {
+  std::string kernel;      // uname release, e.g. "6.1.0-18-amd64"
+  std::string cpu_model;   // /proc/cpuinfo "model name"
+  int online_cpus = 0;     // sysconf(_SC_NPROCESSORS_ONLN)
+  int allowed_cpus = 0;    // CPUs in this process's affinity mask
+  std::optional<double> cgroup_cpu_limit;          // CPUs' worth of quota (cpu.max), if limited
+  std::optional<std::uint64_t> cgroup_memory_max;  // bytes (memory.max), if limited
+  std::optional<std::uint64_t> cgroup_pids_max;    // pids.max, if limited
+  bool virtualized = false;
+  std::string hypervisor;   // "KVM", "Xen", ... or "" when unknown / bare metal
+  std::string clocksource;  // current_clocksource, e.g. "tsc", "kvm-clock"
+  bool invariant_tsc = false;
+  std::vector<std::pair<std::string, std::string>> mitigations;  // vulnerabilities/* files
+  std::string thp_enabled;  // the bracketed word of transparent_hugepage/enabled, or "unavailable"
+  std::uint64_t mem_total_bytes = 0;
+  std::uint64_t mem_available_bytes = 0;
+  std::uint64_t swap_total_bytes = 0;
+  std::uint64_t page_size_bytes = 0;
+  std::uint64_t huge_page_size_bytes = 0;  // Hugepagesize from /proc/meminfo
+  std::optional<int> perf_event_paranoid;
+  bool pmu_available = false;   // a hardware cycles event could be opened
+  bool is_root = false;
+  bool cap_sys_nice = false;    // may use SCHED_FIFO / negative nice
+  bool cap_perfmon = false;     // CAP_PERFMON or CAP_SYS_ADMIN
+  std::vector<std::string> caveats;  // filled by env_caveats()
+};
+
+// Reads the machine. `root` prefixes every /proc and /sys path (tests use a fake tree).
+EnvInfo probe_env(const std::string& root = "");
+
+// The caveats that follow from `env`, in plain words ("in a VM: timings include hypervisor
+// noise"). Pure: tested with hand-built EnvInfo values.
+std::vector<std::string> env_caveats(const EnvInfo& env);
+
+}  // namespace illusion::core

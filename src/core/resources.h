@@ -1,0 +1,59 @@
+// Resources a lab borrows from the machine, and the promise to give them back.
+//
+// A TempDir is a private mkdtemp(3) directory whose files are registered as they are created,
+// so the SIGINT/SIGTERM handler can remove them with async-signal-safe unlink(2)/rmdir(2)
+// calls only (no allocation, no nftw) before the process exits with 128+signal.
+// Sizes are parsed from text ("64K", "512M", "1G", "4096") with errors that name the problem.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+
+namespace illusion::core {
+
+// Installs the cleanup handlers for SIGINT and SIGTERM (idempotent).
+void install_cleanup_handlers();
+
+// Registers a child process to be killed (SIGKILL) and reaped if the run is interrupted.
+void register_child(pid_t pid);
+void unregister_child(pid_t pid);
+
+class TempDir {
+ public:
+  // Creates "<parent>/illusion-XXXXXX" (parent defaults to $TMPDIR or /tmp), mode 0700.
+  explicit TempDir(const std::string& parent = "");
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir();  // removes every registered file, then the directory
+
+  const std::string& path() const { return path_; }
+  // Path of a new file in the directory, registered for cleanup (the file is not created).
+  std::string register_file(const std::string& name);
+  // Removes one registered file now.
+  void remove_file(const std::string& full_path);
+
+ private:
+  std::string path_;
+  int slot_ = -1;  // index in the signal-safe registry
+};
+
+// Parses "4096", "64K", "64KiB", "512M", "1G", "2T" (powers of 1024). Throws UsageError for
+// empty text, negative numbers, unknown suffixes, zero when !allow_zero, and overflow.
+std::uint64_t parse_size(std::string_view text, bool allow_zero = false);
+
+// "64 KiB", "1.5 GiB": for messages and tables.
+std::string format_size(std::uint64_t bytes);
+
+// MemAvailable from /proc/meminfo (0 when unknown).
+std::uint64_t available_memory_bytes();
+// Free bytes for an unprivileged user on the filesystem holding `path` (statvfs f_bavail).
+std::uint64_t free_disk_bytes(const std::string& path);
+
+// Throw std::runtime_error with a clear message when there is not enough room (keeping a
+// margin: 256 MiB of memory, 5% of disk).
+void require_free_memory(std::uint64_t bytes, const std::string& what);
+void require_free_disk(const std::string& path, std::uint64_t bytes, const std::string& what);
+
+}  // namespace illusion::core

@@ -1,0 +1,68 @@
+// What an experiment returns, and the only thing the reporters read.
+//
+// Units: `stats` are in the experiment's `unit` (almost always ns per op); counters are per op,
+// nullopt when the event was unavailable (the reason is in `warnings`); sizes are bytes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "core/stats.h"
+
+namespace illusion::core {
+
+struct Param {
+  std::string name;
+  std::variant<double, std::string> value;
+};
+
+struct Metric {
+  std::string name;  // "ops_per_s", "syscalls_per_mib", ...
+  double value = 0;
+  std::string unit;  // "ops/s", "GB/s", "ns/KiB", ...
+};
+
+struct Series {
+  std::string name;  // "cdf", "timeline", ...
+  std::string x_unit, y_unit;
+  std::vector<std::pair<double, double>> points;
+};
+
+struct CounterValue {
+  std::string name;               // "page_faults", "rusage_minor_faults", "cycles", ...
+  std::optional<double> per_op;   // nullopt: unavailable this run
+};
+
+enum class Status { ok, skipped, failed };
+
+struct Result {
+  std::string id, lab, title, unit;
+  Status status = Status::ok;
+  std::string reason;  // why skipped or failed
+  std::vector<Param> params;
+  std::optional<Stats> stats;
+  std::vector<CounterValue> counters;
+  std::vector<Metric> metrics;
+  std::vector<Series> series;
+  std::vector<std::string> warnings;
+  std::string meaning;  // one line computed from this run's values; empty -> the "shows" text
+
+  void add_param(std::string name, double value) { params.push_back({std::move(name), value}); }
+  void add_param(std::string name, std::string value) {
+    params.push_back({std::move(name), std::move(value)});
+  }
+  void add_metric(std::string name, double value, std::string unit) {
+    metrics.push_back({std::move(name), value, std::move(unit)});
+  }
+  const Metric* metric(const std::string& name) const;
+  const CounterValue* counter(const std::string& name) const;
+};
+
+// Finds a result by id in a run; nullptr when absent (or not ok).
+const Result* find_result(const std::vector<Result>& results, const std::string& id);
+
+}  // namespace illusion::core

@@ -1,0 +1,42 @@
+// Runs a selection of experiments in order and collects their results.
+//
+// The runner knows only the Experiment table, the RunContext and the Result: it never prints.
+// Progress goes to a RunObserver (the console progress bar, or nothing in tests). An exception
+// escaping an experiment becomes that experiment's failed Result and the run goes on; a
+// UsageError is not caught here (it is the user's to fix, before any work).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "core/experiment.h"
+
+namespace illusion::core {
+
+struct Selected {
+  const Experiment* experiment = nullptr;
+  std::string lab_id;
+};
+
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void on_run_start(std::size_t /*total*/, double /*eta_s*/) {}
+  virtual void on_experiment_start(const Selected& /*s*/, std::size_t /*index*/,
+                                   std::size_t /*total*/, double /*eta_s*/) {}
+  virtual void on_experiment_progress(double /*fraction*/) {}
+  virtual void on_experiment_end(const Selected& /*s*/, const Result& /*r*/) {}
+  virtual void on_run_end() {}
+};
+
+// Picks experiments by lab id, exact experiment id or id prefix ("syscalls.getppid" matches
+// both getppid experiments). Empty patterns select every experiment. Order follows the tables.
+// Throws UsageError naming the pattern that matched nothing and how to list what exists.
+std::vector<Selected> select_experiments(const std::vector<Lab>& labs,
+                                         const std::vector<std::string>& patterns);
+
+std::vector<Result> run_experiments(const std::vector<Selected>& selected, RunContext& ctx,
+                                    RunObserver& observer);
+
+}  // namespace illusion::core

@@ -1,0 +1,123 @@
+// Turns an operation into per-sample timings.
+//
+// Method (the one google/benchmark and lmbench share, with lmbench's flaw removed):
+//  1. warm-up: run the op until `warmup_s` has passed, to fault in code and data and let the
+//     CPU settle; these runs are not recorded;
+//  2. batch size: an op much shorter than the clock's own cost cannot be timed alone, so K ops
+//     are timed together, K chosen so one sample lasts >= `target_sample_ns` (by default 200x
+//     the clock overhead and at least 2 us): the timer then costs < 0.5% of a sample;
+//  3. loop overhead: an empty batch of K (same loop, no op) is timed many times and its median
+//     subtracted from every sample before dividing by K. A sample that ends up below zero is
+//     kept as measured and counted in `below_overhead` (flagged, never silently clamped);
+//  4. samples until `budget_s` is spent (at least `min_samples`, at most `max_samples`).
+// Counters, when given, are started right before the first timed sample and stopped right
+// after the last, so per-op counts cover exactly the timed operations.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "core/barrier.h"
+#include "core/clock.h"
+#include "core/counters.h"
+#include "core/profile.h"
+#include "core/stats.h"
+
+namespace illusion::core {
+
+struct SamplerConfig {
+  double warmup_s = 0.02;
+  double budget_s = 0.4;
+  std::size_t min_samples = 20;
+  std::size_t max_samples = 200000;
+  std::uint64_t batch = 0;        // 0: choose from the op's cost measured during warm-up
+  std::uint64_t max_batch = 1u << 20;
+  double target_sample_ns = 0;    // 0: max(200 x clock overhead, 2000 ns)
+};
+
+struct SampleSet {
+  std::vector<double> per_op_ns;  // one value per sample: (sample - empty batch) / batch
+  std::uint64_t batch = 1;
+  double empty_batch_ns = 0;      // median cost of timing an empty batch
+  std::uint64_t ops = 0;          // operations inside timed samples
+  double elapsed_ns = 0;          // wall time of the timed phase
+  std::size_t below_overhead = 0; // samples whose raw time was below the empty batch
+};
+
+namespace detail {
+double choose_target_sample_ns(const Clock& clock, const SamplerConfig& cfg);
+std::uint64_t choose_batch(double op_ns, double target_ns, std::uint64_t max_batch);
+double median_of(std::vector<double> v);
+}  // namespace detail
+
+// Times `op` (callable with no arguments). `counters` may be null.
+template <class Op>
+SampleSet sample_op(const Clock& clock, const SamplerConfig& cfg, Op&& op,
+                    CounterWindow* counters = nullptr) {
+  SampleSet out;
+  // 1. warm-up, measuring single ops to size the batch.
+  std::vector<double> single;
+  const double warm_start = clock.now_ns();
+  const double warm_end = warm_start + cfg.warmup_s * 1e9;
+  do {
+    const double t0 = clock.now_ns();
+    op();
+    clobber_memory();
+    const double t1 = clock.now_ns();
+    single.push_back(t1 - t0);
+  } while (clock.now_ns() < warm_end && single.size() < 100000);
+
+  // 2. batch size.
+  const double target = detail::choose_target_sample_ns(clock, cfg);
+  if (cfg.batch > 0) {
+    out.batch = cfg.batch;
+  } else {
+    const double op_ns = std::max(0.0, detail::median_of(single) - clock.info().overhead_ns);
+    out.batch = detail::choose_batch(op_ns, target, cfg.max_batch);
+  }
+  const std::uint64_t batch = out.batch;
+
+  // 3. empty-batch cost: the same loop shape with nothing in it.
+  {
+    std::vector<double> empty;
+    for (int rep = 0; rep < 31; ++rep) {
+      const double t0 = clock.now_ns();
+      for (std::uint64_t k = 0; k < batch; ++k) {
+        do_not_optimize(k);
+      }
+      clobber_memory();
+      empty.push_back(clock.now_ns() - t0);
+    }
+    out.empty_batch_ns = detail::median_of(std::move(empty));
+  }
+
+  // 4. timed samples.
+  out.per_op_ns.reserve(std::min<std::size_t>(cfg.max_samples, 4096));
+  if (counters) counters->start();
+  const double start = clock.now_ns();
+  const double deadline = start + cfg.budget_s * 1e9;
+  while (out.per_op_ns.size() < cfg.max_samples) {
+    const double t0 = clock.now_ns();
+    for (std::uint64_t k = 0; k < batch; ++k) {
+      op();
+      do_not_optimize(k);
+    }
+    clobber_memory();
+    const double raw = clock.now_ns() - t0;
+    if (raw < out.empty_batch_ns) ++out.below_overhead;
+    out.per_op_ns.push_back((raw - out.empty_batch_ns) / static_cast<double>(batch));
+    if (out.per_op_ns.size() >= cfg.min_samples && t0 + raw >= deadline) break;
+  }
+  const double end = clock.now_ns();
+  if (counters) counters->stop();
+  out.elapsed_ns = end - start;
+  out.ops = static_cast<std::uint64_t>(out.per_op_ns.size()) * batch;
+  return out;
+}
+
+// Sampler settings for a profile: budget from sample_budget_s, scaled by `scale`.
+SamplerConfig sampler_config_for(Profile profile, double scale = 1.0);
+
+}  // namespace illusion::core
