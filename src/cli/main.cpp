@@ -1,2 +1,83 @@
-// Temporary entry point; replaced by the real CLI.
-int main() { return 0; }
+// illusion: measures what the Linux kernel's illusions cost on this machine.
+//
+// The story of the program: parse the command line, run one subcommand, and turn every error
+// into one line on stderr with an exit status (2: the user can fix the command line; 1: the
+// machine or a file failed us). No stack traces, no silent exits.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <system_error>
+
+#include "cli/commands.h"
+#include "core/errors.h"
+
+namespace {
+
+constexpr int kUsageError = 2;
+constexpr int kRuntimeError = 1;
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "illusion: error: %s\n", message.c_str());
+  std::fprintf(stderr, "Run 'illusion --help' (or 'illusion COMMAND --help') for usage.\n");
+  return kUsageError;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace illusion;
+  CLI::App app{
+      "illusion — measures what the Linux kernel's illusions cost on this machine: process and "
+      "thread creation, the syscall boundary, page faults, mmap vs read(), scheduling.",
+      "illusion"};
+  app.set_version_flag("--version", std::string("illusion ") + ILLUSION_VERSION);
+  app.require_subcommand(0, 1);
+
+  auto* list = app.add_subcommand("list", "List labs and experiments with what each shows");
+  auto* env = app.add_subcommand("env", "Describe this machine as the measurements see it");
+
+  cli::RunOptions run_opts;
+  auto* run = app.add_subcommand("run", "Run experiments and print their results");
+  run->add_option("targets", run_opts.targets,
+                  "Labs, experiment ids or id prefixes (default: everything)");
+  auto* quick = run->add_flag("--quick", "Smoke profile: seconds, wider intervals");
+  auto* thorough = run->add_flag("--thorough", "Longer sampling for tighter intervals");
+  quick->excludes(thorough);
+  run->add_option("--json", run_opts.json_path, "Also write the results as JSON to FILE")
+      ->type_name("FILE");
+  run->add_option("--pin", run_opts.pin_cpu, "Run every experiment on this CPU")
+      ->type_name("CPU");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage_error(e.what());
+  }
+
+  try {
+    if (quick->count() > 0) run_opts.profile = core::Profile::quick;
+    if (thorough->count() > 0) run_opts.profile = core::Profile::thorough;
+    if (*list) return cli::cmd_list();
+    if (*env) return cli::cmd_env();
+    if (*run) return cli::cmd_run(run_opts);
+    std::cout << app.help();
+    return 0;
+  } catch (const core::UsageError& e) {
+    return usage_error(e.what());
+  } catch (const std::system_error& e) {
+    std::fprintf(stderr, "illusion: %s\n", e.what());
+    return kRuntimeError;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "illusion: %s\n", e.what());
+    return kRuntimeError;
+  }
+}

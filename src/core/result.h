@@ -55,8 +55,8 @@ struct Result {
   void add_param(std::string name, std::string value) {
     params.push_back({std::move(name), std::move(value)});
   }
-  void add_metric(std::string name, double value, std::string unit) {
-    metrics.push_back({std::move(name), value, std::move(unit)});
+  void add_metric(std::string name, double value, std::string metric_unit) {
+    metrics.push_back({std::move(name), value, std::move(metric_unit)});
   }
   const Metric* metric(const std::string& name) const;
   const CounterValue* counter(const std::string& name) const;

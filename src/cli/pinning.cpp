@@ -1,0 +1,47 @@
+#include "cli/pinning.h"
+
+#include <fmt/format.h>
+
+#include <string>
+
+#include "core/errors.h"
+
+namespace illusion::cli {
+namespace {
+
+std::string allowed_list(const cpu_set_t& set) {
+  std::string out;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &set)) out += (out.empty() ? "" : ",") + std::to_string(c);
+  return out;
+}
+
+}  // namespace
+
+void validate_pin(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) core::throw_errno("sched_getaffinity");
+  if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set))
+    throw core::UsageError(fmt::format(
+        "--pin {}: this process may only run on CPU(s) {}; choose one of them", cpu,
+        allowed_list(set)));
+}
+
+ScopedPin::ScopedPin(std::optional<int> cpu) {
+  if (!cpu) return;
+  CPU_ZERO(&saved_);
+  if (sched_getaffinity(0, sizeof saved_, &saved_) != 0) core::throw_errno("sched_getaffinity");
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(*cpu, &one);
+  if (sched_setaffinity(0, sizeof one, &one) != 0)
+    core::throw_errno(fmt::format("cannot pin to CPU {}", *cpu));
+  active_ = true;
+}
+
+ScopedPin::~ScopedPin() {
+  if (active_) sched_setaffinity(0, sizeof saved_, &saved_);
+}
+
+}  // namespace illusion::cli

@@ -1,0 +1,26 @@
+// --pin CPU: run every experiment on one CPU, and put the old affinity back afterwards.
+#pragma once
+
+#include <sched.h>
+
+#include <optional>
+
+namespace illusion::cli {
+
+// Checks that `cpu` is one this process may run on; throws UsageError naming the allowed set.
+void validate_pin(int cpu);
+
+// Pins the calling thread (and so every thread and child it creates) while alive.
+class ScopedPin {
+ public:
+  explicit ScopedPin(std::optional<int> cpu);
+  ScopedPin(const ScopedPin&) = delete;
+  ScopedPin& operator=(const ScopedPin&) = delete;
+  ~ScopedPin();
+
+ private:
+  bool active_ = false;
+  cpu_set_t saved_{};
+};
+
+}  // namespace illusion::cli

@@ -1,0 +1,262 @@
+#include "core/resources.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "core/errors.h"
+
+namespace illusion::core {
+namespace {
+
+// A fixed-size registry the signal handler can walk without allocating: paths are copied
+// into static char arrays when registered. Slots are claimed/released by the main thread only.
+constexpr int kMaxDirs = 8;
+constexpr int kMaxFilesPerDir = 64;
+constexpr std::size_t kPathMax = 512;
+
+struct DirSlot {
+  std::atomic<bool> used{false};
+  char dir[kPathMax];
+  std::atomic<bool> file_used[kMaxFilesPerDir];
+  char files[kMaxFilesPerDir][kPathMax];
+};
+
+DirSlot g_dirs[kMaxDirs];
+
+constexpr int kMaxChildren = 1024;
+std::atomic<pid_t> g_children[kMaxChildren];
+
+void copy_path(char* dst, const std::string& src) {
+  const std::size_t n = std::min(src.size(), kPathMax - 1);
+  std::memcpy(dst, src.data(), n);
+  dst[n] = '\0';
+}
+
+// Only async-signal-safe calls (signal-safety(7)): kill, waitpid, unlink, rmdir, _exit.
+void cleanup_handler(int sig) {
+  for (auto& child : g_children) {
+    const pid_t pid = child.load();
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  }
+  for (auto& slot : g_dirs) {
+    if (!slot.used.load()) continue;
+    for (int f = 0; f < kMaxFilesPerDir; ++f)
+      if (slot.file_used[f].load()) unlink(slot.files[f]);
+    rmdir(slot.dir);
+  }
+  _exit(128 + sig);
+}
+
+}  // namespace
+
+void install_cleanup_handlers() {
+  static bool installed = false;
+  if (installed) return;
+  installed = true;
+  struct sigaction sa{};
+  sa.sa_handler = cleanup_handler;
+  sigemptyset(&sa.sa_mask);
+  sigaddset(&sa.sa_mask, SIGINT);
+  sigaddset(&sa.sa_mask, SIGTERM);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+void register_child(pid_t pid) {
+  for (auto& c : g_children) {
+    pid_t expected = 0;
+    if (c.compare_exchange_strong(expected, pid)) return;
+  }
+}
+
+void unregister_child(pid_t pid) {
+  for (auto& c : g_children) {
+    pid_t expected = pid;
+    if (c.compare_exchange_strong(expected, 0)) return;
+  }
+}
+
+TempDir::TempDir(const std::string& parent) {
+  std::string base = parent;
+  if (base.empty()) {
+    const char* env = std::getenv("TMPDIR");
+    base = (env && *env) ? env : "/tmp";
+  }
+  std::string templ = base + "/illusion-XXXXXX";
+  if (templ.size() + 80 >= kPathMax)
+    throw UsageError(fmt::format("temporary directory path too long: {}", base));
+  if (!mkdtemp(templ.data()))
+    throw std::system_error(errno, std::generic_category(),
+                            fmt::format("cannot create a temporary directory in {}", base));
+  path_ = templ;
+  for (int i = 0; i < kMaxDirs; ++i) {
+    bool expected = false;
+    if (g_dirs[i].used.load() == false) {
+      copy_path(g_dirs[i].dir, path_);
+      for (auto& f : g_dirs[i].file_used) f.store(false);
+      if (g_dirs[i].used.compare_exchange_strong(expected, true)) {
+        slot_ = i;
+        break;
+      }
+    }
+  }
+}
+
+TempDir::~TempDir() {
+  if (slot_ >= 0) {
+    DirSlot& slot = g_dirs[slot_];
+    for (int f = 0; f < kMaxFilesPerDir; ++f)
+      if (slot.file_used[f].exchange(false)) unlink(slot.files[f]);
+  }
+  // Anything a lab created without registering is removed too: a test file left in /tmp is a
+  // bug that the user pays for in disk space.
+  if (DIR* d = opendir(path_.c_str())) {
+    while (dirent* e = readdir(d)) {
+      if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+      unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+  }
+  rmdir(path_.c_str());
+  if (slot_ >= 0) g_dirs[slot_].used.store(false);
+}
+
+std::string TempDir::register_file(const std::string& name) {
+  if (name.empty() || name.find('/') != std::string::npos)
+    throw std::invalid_argument("temp file name must be a plain name: " + name);
+  std::string full = path_ + "/" + name;
+  if (slot_ >= 0) {
+    DirSlot& slot = g_dirs[slot_];
+    for (int f = 0; f < kMaxFilesPerDir; ++f) {
+      if (!slot.file_used[f].load()) {
+        copy_path(slot.files[f], full);
+        slot.file_used[f].store(true);
+        break;
+      }
+    }
+  }
+  return full;
+}
+
+void TempDir::remove_file(const std::string& full_path) {
+  unlink(full_path.c_str());
+  if (slot_ < 0) return;
+  DirSlot& slot = g_dirs[slot_];
+  for (int f = 0; f < kMaxFilesPerDir; ++f)
+    if (slot.file_used[f].load() && full_path == slot.files[f]) slot.file_used[f].store(false);
+}
+
+std::uint64_t parse_size(std::string_view text, bool allow_zero) {
+  const std::string shown(text);
+  auto fail = [&](const std::string& why) -> std::uint64_t {
+    throw UsageError(fmt::format(
+        "invalid size '{}': {}. Use a whole number of bytes with an optional suffix K, M, G "
+        "or T (powers of 1024), e.g. 64K, 512M, 1G",
+        shown, why));
+  };
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
+  if (text.empty()) return fail("it is empty");
+  if (text.front() == '-') return fail("sizes cannot be negative");
+  std::size_t i = 0;
+  std::uint64_t value = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+    const std::uint64_t digit = static_cast<std::uint64_t>(text[i] - '0');
+    if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10)
+      return fail("the number is too large");
+    value = value * 10 + digit;
+    ++i;
+  }
+  if (i == 0) return fail("it does not start with a number");
+  std::string suffix(text.substr(i));
+  for (char& c : suffix) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  int shift = 0;
+  if (suffix.empty() || suffix == "B") shift = 0;
+  else if (suffix == "K" || suffix == "KB" || suffix == "KIB") shift = 10;
+  else if (suffix == "M" || suffix == "MB" || suffix == "MIB") shift = 20;
+  else if (suffix == "G" || suffix == "GB" || suffix == "GIB") shift = 30;
+  else if (suffix == "T" || suffix == "TB" || suffix == "TIB") shift = 40;
+  else return fail(fmt::format("unknown suffix '{}'", std::string(text.substr(i))));
+  if (shift > 0 && value > (std::numeric_limits<std::uint64_t>::max() >> shift))
+    return fail("the size is too large");
+  value <<= shift;
+  if (value == 0 && !allow_zero) return fail("it must be greater than zero");
+  return value;
+}
+
+std::string format_size(std::uint64_t bytes) {
+  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  if (u == 0) return fmt::format("{} B", bytes);
+  if (v == static_cast<double>(static_cast<std::uint64_t>(v)))
+    return fmt::format("{} {}", static_cast<std::uint64_t>(v), units[u]);
+  return fmt::format("{:.1f} {}", v, units[u]);
+}
+
+std::uint64_t available_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  std::uint64_t kb = 0;
+  std::string unit;
+  while (in >> key >> kb >> unit)
+    if (key == "MemAvailable:") return kb * 1024;
+  return 0;
+}
+
+std::uint64_t free_disk_bytes(const std::string& path) {
+  struct statvfs st{};
+  if (statvfs(path.c_str(), &st) != 0) return 0;
+  return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+}
+
+void require_free_memory(std::uint64_t bytes, const std::string& what) {
+  constexpr std::uint64_t kMargin = 256ull << 20;
+  const std::uint64_t avail = available_memory_bytes();
+  if (avail != 0 && avail < bytes + kMargin)
+    throw std::runtime_error(fmt::format(
+        "{} needs {} of memory but only {} is available (keeping {} spare); use a smaller "
+        "size",
+        what, format_size(bytes), format_size(avail), format_size(kMargin)));
+}
+
+void require_free_disk(const std::string& path, std::uint64_t bytes, const std::string& what) {
+  struct statvfs st{};
+  if (statvfs(path.c_str(), &st) != 0)
+    throw std::system_error(errno, std::generic_category(), "cannot check free space in " + path);
+  const std::uint64_t avail = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+  const std::uint64_t total = static_cast<std::uint64_t>(st.f_blocks) * st.f_frsize;
+  const std::uint64_t margin = total / 20;
+  if (avail < bytes + margin)
+    throw std::runtime_error(fmt::format(
+        "{} needs {} in {} but only {} is free (keeping 5% of the filesystem spare); free "
+        "some space or choose another directory",
+        what, format_size(bytes), path, format_size(avail)));
+}
+
+}  // namespace illusion::core

@@ -1,0 +1,93 @@
+// The runner with a fake table: selection rules, failure containment, progress events.
+#include "core/runner.h"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "core/errors.h"
+
+using namespace illusion::core;
+
+namespace {
+
+Experiment fake(const std::string& id, double value, bool throws = false) {
+  Experiment e;
+  e.id = id;
+  e.title = id;
+  e.unit = "ns/op";
+  e.run = [=](RunContext&) -> Result {
+    if (throws) throw std::runtime_error("boom");
+    Result r;
+    r.stats = compute_stats({value});
+    return r;
+  };
+  return e;
+}
+
+std::vector<Lab> fake_labs() {
+  Lab a{"alpha", "Alpha", "?", {fake("alpha.one", 1), fake("alpha.two", 2)}};
+  Lab b{"beta", "Beta", "?", {fake("beta.fail", 0, true), fake("beta.ok", 4)}};
+  return {a, b};
+}
+
+struct Recorder : RunObserver {
+  std::vector<std::string> events;
+  void on_run_start(std::size_t total, double) override {
+    events.push_back("start " + std::to_string(total));
+  }
+  void on_experiment_start(const Selected& s, std::size_t, std::size_t, double) override {
+    events.push_back("begin " + s.experiment->id);
+  }
+  void on_experiment_end(const Selected&, const Result& r) override {
+    events.push_back("end " + r.id);
+  }
+  void on_run_end() override { events.push_back("done"); }
+};
+
+}  // namespace
+
+TEST(Select, ByLabIdAndPrefix) {
+  const auto labs = fake_labs();
+  EXPECT_EQ(select_experiments(labs, {}).size(), 4u);
+  EXPECT_EQ(select_experiments(labs, {"alpha"}).size(), 2u);
+  EXPECT_EQ(select_experiments(labs, {"beta.ok"}).size(), 1u);
+  EXPECT_EQ(select_experiments(labs, {"alpha.t"}).size(), 1u);
+  // Order follows the tables, not the patterns; duplicates collapse.
+  const auto sel = select_experiments(labs, {"beta.ok", "alpha.one", "alpha"});
+  ASSERT_EQ(sel.size(), 3u);
+  EXPECT_EQ(sel[0].experiment->id, "alpha.one");
+  EXPECT_EQ(sel[2].experiment->id, "beta.ok");
+}
+
+TEST(Select, UnknownNamesThePatternAndTheFix) {
+  const auto labs = fake_labs();
+  try {
+    select_experiments(labs, {"gamma"});
+    FAIL();
+  } catch (const UsageError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("'gamma'"), std::string::npos);
+    EXPECT_NE(msg.find("illusion list"), std::string::npos);
+  }
+}
+
+TEST(Runner, FailureIsContainedAndIdentityFilled) {
+  const auto labs = fake_labs();
+  auto sel = select_experiments(labs, {});
+  RunContext ctx;
+  Recorder rec;
+  auto results = run_experiments(sel, ctx, rec);
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_EQ(results[0].id, "alpha.one");
+  EXPECT_EQ(results[0].lab, "alpha");
+  EXPECT_EQ(results[2].status, Status::failed);
+  EXPECT_EQ(results[2].reason, "boom");
+  EXPECT_EQ(results[3].status, Status::ok);
+  EXPECT_EQ(find_result(results, "beta.fail"), nullptr);  // failed results are not found
+  ASSERT_NE(find_result(results, "beta.ok"), nullptr);
+  EXPECT_EQ(rec.events.front(), "start 4");
+  EXPECT_EQ(rec.events.back(), "done");
+  EXPECT_EQ(rec.events.size(), 10u);
+  EXPECT_EQ(ctx.earlier, nullptr);
+}

@@ -1,0 +1,92 @@
+// The sampler against a fake clock: batching, empty-batch subtraction and the time budget are
+// checked exactly, with no timing noise.
+#include "core/sampler.h"
+
+#include <gtest/gtest.h>
+
+#include "core/clock.h"
+
+using namespace illusion::core;
+
+TEST(Sampler, SubtractsEmptyBatchAndDividesByBatch) {
+  FakeClock clock(10);  // every reading costs 10 ns
+  SamplerConfig cfg;
+  cfg.warmup_s = 1e-6;
+  cfg.budget_s = 1e-3;
+  cfg.min_samples = 5;
+  // The op "takes" 100 ns: single-op warm-up readings differ by 110, minus 10 ns overhead
+  // -> 100 ns; target sample 2000 ns -> batch 20; empty batch 10 ns; sample 2010 ns.
+  auto s = sample_op(clock, cfg, [&] { clock.advance(100); });
+  EXPECT_EQ(s.batch, 20u);
+  EXPECT_DOUBLE_EQ(s.empty_batch_ns, 10);
+  ASSERT_GE(s.per_op_ns.size(), 5u);
+  for (double v : s.per_op_ns) EXPECT_DOUBLE_EQ(v, 100);
+  EXPECT_EQ(s.below_overhead, 0u);
+  EXPECT_EQ(s.ops, s.per_op_ns.size() * 20);
+  // Budget: 1 ms of fake time at ~2010 ns per sample.
+  EXPECT_NEAR(static_cast<double>(s.per_op_ns.size()), 1e6 / 2020, 5);
+}
+
+TEST(Sampler, FixedBatchIsHonoured) {
+  FakeClock clock(1);
+  SamplerConfig cfg;
+  cfg.warmup_s = 1e-6;
+  cfg.budget_s = 1e-4;
+  cfg.batch = 7;
+  auto s = sample_op(clock, cfg, [&] { clock.advance(3); });
+  EXPECT_EQ(s.batch, 7u);
+  for (double v : s.per_op_ns) EXPECT_DOUBLE_EQ(v, 3);
+}
+
+TEST(Sampler, MinSamplesEvenWhenBudgetIsTiny) {
+  FakeClock clock(5);
+  SamplerConfig cfg;
+  cfg.warmup_s = 0;
+  cfg.budget_s = 0;
+  cfg.min_samples = 12;
+  auto s = sample_op(clock, cfg, [&] { clock.advance(1000); });
+  EXPECT_EQ(s.per_op_ns.size(), 12u);
+  EXPECT_EQ(s.batch, 2u);  // target 2000 ns / 1000 ns per op
+}
+
+TEST(Sampler, MaxSamplesCaps) {
+  FakeClock clock(5);
+  SamplerConfig cfg;
+  cfg.warmup_s = 0;
+  cfg.budget_s = 10;
+  cfg.max_samples = 50;
+  auto s = sample_op(clock, cfg, [&] { clock.advance(5000); });
+  EXPECT_EQ(s.per_op_ns.size(), 50u);
+}
+
+TEST(Sampler, ChooseBatch) {
+  using detail::choose_batch;
+  EXPECT_EQ(choose_batch(1000, 2000, 1 << 20), 2u);
+  EXPECT_EQ(choose_batch(5000, 2000, 1 << 20), 1u);
+  EXPECT_EQ(choose_batch(0.001, 2000, 4096), 4096u);  // capped
+  EXPECT_EQ(choose_batch(0, 2000, 1 << 20), 1024u);   // unseen cost: a large fixed batch
+}
+
+TEST(Sampler, ProfilesScaleBudget) {
+  EXPECT_LT(sampler_config_for(Profile::quick).budget_s,
+            sampler_config_for(Profile::standard).budget_s);
+  EXPECT_LT(sampler_config_for(Profile::standard).budget_s,
+            sampler_config_for(Profile::thorough).budget_s);
+  EXPECT_DOUBLE_EQ(sampler_config_for(Profile::standard, 2.0).budget_s,
+                   2 * sampler_config_for(Profile::standard).budget_s);
+}
+
+TEST(Sampler, RealClockKeepsWorkAndMeasuresSomething) {
+  auto clock = make_clock();
+  SamplerConfig cfg;
+  cfg.warmup_s = 0.001;
+  cfg.budget_s = 0.005;
+  volatile unsigned sink = 0;
+  auto s = sample_op(*clock, cfg, [&] {
+    unsigned x = sink;
+    for (int i = 0; i < 200; ++i) x = x * 1664525u + 1013904223u;
+    sink = x;
+  });
+  EXPECT_GT(s.per_op_ns.size(), 0u);
+  EXPECT_GT(compute_stats(s.per_op_ns).p50, 0);
+}
