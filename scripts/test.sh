@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Builds illusion and its tests (Release, warnings as errors) and runs the whole suite.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+install_missing_packages
+configure_and_build
+cd "$BUILD_DIR"
+ctest --output-on-failure --timeout 300

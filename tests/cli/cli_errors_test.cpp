@@ -1,0 +1,66 @@
+// Every usage error exits 2 with a message that names the problem, before any work; the
+// informational commands exit 0.
+#include <gtest/gtest.h>
+
+#include "support/subprocess.h"
+
+using illusion::testing::run_illusion;
+
+namespace {
+void expect_usage_error(const std::vector<std::string>& args, const std::string& mention) {
+  const auto o = run_illusion(args);
+  std::string shown;
+  for (const auto& a : args) shown += a + " ";
+  EXPECT_EQ(o.exit_code, 2) << shown << "\nstderr: " << o.err;
+  EXPECT_NE(o.err.find(mention), std::string::npos) << shown << "\nstderr: " << o.err;
+  EXPECT_NE(o.err.find("illusion: error:"), std::string::npos) << o.err;
+  EXPECT_TRUE(o.out.empty()) << "no results may be printed for a usage error: " << o.out;
+}
+}  // namespace
+
+TEST(CliErrors, UnknownCommand) { expect_usage_error({"frobnicate"}, "frobnicate"); }
+TEST(CliErrors, UnknownLab) { expect_usage_error({"run", "nosuchlab"}, "'nosuchlab'"); }
+TEST(CliErrors, UnknownLabSuggestsList) { expect_usage_error({"run", "nosuchlab"}, "illusion list"); }
+TEST(CliErrors, UnknownFlag) { expect_usage_error({"run", "--bogus"}, "--bogus"); }
+TEST(CliErrors, BadPinNumber) { expect_usage_error({"run", "--pin", "abc"}, "--pin"); }
+TEST(CliErrors, PinOutsideAllowedCpus) { expect_usage_error({"run", "--pin", "4096"}, "--pin 4096"); }
+TEST(CliErrors, QuickAndThoroughExclude) {
+  expect_usage_error({"run", "--quick", "--thorough"}, "--thorough");
+}
+TEST(CliErrors, JsonInMissingDirectory) {
+  expect_usage_error({"run", "syscalls", "--json", "/nonexistent-illusion-dir/run.json"},
+                     "/nonexistent-illusion-dir");
+}
+TEST(CliErrors, JsonUnderARegularFile) {
+  expect_usage_error({"run", "syscalls", "--json", "/proc/version/run.json"}, "--json");
+}
+
+TEST(CliInfo, Version) {
+  const auto o = run_illusion({"--version"});
+  EXPECT_EQ(o.exit_code, 0);
+  EXPECT_NE(o.out.find("illusion 0."), std::string::npos) << o.out;
+}
+
+TEST(CliInfo, HelpEverywhere) {
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"--help"}, {"run", "--help"}, {"list", "--help"}, {"env", "--help"}}) {
+    const auto o = run_illusion(args);
+    EXPECT_EQ(o.exit_code, 0) << args[0];
+    EXPECT_NE(o.out.find("Usage"), std::string::npos) << o.out;
+  }
+}
+
+TEST(CliInfo, ListShowsEveryLabExperiment) {
+  const auto o = run_illusion({"list"});
+  EXPECT_EQ(o.exit_code, 0);
+  for (const char* id : {"syscalls.function_call", "syscalls.getppid_raw", "syscalls.read_4k",
+                         "syscalls.loop_every_10", "syscalls.uring_batch_64"})
+    EXPECT_NE(o.out.find(id), std::string::npos) << id;
+}
+
+TEST(CliInfo, EnvDescribesTheMachine) {
+  const auto o = run_illusion({"env"});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  for (const char* key : {"kernel", "clocksource", "perf_event_paranoid"})
+    EXPECT_NE(o.out.find(key), std::string::npos) << key << "\n" << o.out;
+}
