@@ -43,8 +43,10 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "Run experiments and print their results");
   run->add_option("targets", run_opts.targets,
                   "Labs, experiment ids or id prefixes (default: everything)");
-  auto* quick = run->add_flag("--quick", "Smoke profile: seconds, wider intervals");
-  auto* thorough = run->add_flag("--thorough", "Longer sampling for tighter intervals");
+  bool quick_flag = false, thorough_flag = false;
+  auto* quick = run->add_flag("--quick", quick_flag, "Smoke profile: seconds, wider intervals");
+  auto* thorough =
+      run->add_flag("--thorough", thorough_flag, "Longer sampling for tighter intervals");
   quick->excludes(thorough);
   run->add_option("--json", run_opts.json_path, "Also write the results as JSON to FILE")
       ->type_name("FILE");
@@ -64,8 +66,8 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (quick->count() > 0) run_opts.profile = core::Profile::quick;
-    if (thorough->count() > 0) run_opts.profile = core::Profile::thorough;
+    if (quick_flag) run_opts.profile = core::Profile::quick;
+    if (thorough_flag) run_opts.profile = core::Profile::thorough;
     if (*list) return cli::cmd_list();
     if (*env) return cli::cmd_env();
     if (*run) return cli::cmd_run(run_opts);
