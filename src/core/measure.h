@@ -23,6 +23,8 @@ struct MeasureOptions {
   bool inherit = false;       // counters follow new threads / children
 };
 
+
+
 // Stats, counters per op and the standard params/metrics (samples, batch, loop overhead,
 // ops/s) from a finished sample set. Adds a warning when samples fell below loop overhead.
 void finish_result(Result& r, const SampleSet& samples, const CounterWindow* counters,
@@ -37,7 +39,7 @@ Result measure(const RunContext& ctx, Result r, Op&& op, const MeasureOptions& o
   SamplerConfig cfg = sampler_config_for(ctx.profile, opt.budget_scale);
   cfg.batch = opt.batch;
   CounterWindow window(opt.counters, opt.inherit);
-  SampleSet s = sample_op(*ctx.clock, cfg, std::forward<Op>(op), &window);
+  SampleSet s = sample_op(*ctx.clock, cfg, op, &window);
   finish_result(r, s, &window, *ctx.clock);
   return r;
 }

@@ -5,7 +5,9 @@
 //     CPU settle; these runs are not recorded;
 //  2. batch size: an op much shorter than the clock's own cost cannot be timed alone, so K ops
 //     are timed together, K chosen so one sample lasts >= `target_sample_ns` (by default 200x
-//     the clock overhead and at least 2 us): the timer then costs < 0.5% of a sample;
+//     the clock overhead and at least 2 us): the timer then costs < 0.5% of a sample. K is
+//     sized from trial batches of doubling length, not from a single reading that the clock's
+//     own cost would swamp;
 //  3. loop overhead: an empty batch of K (same loop, no op) is timed many times and its median
 //     subtracted from every sample before dividing by K. A sample that ends up below zero is
 //     kept as measured and counted in `below_overhead` (flagged, never silently clamped);
@@ -69,12 +71,30 @@ SampleSet sample_op(const Clock& clock, const SamplerConfig& cfg, Op&& op,
     single.push_back(t1 - t0);
   } while (clock.now_ns() < warm_end && single.size() < 100000);
 
-  // 2. batch size.
+  // 2. batch size. A single op shorter than the target cannot be sized from one reading (it is
+  // hidden in the clock's own cost), so trial batches double until one lasts a quarter of the
+  // target, and the op's cost is read from that batch.
   const double target = detail::choose_target_sample_ns(clock, cfg);
   if (cfg.batch > 0) {
     out.batch = cfg.batch;
   } else {
-    const double op_ns = std::max(0.0, detail::median_of(single) - clock.info().overhead_ns);
+    double op_ns = detail::median_of(single) - clock.info().overhead_ns;
+    if (op_ns < target) {
+      std::uint64_t trial = 2;
+      double trial_ns = 0;
+      while (trial < cfg.max_batch) {
+        const double t0 = clock.now_ns();
+        for (std::uint64_t k = 0; k < trial; ++k) {
+          op();
+          do_not_optimize(k);
+        }
+        clobber_memory();
+        trial_ns = clock.now_ns() - t0;
+        if (trial_ns >= target / 4) break;
+        trial *= 2;
+      }
+      op_ns = trial_ns / static_cast<double>(trial);
+    }
     out.batch = detail::choose_batch(op_ns, target, cfg.max_batch);
   }
   const std::uint64_t batch = out.batch;

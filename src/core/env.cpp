@@ -1,0 +1,434 @@
+#include "core/env.h"
+
+#include <linux/perf_event.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
+#include <fmt/format.h>
+
+namespace illusion::core {
+namespace {
+
+std::optional<std::string> read_text(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string trim(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t\n\r");
+  if (first == std::string_view::npos) return "";
+  const auto last = s.find_last_not_of(" \t\n\r");
+  return std::string(s.substr(first, last - first + 1));
+}
+
+// First line of a one-value /sys or /proc file, trimmed; "" when missing.
+std::string first_line(const std::string& path) {
+  const auto text = read_text(path);
+  if (!text) return "";
+  return trim(text->substr(0, text->find('\n')));
+}
+
+template <class T>
+std::optional<T> parse_number(std::string_view s, int base = 10) {
+  T v{};
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
+  if (ec != std::errc() || ptr == s.data()) return std::nullopt;
+  return v;
+}
+
+bool has_word(const std::string& line, std::string_view word) {
+  std::istringstream in(line);
+  std::string w;
+  while (in >> w)
+    if (w == word) return true;
+  return false;
+}
+
+// "key : value" lines, as /proc/cpuinfo, /proc/meminfo and /proc/self/status write them.
+std::map<std::string, std::string> key_values(const std::string& path) {
+  std::map<std::string, std::string> kv;
+  const auto text = read_text(path);
+  if (!text) return kv;
+  std::istringstream in(*text);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    kv.emplace(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));  // first CPU wins
+  }
+  return kv;
+}
+
+void read_cpuinfo(const std::string& root, EnvInfo& env) {
+  auto kv = key_values(root + "/proc/cpuinfo");
+  env.cpu_model = kv["model name"];
+  const std::string& flags = kv["flags"];
+  // The kernel sets "hypervisor" from CPUID.1:ECX bit 31, which every mainstream hypervisor
+  // sets; constant_tsc + nonstop_tsc together are its spelling of an invariant TSC.
+  env.virtualized = has_word(flags, "hypervisor");
+  env.invariant_tsc = has_word(flags, "constant_tsc") && has_word(flags, "nonstop_tsc");
+}
+
+void read_meminfo(const std::string& root, EnvInfo& env) {
+  auto kv = key_values(root + "/proc/meminfo");
+  auto bytes = [&](const char* key) -> std::uint64_t {
+    const std::string& v = kv[key];  // "24684084 kB": meminfo's kB are KiB
+    const auto n = parse_number<std::uint64_t>(v);
+    if (!n) return 0;
+    return v.find("kB") != std::string::npos ? *n * 1024 : *n;
+  };
+  env.mem_total_bytes = bytes("MemTotal");
+  env.mem_available_bytes = bytes("MemAvailable");
+  env.swap_total_bytes = bytes("SwapTotal");
+  env.huge_page_size_bytes = bytes("Hugepagesize");
+}
+
+// "always [madvise] never": the kernel brackets the active mode.
+std::string read_thp_mode(const std::string& root) {
+  const std::string line = first_line(root + "/sys/kernel/mm/transparent_hugepage/enabled");
+  const auto open = line.find('[');
+  const auto close = line.find(']', open == std::string::npos ? 0 : open);
+  if (open == std::string::npos || close == std::string::npos) {
+    return line.empty() ? "unavailable" : line;
+  }
+  return line.substr(open + 1, close - open - 1);
+}
+
+std::vector<std::pair<std::string, std::string>> read_mitigations(const std::string& root) {
+  namespace fs = std::filesystem;
+  std::vector<std::pair<std::string, std::string>> out;
+  std::error_code ec;
+  const fs::path dir = root + "/sys/devices/system/cpu/vulnerabilities";
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    out.emplace_back(it->path().filename().string(), first_line(it->path().string()));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// ---- cgroup limits (cgroups(7); v2: Documentation/admin-guide/cgroup-v2.rst) ----
+
+struct CgroupPaths {
+  std::optional<std::string> unified;     // "0::/path"
+  std::map<std::string, std::string> v1;  // controller -> path
+};
+
+CgroupPaths read_cgroup_paths(const std::string& root) {
+  CgroupPaths p;
+  const auto text = read_text(root + "/proc/self/cgroup");
+  if (!text) return p;
+  std::istringstream in(*text);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto c1 = line.find(':');
+    const auto c2 = c1 == std::string::npos ? c1 : line.find(':', c1 + 1);
+    if (c2 == std::string::npos) continue;
+    const std::string hierarchy = line.substr(0, c1);
+    const std::string controllers = line.substr(c1 + 1, c2 - c1 - 1);
+    std::string path = line.substr(c2 + 1);
+    if (hierarchy == "0" && controllers.empty()) {
+      p.unified = path;
+      continue;
+    }
+    std::istringstream names(controllers);
+    std::string name;
+    while (std::getline(names, name, ',')) p.v1[name] = path;
+  }
+  return p;
+}
+
+// A parent's limit binds its children too, so walk from the process's cgroup up to the mount
+// point and keep the tightest. Directories that do not exist (a container that sees only its
+// own subtree) are skipped on the way up.
+template <class T, class ReadDir>
+std::optional<T> tightest(const std::string& mount, std::string path, ReadDir read_dir) {
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  std::optional<T> best;
+  for (;;) {
+    if (const std::optional<T> v = read_dir(mount + path + "/"))
+      best = best ? std::min(*best, *v) : v;
+    if (path.empty()) return best;
+    const auto slash = path.rfind('/');
+    path.erase(slash == std::string::npos ? 0 : slash);
+  }
+}
+
+// "max" means no limit in every v2 file; v1 says "no limit" with huge numbers instead.
+std::optional<std::uint64_t> limit_value(const std::string& text) {
+  if (text.empty() || text == "max") return std::nullopt;
+  const auto v = parse_number<std::uint64_t>(text);
+  if (!v || *v >= (std::uint64_t{1} << 62)) return std::nullopt;  // v1: PAGE_COUNTER_MAX pages
+  return v;
+}
+
+std::optional<double> cpu_limit_v2(const std::string& dir) {
+  std::istringstream in(first_line(dir + "cpu.max"));  // "$MAX $PERIOD"
+  std::string quota;
+  double period = 0;
+  if (!(in >> quota >> period) || quota == "max" || period <= 0) return std::nullopt;
+  const auto q = parse_number<std::uint64_t>(quota);
+  if (!q) return std::nullopt;
+  return static_cast<double>(*q) / period;
+}
+
+std::optional<double> cpu_limit_v1(const std::string& dir) {
+  const auto quota = parse_number<std::int64_t>(first_line(dir + "cpu.cfs_quota_us"));
+  const auto period = parse_number<std::int64_t>(first_line(dir + "cpu.cfs_period_us"));
+  if (!quota || !period || *quota <= 0 || *period <= 0) return std::nullopt;  // -1: no quota
+  return static_cast<double>(*quota) / static_cast<double>(*period);
+}
+
+void read_cgroup_limits(const std::string& root, EnvInfo& env) {
+  const CgroupPaths paths = read_cgroup_paths(root);
+  const std::string base = root + "/sys/fs/cgroup";
+  auto file_limit = [](const char* file) {
+    return [file](const std::string& dir) { return limit_value(first_line(dir + file)); };
+  };
+  // Pure v2 mounts the unified tree at /sys/fs/cgroup; a hybrid host (v1 controllers, empty
+  // v2 tree under /unified) has the limits in the v1 controller directories instead.
+  const bool v2 = paths.unified && std::filesystem::exists(base + "/cgroup.controllers");
+  if (v2) {
+    env.cgroup_cpu_limit = tightest<double>(base, *paths.unified, cpu_limit_v2);
+    env.cgroup_memory_max = tightest<std::uint64_t>(base, *paths.unified, file_limit("memory.max"));
+    env.cgroup_pids_max = tightest<std::uint64_t>(base, *paths.unified, file_limit("pids.max"));
+    return;
+  }
+  auto v1 = [&](const char* controller) -> std::optional<std::string> {
+    const auto it = paths.v1.find(controller);
+    if (it == paths.v1.end()) return std::nullopt;
+    return it->second;
+  };
+  if (const auto p = v1("cpu"))
+    env.cgroup_cpu_limit = tightest<double>(base + "/cpu", *p, cpu_limit_v1);
+  if (const auto p = v1("memory")) {
+    env.cgroup_memory_max =
+        tightest<std::uint64_t>(base + "/memory", *p, file_limit("memory.limit_in_bytes"));
+  }
+  if (const auto p = v1("pids")) {
+    env.cgroup_pids_max = tightest<std::uint64_t>(base + "/pids", *p, file_limit("pids.max"));
+  }
+}
+
+// ---- hypervisor, privileges, PMU ----
+
+// CPUID leaf 0x40000000 carries the hypervisor's 12-byte signature (only meaningful when the
+// "hypervisor" bit is set, and only for the machine we run on, not a fake tree).
+std::string cpuid_hypervisor() {
+#if defined(__x86_64__)
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  __cpuid(0x40000000, eax, ebx, ecx, edx);
+  char sig[13] = {};
+  std::memcpy(sig, &ebx, 4);
+  std::memcpy(sig + 4, &ecx, 4);
+  std::memcpy(sig + 8, &edx, 4);
+  static const std::pair<const char*, const char*> known[] = {
+      {"KVMKVMKVM", "KVM"},      {"Microsoft Hv", "Hyper-V"},  {"VMwareVMware", "VMware"},
+      {"XenVMMXenVMM", "Xen"},   {"TCGTCGTCGTCG", "QEMU TCG"}, {"VBoxVBoxVBox", "VirtualBox"},
+      {"bhyve bhyve ", "bhyve"}, {"ACRNACRNACRN", "ACRN"},     {" lrpepyh  vr", "Parallels"}};
+  for (const auto& [signature, name] : known)
+    if (std::strcmp(sig, signature) == 0) return name;
+  return trim(sig);
+#else
+  return "";
+#endif
+}
+
+// Xen says so in /sys/hypervisor/type. Otherwise CPUID names the hypervisor ("KVM") where DMI
+// names the emulated board ("QEMU Standard PC (Q35 + ICH9, 2009)"), so DMI comes last; it is
+// only read inside a VM because it names the vendor on bare metal too ("Dell Inc.").
+std::string read_hypervisor(const std::string& root, bool virtualized) {
+  if (std::string type = first_line(root + "/sys/hypervisor/type"); !type.empty()) return type;
+  if (!virtualized) return "";
+  if (root.empty())
+    if (std::string name = cpuid_hypervisor(); !name.empty()) return name;
+  const std::string vendor = first_line(root + "/sys/class/dmi/id/sys_vendor");
+  const std::string product = first_line(root + "/sys/class/dmi/id/product_name");
+  return trim(vendor + " " + product);
+}
+
+// capabilities(7) numbers: CAP_SYS_ADMIN 21, CAP_SYS_NICE 23, CAP_PERFMON 38 (Linux 5.8).
+void read_capabilities(const std::string& root, EnvInfo& env) {
+  const auto kv = key_values(root + "/proc/self/status");
+  const auto it = kv.find("CapEff");
+  const auto caps = it == kv.end() ? std::nullopt : parse_number<std::uint64_t>(it->second, 16);
+  if (!caps) return;
+  auto has = [&](int bit) { return (*caps >> bit) & 1u; };
+  env.cap_sys_nice = has(23);
+  env.cap_perfmon = has(38) || has(21);
+}
+
+// The cheapest hardware event, user mode only so perf_event_paranoid=2 still allows it.
+bool probe_pmu() {
+  perf_event_attr attr{};
+  attr.size = sizeof attr;
+  attr.type = PERF_TYPE_HARDWARE;
+  attr.config = PERF_COUNT_HW_CPU_CYCLES;
+  attr.disabled = 1;
+  attr.exclude_kernel = 1;
+  attr.exclude_hv = 1;
+  const long fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+  if (fd < 0) return false;
+  close(static_cast<int>(fd));
+  return true;
+}
+
+int allowed_cpu_count(int online) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return online;  // > CPU_SETSIZE CPUs
+  return CPU_COUNT(&set);
+}
+
+}  // namespace
+
+EnvInfo probe_env(const std::string& root) {
+  EnvInfo env;
+  utsname u{};
+  if (uname(&u) == 0) env.kernel = u.release;
+  env.online_cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  env.allowed_cpus = allowed_cpu_count(env.online_cpus);
+  env.page_size_bytes = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+  read_cpuinfo(root, env);
+  read_meminfo(root, env);
+  read_cgroup_limits(root, env);
+  env.hypervisor = read_hypervisor(root, env.virtualized);
+  env.virtualized = env.virtualized || !env.hypervisor.empty();
+  env.clocksource =
+      first_line(root + "/sys/devices/system/clocksource/clocksource0/current_clocksource");
+  env.mitigations = read_mitigations(root);
+  env.thp_enabled = read_thp_mode(root);
+  env.perf_event_paranoid =
+      parse_number<int>(first_line(root + "/proc/sys/kernel/perf_event_paranoid"));
+  env.pmu_available = probe_pmu();
+  env.is_root = geteuid() == 0;
+  read_capabilities(root, env);
+  env.caveats = env_caveats(env);
+  return env;
+}
+
+namespace {
+
+std::string human_bytes(std::uint64_t bytes) {
+  const double b = static_cast<double>(bytes);
+  if (bytes >= (std::uint64_t{1} << 30)) return fmt::format("{:.1f} GiB", b / (1 << 30));
+  return fmt::format("{:.0f} MiB", b / (1 << 20));
+}
+
+void virtualization_caveats(const EnvInfo& env, std::vector<std::string>& out) {
+  if (env.virtualized) {
+    const std::string name = env.hypervisor.empty() ? "" : " (" + env.hypervisor + ")";
+    out.push_back("in a VM" + name +
+                  ": timings include hypervisor noise; a wake-up across vCPUs can cost tens of "
+                  "microseconds");
+  }
+  if (!env.clocksource.empty() && env.clocksource != "tsc") {
+    out.push_back("clocksource is " + env.clocksource +
+                  ", not tsc: clock_gettime may take the slow path (a syscall, not the vDSO)");
+  }
+  if (!env.invariant_tsc && !env.cpu_model.empty()) {
+    out.push_back(
+        "no invariant TSC: timings use clock_gettime(CLOCK_MONOTONIC), slower and coarser");
+  }
+}
+
+void perf_caveats(const EnvInfo& env, std::vector<std::string>& out) {
+  const bool privileged = env.cap_perfmon;  // root without CAP_PERFMON/SYS_ADMIN is not enough
+  const int level = env.perf_event_paranoid.value_or(-1);
+  if (!env.perf_event_paranoid) {
+    out.push_back(
+        "perf_event_paranoid unreadable: the kernel may lack perf events; counts may "
+        "come from getrusage only");
+  } else if (level >= 3 && !privileged) {
+    out.push_back(
+        fmt::format("perf_event_paranoid={}: no perf events without CAP_PERFMON; counts "
+                    "come from getrusage only",
+                    level));
+  } else if (level == 2 && !privileged) {
+    out.push_back(
+        "perf_event_paranoid=2: perf events count user mode only; context switches, "
+        "CPU migrations and syscalls are not counted without CAP_PERFMON");
+  }
+  const bool forbidden = level >= 3 && !privileged;  // already said: no perf events at all
+  if (!env.pmu_available && !forbidden) {
+    out.push_back(
+        "hardware counters unavailable (no PMU exposed): cycles, instructions, cache "
+        "and TLB misses are not reported");
+  }
+}
+
+void cpu_caveats(const EnvInfo& env, std::vector<std::string>& out) {
+  if (env.online_cpus == 1) {
+    out.push_back("only 1 CPU online: cross-CPU experiments will be skipped");
+  } else if (env.allowed_cpus > 0 && env.allowed_cpus < env.online_cpus) {
+    out.push_back(fmt::format("{} CPUs allowed of {} online: cross-CPU experiments are limited",
+                              env.allowed_cpus, env.online_cpus));
+  }
+  if (env.cgroup_cpu_limit) {
+    out.push_back(
+        fmt::format("cgroup CPU quota of {:.3g} CPUs: a busy run can be throttled for "
+                    "the rest of a period",
+                    *env.cgroup_cpu_limit));
+  }
+  std::string active;
+  for (const auto& [name, state] : env.mitigations)
+    if (state.rfind("Mitigation", 0) == 0) active += (active.empty() ? "" : ", ") + name;
+  if (!active.empty()) {
+    out.push_back("mitigations active (" + active + "): they add to every kernel entry and exit");
+  }
+  if (!env.is_root && !env.cap_sys_nice) {
+    out.push_back("not root and no CAP_SYS_NICE: SCHED_FIFO experiments will be skipped");
+  }
+}
+
+void memory_caveats(const EnvInfo& env, std::vector<std::string>& out) {
+  if (env.thp_enabled == "never" || env.thp_enabled == "unavailable") {
+    out.push_back("THP is " + env.thp_enabled + ": huge-page experiments will be skipped");
+  } else if (env.thp_enabled == "always") {
+    out.push_back(
+        "THP is always: anonymous memory may fault in 2 MiB at a time, not per 4 KiB "
+        "page");
+  }
+  if (env.cgroup_memory_max &&
+      (env.mem_total_bytes == 0 || *env.cgroup_memory_max < env.mem_total_bytes)) {
+    out.push_back("cgroup memory limit of " + human_bytes(*env.cgroup_memory_max) +
+                  ": near it the kernel reclaims pages, which adds faults");
+  }
+  if (env.cgroup_pids_max) {
+    out.push_back(fmt::format("cgroup pids limit of {}: process and thread creation is capped",
+                              *env.cgroup_pids_max));
+  }
+  if (env.swap_total_bytes == 0 && env.mem_total_bytes > 0) {
+    out.push_back("no swap: major faults come only from file-backed pages");
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> env_caveats(const EnvInfo& env) {
+  std::vector<std::string> out;
+  virtualization_caveats(env, out);
+  perf_caveats(env, out);
+  cpu_caveats(env, out);
+  memory_caveats(env, out);
+  return out;
+}
+
+}  // namespace illusion::core

@@ -1,0 +1,90 @@
+// The machinery the read-amortisation experiments share: a warm test file in the run's
+// temporary directory, page-aligned buffers, and a loop that times whole passes over the file.
+//
+// One op of these experiments is "1 KiB of file read": stats are ns/KiB, counters per KiB, so
+// read() of 4 KiB, read() of 1 MiB, preadv and io_uring compare on the same axis.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/experiment.h"
+#include "core/profile.h"
+#include "core/result.h"
+
+namespace illusion::labs::syscalls {
+
+// 64 MiB (16 MiB for --quick): far more than the L2/L3 caches, so every pass copies from the
+// page cache in DRAM; small enough to write in a few tens of ms.
+std::uint64_t amortisation_file_bytes(core::Profile profile);
+
+// Sum of the first 64-bit word of every 4 KiB page in `data` (`bytes` a multiple of 4 KiB):
+// touching one word per block proves the bytes arrived without making the pass compute-bound.
+std::uint64_t checksum_pages(const unsigned char* data, std::size_t bytes);
+
+// A page-aligned, pre-faulted anonymous buffer (mmap(2)); O_DIRECT-style alignment is not
+// needed for buffered reads, but it keeps every 4 KiB block on exactly one page.
+class AlignedBuffer {
+ public:
+  explicit AlignedBuffer(std::size_t bytes);
+  AlignedBuffer(const AlignedBuffer&) = delete;
+  AlignedBuffer& operator=(const AlignedBuffer&) = delete;
+  ~AlignedBuffer();
+  unsigned char* data() const { return data_; }
+  std::size_t size() const { return bytes_; }
+
+ private:
+  unsigned char* data_ = nullptr;
+  std::size_t bytes_ = 0;
+};
+
+// A file of `size_bytes` written once into `dir` with a known pattern and unlinked as soon as
+// it is written: the experiments read it through the fd, and closing the fd (destructor, on
+// every exit path) frees it. Its dirty pages are never synced: the file lives well under the
+// 30 s dirty_expire_centisecs, so usually no writeback ever happens.
+class AmortisationFile {
+ public:
+  AmortisationFile(const std::string& dir, std::uint64_t size_bytes);
+  AmortisationFile(const AmortisationFile&) = delete;
+  AmortisationFile& operator=(const AmortisationFile&) = delete;
+  ~AmortisationFile();
+
+  int fd() const { return fd_; }
+  std::uint64_t size() const { return size_; }
+  const std::string& path() const { return path_; }  // for messages: already unlinked
+  std::uint64_t expected_checksum() const { return expected_; }
+
+  // Reads the whole file: "warm" is an action, not a state (DAMON reclaim on this machine pages
+  // out memory that sits idle), so it is done right before each measurement.
+  void warm() const;
+  // Fraction of the file's pages in the page cache now (mmap(2) + mincore(2), which reports
+  // page-cache residency of a file mapping without faulting anything in).
+  double resident_fraction() const;
+
+ private:
+  std::string path_;
+  std::uint64_t size_ = 0;
+  std::uint64_t expected_ = 0;
+  int fd_ = -1;
+};
+
+struct PassOutcome {
+  std::uint64_t checksum = 0;
+  std::uint64_t calls = 0;  // syscalls this pass made (reads, seeks, io_uring_enter)
+};
+
+struct PassPlan {
+  std::string op;                     // what one pass does, in words (param "op")
+  std::uint64_t block_bytes = 0;      // bytes asked for per request
+  std::function<PassOutcome()> pass;  // one full pass over the file
+};
+
+// Warms the file, checks residency, runs one untimed pass to size the run, then times
+// passes (budget / pass time, between 3 and 200) inside a counter window. Fills stats (ns/KiB),
+// counters (per KiB), the params and metrics, and the meaning line.
+core::Result measure_passes(core::RunContext& ctx, core::Result r, const AmortisationFile& file,
+                            const PassPlan& plan);
+
+}  // namespace illusion::labs::syscalls

@@ -1,0 +1,185 @@
+// A compute loop with a syscall every k iterations. The slowdown has two parts: the syscall's
+// own time (direct: getppid's cost / k) and what the trip through the kernel leaves behind
+// (indirect: L1/TLB/branch-predictor state the kernel's code and data displaced, which the loop
+// pays to refill afterwards; FlexSC, OSDI 2010, measured this first). We measure the total and
+// subtract the other two: whatever is left is the indirect cost.
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/barrier.h"
+#include "core/counters.h"
+#include "core/measure.h"
+#include "core/sampler.h"
+#include "syscalls/common.h"
+#include "syscalls/experiments.h"
+
+namespace illusion::labs::syscalls {
+namespace {
+
+// 16 KiB: half of a typical 32 KiB L1d, so the pure loop runs from L1 and any line the kernel
+// evicts shows up as a miss afterwards.
+constexpr std::size_t kTableWords = 2048;
+constexpr int kStepsPerIteration = 12;
+// A multiple of every k in the table (1, 10, 100, 1000): each sample holds a whole number of
+// syscall periods, so every sample has the same syscall count.
+constexpr std::uint64_t kIterationsPerSample = 10000;
+
+struct Table {
+  alignas(4096) std::array<std::uint64_t, kTableWords> words;
+};
+
+Table make_table() {
+  Table t{};
+  std::uint64_t x = 0x9e3779b97f4a7c15ull;
+  for (auto& w : t.words) {  // splitmix64: well-mixed words, so indexes look random
+    x += 0x9e3779b97f4a7c15ull;
+    std::uint64_t z = x;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    w = z ^ (z >> 31);
+  }
+  return t;
+}
+
+// One "iteration": a chain of FNV-style updates, each load's index depending on the previous
+// result, so the CPU cannot run ahead and hide misses. Not inlined, so every k (0 included) runs
+// the very same machine code: the pure loop keeps the countdown and its branch.
+__attribute__((noinline)) std::uint64_t run_iterations(const std::uint64_t* table, std::uint64_t h,
+                                                       std::uint64_t iterations,
+                                                       std::uint64_t period,
+                                                       std::uint64_t& countdown) {
+  for (std::uint64_t i = 0; i < iterations; ++i) {
+    for (int s = 0; s < kStepsPerIteration; ++s) {
+      h ^= table[(h >> 23) & (kTableWords - 1)];
+      h *= 0x100000001b3ull;  // the 64-bit FNV prime
+      h ^= h >> 29;
+    }
+    if (--countdown == 0) {
+      countdown = period;
+      h += static_cast<std::uint64_t>(syscall(SYS_getppid));
+    }
+  }
+  return h;
+}
+
+}  // namespace
+
+core::Result run_tight_loop(core::RunContext& ctx, core::Result r, std::uint64_t k) {
+  static const Table table = make_table();
+  const core::SamplerConfig cfg = core::sampler_config_for(ctx.profile);
+  const core::Clock& clock = *ctx.clock;
+  // k = 0: a period no run reaches, so the syscall branch is never taken.
+  const std::uint64_t period = k == 0 ? std::numeric_limits<std::uint64_t>::max() : k;
+  std::uint64_t countdown = period;
+  std::uint64_t h = 1469598103934665603ull;  // FNV offset basis
+
+  // Warm-up: fault in the table and the code, let the branch predictors learn the loop.
+  const double warm_end = clock.now_ns() + cfg.warmup_s * 1e9;
+  do {
+    h = run_iterations(table.words.data(), h, kIterationsPerSample, period, countdown);
+  } while (clock.now_ns() < warm_end);
+
+  std::vector<double> per_iteration;
+  core::CounterWindow window(true);
+  window.start();
+  const double start = clock.now_ns();
+  const double deadline = start + cfg.budget_s * 1e9;
+  double last_progress = start;
+  while (per_iteration.size() < cfg.max_samples) {
+    const double t0 = clock.now_ns();
+    h = run_iterations(table.words.data(), h, kIterationsPerSample, period, countdown);
+    core::do_not_optimize(h);
+    const double t1 = clock.now_ns();
+    per_iteration.push_back((t1 - t0) / static_cast<double>(kIterationsPerSample));
+    if (per_iteration.size() >= cfg.min_samples && t1 >= deadline) break;
+    if (t1 - last_progress > 50e6) {
+      ctx.report_progress(std::min(1.0, (t1 - start) / (cfg.budget_s * 1e9)));
+      last_progress = t1;
+    }
+  }
+  window.stop();
+  const double iterations =
+      static_cast<double>(per_iteration.size()) * static_cast<double>(kIterationsPerSample);
+  core::finish_result(r, std::move(per_iteration), iterations, &window);
+  // Syscalls per iteration, counted over two samples' worth of iterations after the timing.
+  core::count_syscalls(r, 2 * kIterationsPerSample,
+                 [&] { h = run_iterations(table.words.data(), h, 1, period, countdown); });
+  core::do_not_optimize(h);
+
+  r.add_param("category", kCategoryLoop);
+  r.add_param("op", "one loop iteration");
+  r.add_param("syscall_every", static_cast<double>(k));
+  r.add_param("syscall", k == 0 ? "none" : "syscall(SYS_getppid)");
+  r.add_param("table_bytes", static_cast<double>(sizeof(table.words)));
+  r.add_param("steps_per_iteration", static_cast<double>(kStepsPerIteration));
+  r.add_param("iterations_per_sample", static_cast<double>(kIterationsPerSample));
+  r.add_param("samples", static_cast<double>(r.stats->n));
+  r.add_param("clock", clock.info().source);
+
+  const double p50 = r.stats->p50;
+  if (p50 > 0) r.add_metric("iterations_per_s", 1e9 / p50, "iterations/s");
+  if (k == 0) {
+    r.meaning = fmt::format(
+        "{:.1f} ns per iteration of the compute loop with no syscall: the "
+        "baseline the other loops are compared with",
+        p50);
+    return r;
+  }
+
+  const auto pure = earlier_p50(ctx, "syscalls.loop_pure");
+  const auto getppid = earlier_p50(ctx, "syscalls.getppid_raw");
+  if (pure && *pure > 0) r.add_metric("slowdown_vs_pure", p50 / *pure, "x");
+  // The direct cost comes from getppid_raw, timed back to back with a hot kernel path; inside
+  // this loop the syscall also runs colder, and that difference lands in "indirect" too.
+  std::optional<double> direct, indirect;
+  if (getppid) {
+    direct = *getppid / static_cast<double>(k);
+    r.add_metric("direct_cost_ns_per_iter", *direct, "ns/iter");
+  }
+  if (pure && direct) {
+    indirect = p50 - *pure - *direct;
+    r.add_metric("indirect_cost_ns_per_iter", *indirect, "ns/iter");
+    if (*indirect < 0)
+      r.warnings.push_back(fmt::format(
+          "indirect cost came out negative ({:.2f} ns/iter = {:.2f} - {:.2f} pure - {:.2f} "
+          "direct): within noise; kept as measured, not clamped",
+          *indirect, p50, *pure, *direct));
+  }
+  if (const auto sys = counter_per_op(r, "syscalls")) {
+    r.add_metric("syscalls_per_iter", *sys, "syscalls/iter");
+    const double expected = 1.0 / static_cast<double>(k);
+    if (*sys < 0.9 * expected || *sys > 1.5 * expected + 1e-4)
+      r.warnings.push_back(
+          fmt::format("counted {:.4f} syscalls per iteration, expected {:.4f}", *sys, expected));
+  }
+
+  const std::string every =
+      k == 1 ? std::string("every iteration") : fmt::format("every {} iterations", k);
+  if (pure && *pure > 0) {
+    std::string split;
+    if (direct && indirect)
+      split =
+          fmt::format(": {:.1f} ns direct + {:.1f} ns indirect per iteration", *direct, *indirect);
+    r.meaning = fmt::format(
+        "a getppid {} makes the loop {:.2f}x slower than the pure loop "
+        "({:.1f} vs {:.1f} ns/iter){}",
+        every, p50 / *pure, p50, *pure, split);
+  } else {
+    r.meaning = fmt::format(
+        "{:.1f} ns per iteration with a getppid {} (no pure-loop result in "
+        "this run to compare with)",
+        p50, every);
+  }
+  return r;
+}
+
+}  // namespace illusion::labs::syscalls

@@ -1,0 +1,255 @@
+// Runs the lab's experiments for real, in the quick profile, on this machine. Asserts status,
+// structure, exact call counts and orderings of 10x or more: never a tight timing.
+#include <dirent.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/clock.h"
+#include "core/env.h"
+#include "core/experiment.h"
+#include "syscalls/lab.h"
+
+using namespace illusion;
+using core::Result;
+using core::Status;
+
+namespace {
+
+std::vector<std::string> entries(const std::string& dir) {
+  std::vector<std::string> out;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      const std::string n = e->d_name;
+      if (n != "." && n != "..") out.push_back(n);
+    }
+    closedir(d);
+  }
+  return out;
+}
+
+const core::Param* param(const Result& r, const std::string& name) {
+  for (const core::Param& p : r.params)
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+std::string string_param(const Result& r, const std::string& name) {
+  const core::Param* p = param(r, name);
+  if (!p) return "";
+  const auto* s = std::get_if<std::string>(&p->value);
+  return s ? *s : "";
+}
+
+class SyscallsRun : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    clock_ = core::make_clock().release();
+    env_ = new core::EnvInfo(core::probe_env());
+  }
+  static void TearDownTestSuite() {
+    delete env_;
+    delete clock_;
+  }
+
+  void SetUp() override {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/illusion-syscalls-test-XXXXXX";
+    ASSERT_NE(mkdtemp(templ.data()), nullptr);
+    dir_ = templ;
+    ctx_.profile = core::Profile::quick;
+    ctx_.clock = clock_;
+    ctx_.env = env_;
+    ctx_.temp_dir = dir_;
+    // References returned by run() must stay valid while later experiments are added.
+    earlier_.reserve(64);
+    ctx_.earlier = &earlier_;
+  }
+
+  void TearDown() override {
+    const std::vector<std::string> left = entries(dir_);
+    EXPECT_TRUE(left.empty()) << "the lab left " << left.size() << " files, e.g. "
+                              << (left.empty() ? "" : left.front());
+    for (const std::string& n : left) unlink((dir_ + "/" + n).c_str());
+    rmdir(dir_.c_str());
+  }
+
+  // Runs one experiment of the table and keeps its result for the ones after it.
+  const Result& run(const std::string& id) {
+    for (const core::Experiment& e : lab_.experiments) {
+      if (e.id != id) continue;
+      if (earlier_.size() == earlier_.capacity()) throw std::logic_error("raise the reserve");
+      earlier_.push_back(e.run(ctx_));
+      return earlier_.back();
+    }
+    throw std::logic_error("no experiment " + id);
+  }
+
+  static void expect_ok(const Result& r) {
+    ASSERT_EQ(r.status, Status::ok) << r.id << ": " << r.reason;
+    ASSERT_TRUE(r.stats.has_value()) << r.id;
+    EXPECT_GT(r.stats->n, 0u) << r.id;
+    EXPECT_GT(r.stats->p50, 0) << r.id;
+    EXPECT_FALSE(r.meaning.empty()) << r.id;
+    EXPECT_EQ(r.lab, "syscalls");
+    EXPECT_FALSE(r.title.empty()) << r.id;
+    EXPECT_FALSE(r.unit.empty()) << r.id;
+    EXPECT_FALSE(string_param(r, "category").empty()) << r.id;
+  }
+
+  static inline core::Clock* clock_ = nullptr;
+  static inline core::EnvInfo* env_ = nullptr;
+  core::Lab lab_ = labs::syscalls::lab();
+  std::string dir_;
+  std::vector<Result> earlier_;
+  core::RunContext ctx_;
+};
+
+}  // namespace
+
+TEST_F(SyscallsRun, CallsAndSimpleSyscallsRun) {
+  for (const char* id : {"syscalls.function_call", "syscalls.vdso_clock_gettime",
+                         "syscalls.getppid_glibc", "syscalls.getppid_raw", "syscalls.read_dev_zero",
+                         "syscalls.write_dev_null", "syscalls.close_ebadf", "syscalls.stat",
+                         "syscalls.open_close", "syscalls.sched_yield", "syscalls.futex_wake"}) {
+    const Result& r = run(id);
+    expect_ok(r);
+    EXPECT_EQ(r.id, id);
+    EXPECT_EQ(r.unit, "ns/op") << id;
+  }
+  EXPECT_EQ(string_param(earlier_[0], "category"), "call");
+  EXPECT_EQ(string_param(earlier_[1], "category"), "call");
+  EXPECT_EQ(string_param(earlier_[3], "category"), "syscall");
+  EXPECT_EQ(string_param(earlier_[8], "op"), "open+close");
+}
+
+TEST_F(SyscallsRun, FunctionCallIsTenTimesCheaperThanASyscall) {
+  const Result& call = run("syscalls.function_call");
+  const Result& sys = run("syscalls.getppid_raw");
+  expect_ok(call);
+  expect_ok(sys);
+  EXPECT_LT(call.stats->p50 * 10, sys.stats->p50)
+      << "function call " << call.stats->p50 << " ns, getppid " << sys.stats->p50 << " ns";
+  // The ratio to the function call made it into the meaning line.
+  EXPECT_NE(sys.meaning.find("x a function call"), std::string::npos) << sys.meaning;
+}
+
+TEST_F(SyscallsRun, SyscallCounterSeesOnePerGetppidAndNoneForTheVdso) {
+  const Result& raw = run("syscalls.getppid_raw");
+  const Result& vdso = run("syscalls.vdso_clock_gettime");
+  expect_ok(raw);
+  expect_ok(vdso);
+  const core::CounterValue* c = raw.counter("syscalls");
+  if (!c || !c->per_op) GTEST_SKIP() << "the syscalls counter is unavailable here";
+  EXPECT_GT(*c->per_op, 0.9);
+  EXPECT_LT(*c->per_op, 1.5);
+  const core::CounterValue* v = vdso.counter("syscalls");
+  ASSERT_TRUE(v && v->per_op);
+  EXPECT_LT(*v->per_op, 0.1) << "clock_gettime entered the kernel: clocksource "
+                             << env_->clocksource;
+}
+
+TEST_F(SyscallsRun, LoopsReportSlowdownAndCostSplit) {
+  expect_ok(run("syscalls.getppid_raw"));
+  const Result& pure = run("syscalls.loop_pure");
+  expect_ok(pure);
+  EXPECT_EQ(pure.unit, "ns/iter");
+  EXPECT_EQ(pure.metric("slowdown_vs_pure"), nullptr);
+  EXPECT_NE(pure.metric("iterations_per_s"), nullptr);
+  for (const char* id : {"syscalls.loop_every_1", "syscalls.loop_every_1000"}) {
+    const Result& r = run(id);
+    expect_ok(r);
+    EXPECT_EQ(string_param(r, "category"), "loop");
+    ASSERT_NE(r.metric("slowdown_vs_pure"), nullptr) << id;
+    ASSERT_NE(r.metric("direct_cost_ns_per_iter"), nullptr) << id;
+    ASSERT_NE(r.metric("indirect_cost_ns_per_iter"), nullptr) << id;
+    EXPECT_GT(r.metric("slowdown_vs_pure")->value, 0) << id;
+    // Negative indirect cost is allowed, but never silently: it must come with a warning.
+    if (r.metric("indirect_cost_ns_per_iter")->value < 0) {
+      bool warned = false;
+      for (const std::string& w : r.warnings)
+        warned = warned || w.find("noise") != std::string::npos;
+      EXPECT_TRUE(warned) << id;
+    }
+  }
+  const Result& every1 = earlier_[2];
+  const Result& every1000 = earlier_[3];
+  // The direct share is getppid's cost divided by k: exactly 1000x apart.
+  EXPECT_NEAR(every1.metric("direct_cost_ns_per_iter")->value /
+                  every1000.metric("direct_cost_ns_per_iter")->value,
+              1000.0, 1e-6);
+  const core::CounterValue* c1 = every1.counter("syscalls");
+  const core::CounterValue* c1000 = every1000.counter("syscalls");
+  if (c1 && c1->per_op && c1000 && c1000->per_op) {
+    EXPECT_GT(*c1->per_op, 0.9);
+    EXPECT_LT(*c1->per_op, 1.5);
+    EXPECT_GT(*c1000->per_op, 0.0009);
+    EXPECT_LT(*c1000->per_op, 0.0015);
+  }
+}
+
+TEST_F(SyscallsRun, LoopWithoutEarlierResultsSkipsTheRatios) {
+  const Result& r = run("syscalls.loop_every_10");
+  expect_ok(r);
+  EXPECT_EQ(r.metric("slowdown_vs_pure"), nullptr);
+  EXPECT_EQ(r.metric("indirect_cost_ns_per_iter"), nullptr);
+  EXPECT_NE(r.meaning.find("no pure-loop result"), std::string::npos) << r.meaning;
+}
+
+TEST_F(SyscallsRun, ReadAmortisationCountsTheCallsItMakes) {
+  const Result& small = run("syscalls.read_4k");
+  const Result& large = run("syscalls.read_1m");
+  const Result& vec = run("syscalls.preadv");
+  for (const Result* r : {&small, &large, &vec}) {
+    expect_ok(*r);
+    EXPECT_EQ(r->unit, "ns/KiB");
+    EXPECT_EQ(string_param(*r, "category"), "amortisation");
+    ASSERT_NE(param(*r, "size_bytes"), nullptr);
+    EXPECT_EQ(std::get<double>(param(*r, "size_bytes")->value), 16.0 * 1024 * 1024);
+    ASSERT_NE(param(*r, "resident_fraction"), nullptr);
+    ASSERT_NE(r->metric("mib_per_s"), nullptr);
+    ASSERT_NE(r->metric("calls_per_pass"), nullptr);
+  }
+  ASSERT_NE(small.metric("syscalls_per_mib"), nullptr);
+  ASSERT_NE(large.metric("syscalls_per_mib"), nullptr);
+  EXPECT_GT(small.metric("syscalls_per_mib")->value, 250);
+  EXPECT_LT(small.metric("syscalls_per_mib")->value, 260);
+  EXPECT_GT(large.metric("syscalls_per_mib")->value, 0.9);
+  EXPECT_LT(large.metric("syscalls_per_mib")->value, 1.1);
+  EXPECT_NEAR(vec.metric("syscalls_per_mib")->value, 1.0, 1e-9);
+  // Where the counter runs, the kernel agrees with our own count.
+  if (const core::Metric* m = small.metric("syscalls_per_mib_measured")) {
+    EXPECT_GT(m->value, 240);
+    EXPECT_LT(m->value, 280);
+  }
+}
+
+TEST_F(SyscallsRun, UringBatchesCutTheEnterCount) {
+  const Result& one = run("syscalls.uring_batch_1");
+  if (one.status == Status::skipped) {
+    EXPECT_FALSE(one.reason.empty());
+    GTEST_SKIP() << "io_uring unavailable: " << one.reason;
+  }
+  const Result& many = run("syscalls.uring_batch_64");
+  expect_ok(one);
+  expect_ok(many);
+  ASSERT_NE(one.metric("syscalls_per_mib"), nullptr);
+  ASSERT_NE(many.metric("syscalls_per_mib"), nullptr);
+  // 256 enters per MiB with one read each; 64 reads per enter: 4 per MiB (plus any waits).
+  EXPECT_GE(one.metric("syscalls_per_mib")->value, 256);
+  EXPECT_LT(one.metric("syscalls_per_mib")->value, 300);
+  EXPECT_GE(many.metric("syscalls_per_mib")->value, 4);
+  EXPECT_LT(many.metric("syscalls_per_mib")->value, 10);
+}
+
+TEST_F(SyscallsRun, MissingTempDirIsAnErrorAndLeavesNothing) {
+  ctx_.temp_dir = dir_ + "/does-not-exist";
+  EXPECT_THROW(run("syscalls.stat"), std::exception);
+  EXPECT_THROW(run("syscalls.read_4k"), std::exception);
+}
