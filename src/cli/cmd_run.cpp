@@ -79,7 +79,7 @@ int cmd_run(const RunOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   {
     ScopedPin pin(options.pin_cpu);
-    report::ConsoleProgress progress(std::cerr, report::stderr_is_live());
+    report::ConsoleProgress progress(std::cerr, report::stderr_is_live(), options.profile);
     record.results = core::run_experiments(selected, ctx, progress);
   }
   record.duration_s =

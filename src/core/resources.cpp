@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,7 +49,30 @@ void copy_path(char* dst, const std::string& src) {
   dst[n] = '\0';
 }
 
-// Only async-signal-safe calls (signal-safety(7)): kill, waitpid, unlink, rmdir, _exit.
+// Removes every plain entry of `dir` with raw getdents64(2) into a static buffer and
+// unlinkat(2): opendir/readdir may allocate, which a signal handler must not do.
+void remove_dir_entries(const char* dir) {
+  static char buf[8192];
+  const int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  for (;;) {
+    const long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
+    if (n <= 0) break;
+    for (long off = 0; off < n;) {
+      // struct linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, char name[].
+      unsigned short reclen;
+      std::memcpy(&reclen, buf + off + 16, sizeof reclen);
+      const char* name = buf + off + 19;
+      if (!(name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))))
+        unlinkat(fd, name, 0);
+      off += reclen;
+    }
+  }
+  close(fd);
+}
+
+// Only async-signal-safe calls (signal-safety(7)): kill, waitpid, open, getdents64, unlinkat,
+// unlink, rmdir, _exit.
 void cleanup_handler(int sig) {
   for (auto& child : g_children) {
     const pid_t pid = child.load();
@@ -61,6 +85,7 @@ void cleanup_handler(int sig) {
     if (!slot.used.load()) continue;
     for (int f = 0; f < kMaxFilesPerDir; ++f)
       if (slot.file_used[f].load()) unlink(slot.files[f]);
+    remove_dir_entries(slot.dir);  // files a lab created without registering them
     rmdir(slot.dir);
   }
   _exit(128 + sig);

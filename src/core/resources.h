@@ -1,8 +1,10 @@
 // Resources a lab borrows from the machine, and the promise to give them back.
 //
-// A TempDir is a private mkdtemp(3) directory whose files are registered as they are created,
-// so the SIGINT/SIGTERM handler can remove them with async-signal-safe unlink(2)/rmdir(2)
-// calls only (no allocation, no nftw) before the process exits with 128+signal.
+// A TempDir is a private mkdtemp(3) directory. On SIGINT/SIGTERM the handler empties it with
+// async-signal-safe calls only (getdents64 into a static buffer, unlinkat, rmdir: no
+// allocation, no nftw) before the process exits with 128+signal. Labs keep plain files there
+// (no subdirectories); registering a file is optional and only makes its removal certain when
+// the directory listing cannot be read.
 // Sizes are parsed from text ("64K", "512M", "1G", "4096") with errors that name the problem.
 #pragma once
 

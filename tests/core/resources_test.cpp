@@ -82,6 +82,7 @@ TEST(TempDir, SigintInChildRemovesFilesAndExits130) {
     TempDir tmp;
     const std::string f = tmp.register_file("big.bin");
     std::ofstream(f) << "data";
+    std::ofstream(tmp.path() + "/unregistered.bin") << "more";
     const std::string msg = tmp.path() + "\n";
     (void)!write(fds[1], msg.data(), msg.size());
     close(fds[1]);
@@ -100,6 +101,7 @@ TEST(TempDir, SigintInChildRemovesFilesAndExits130) {
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 130);
   EXPECT_FALSE(exists(dir + "/big.bin"));
+  EXPECT_FALSE(exists(dir + "/unregistered.bin"));
   EXPECT_FALSE(exists(dir));
 }
 

@@ -1,0 +1,21 @@
+// Writing output files so that a reader never sees half of one, and checking output paths
+// before a run spends a minute measuring.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace illusion::report {
+
+// Writes `content` to `path` atomically: a new temporary file in the same directory (so the
+// rename stays within one filesystem), every byte written, fsync(2), then rename(2) over the
+// target. rename replaces a symlink at `path` itself instead of writing through it. On any
+// failure the temporary file is removed and std::system_error names the path.
+void write_file_atomically(const std::string& path, std::string_view content);
+
+// Throws core::UsageError, naming `flag` and the fix, when `path` cannot be written: its
+// directory is missing, is not a directory or is not writable, or `path` is a directory.
+// Called before any measurement so a typo costs no time.
+void check_output_path(const std::string& path, const std::string& flag);
+
+}  // namespace illusion::report

@@ -1,0 +1,45 @@
+// The syscall budget: how many calls of each kind fit into a slice of a real-time loop's
+// period (a 90 Hz VR frame, a 120 Hz display, a 1 kHz control loop).
+//
+// We budget 1% of the period because a loop that spends more than that on one kind of kernel
+// crossing has a design problem worth knowing about; the whole-period count is given beside it
+// as the absolute ceiling. Pure arithmetic over results: tested with synthetic values.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace illusion::report {
+
+inline constexpr double kBudgetShare = 0.01;  // 1% of the period
+
+struct BudgetCell {
+  double hz = 0;
+  double period_ns = 0;
+  double fit_1pct_p50 = 0;    // whole calls at the median cost in 1% of the period
+  double fit_1pct_p99 = 0;    // ... at the p99 cost (the figure to plan a deadline with)
+  double fit_period_p50 = 0;  // whole calls in the full period, median cost
+  double fit_period_p99 = 0;
+};
+
+struct BudgetRow {
+  std::string id, title;
+  double p50_ns = 0, p99_ns = 0;
+  std::vector<BudgetCell> cells;  // one per requested rate, in the order given
+};
+
+// One cell. Counts are rounded down (a call that does not fit whole does not fit); a cost or
+// rate that is not positive and finite gives NaN counts ("cannot tell"), never infinity.
+BudgetCell budget_cell(double hz, double p50_ns, double p99_ns);
+
+// A row for every ok result in ns/op whose "category" parameter is "call" or "syscall", in
+// result order.
+std::vector<BudgetRow> syscall_budget(const std::vector<core::Result>& results,
+                                      const std::vector<double>& hz = {90, 120, 1000});
+
+// "90 Hz", "1 kHz", "2.5 kHz": for column headers and sentences.
+std::string format_hz(double hz);
+
+}  // namespace illusion::report

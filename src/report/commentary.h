@@ -1,0 +1,47 @@
+// Commentary: sentences computed from this run's numbers.
+//
+// Each rule is a pure function of the results: it looks up the experiments it needs by id
+// (core::find_result, which only returns ok results), computes a ratio or a budget, and writes
+// one sentence quoting the measured values, with the same values as numbers in
+// Insight::values for scripts. A rule whose inputs are missing, failed or unusable (a zero or
+// negative cost) stays silent rather than guessing. Environment caveats (VM, mitigations) are
+// not commentary: the env report prints them.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "core/result.h"
+#include "report/run_record.h"
+
+namespace illusion::report {
+
+using Rule = std::optional<Insight> (*)(const std::vector<core::Result>&);
+
+namespace rules {
+
+// syscalls.getppid_raw p50 / syscalls.function_call p50: "a syscall costs N function calls".
+std::optional<Insight> syscall_vs_call(const std::vector<core::Result>& results);
+// syscalls.vdso_clock_gettime against syscalls.getppid_raw, checked with the "syscalls"
+// counter when it was available (a vDSO call can silently fall back to a syscall).
+std::optional<Insight> vdso_vs_syscall(const std::vector<core::Result>& results);
+// syscalls.close_ebadf (entry and exit only) against syscalls.open_close (path lookup, fd).
+std::optional<Insight> fast_vs_slow_path(const std::vector<core::Result>& results);
+// syscalls.loop_every_1 against loop_every_1000 (slowdown_vs_pure), and the indirect share.
+std::optional<Insight> syscall_in_loop(const std::vector<core::Result>& results);
+// syscalls.read_4k against syscalls.read_1m, per KiB and in syscalls per MiB.
+std::optional<Insight> amortisation(const std::vector<core::Result>& results);
+// syscalls.uring_batch_64 against syscalls.uring_batch_1.
+std::optional<Insight> uring_batching(const std::vector<core::Result>& results);
+// How many getppid syscalls fit in 1% of a 90 Hz frame (budget.h).
+std::optional<Insight> frame_budget(const std::vector<core::Result>& results);
+
+}  // namespace rules
+
+// Every rule, in the order the insights are printed.
+const std::vector<Rule>& all_rules();
+
+// The insights of every rule that had its inputs.
+std::vector<Insight> commentary(const std::vector<core::Result>& results);
+
+}  // namespace illusion::report

@@ -1,0 +1,26 @@
+// The terminal report: what `illusion run` prints on stdout, and `illusion env`.
+//
+// Written for a person at a 100-120 column terminal: one aligned table per lab, units chosen
+// per value, "—" wherever a figure does not exist (an unavailable counter is never printed as
+// 0), long text truncated with "…" rather than wrapped into the next column.
+#pragma once
+
+#include <ostream>
+
+#include "core/clock.h"
+#include "core/env.h"
+#include "report/run_record.h"
+
+namespace illusion::report {
+
+// Per lab: title and question, a table (experiment, p50, p99, max, faults, ctx-sw, syscalls)
+// with each experiment's meaning (or skip/fail reason) on a line under its row, and for calls with
+// a "category" the budget table (1% of a 90 Hz / 120 Hz / 1 kHz period). Then the warnings, once
+// each with the experiments they came from, the machine's caveats, and the commentary as bullets.
+void write_console(std::ostream& out, const RunRecord& record);
+
+// `illusion env`: one aligned "key: value" line per field ("unknown" where the probe could not
+// tell), the clock, and the caveats as bullets.
+void write_env(std::ostream& out, const core::EnvInfo& env, const core::ClockInfo& clock);
+
+}  // namespace illusion::report

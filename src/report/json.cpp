@@ -1,0 +1,206 @@
+// Writing the run file. Field names and order follow docs/json_schema.md; scripts key on them.
+#include "report/json.h"
+
+#include <cmath>
+#include <cstdint>
+#include <variant>
+
+#include "report/budget.h"
+
+namespace illusion::report {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// nlohmann would write NaN and inf as null anyway, but only at dump time and silently; doing
+// it here keeps the in-memory document equal to what a reader gets back.
+Json number(double v) {
+  return std::isfinite(v) ? Json(v) : Json(nullptr);
+}
+
+Json number(const std::optional<double>& v) {
+  return v ? number(*v) : Json(nullptr);
+}
+
+// Counts the environment could not read are stored as 0 in EnvInfo; in the file they are
+// null, so no script mistakes "unknown" for "none".
+template <class Int>
+Json known_count(Int v) {
+  return v == 0 ? Json(nullptr) : Json(v);
+}
+
+template <class Int>
+Json optional_count(const std::optional<Int>& v) {
+  return v ? Json(*v) : Json(nullptr);
+}
+
+// Counts held in doubles (batch, samples, sizes, calls that fit) are written as integers when
+// they are whole, so "batch": 1000 reads like the skeleton rather than 1000.0.
+Json whole_if_exact(double v) {
+  constexpr double kExactInt = 9007199254740992.0;  // 2^53: every integer below is exact
+  if (std::isfinite(v) && std::floor(v) == v && std::fabs(v) < kExactInt)
+    return static_cast<std::int64_t>(v);
+  return number(v);
+}
+
+Json param_value(const std::variant<double, std::string>& value) {
+  if (const auto* text = std::get_if<std::string>(&value)) return *text;
+  return whole_if_exact(std::get<double>(value));
+}
+
+const char* status_name(core::Status s) {
+  switch (s) {
+    case core::Status::skipped:
+      return "skipped";
+    case core::Status::failed:
+      return "failed";
+    case core::Status::ok:
+      break;
+  }
+  return "ok";
+}
+
+Json env_json(const core::EnvInfo& e) {
+  Json j = Json::object();
+  j["kernel"] = e.kernel;
+  j["cpu_model"] = e.cpu_model;
+  j["online_cpus"] = known_count(e.online_cpus);
+  j["allowed_cpus"] = known_count(e.allowed_cpus);
+  j["cgroup_cpu_limit"] = number(e.cgroup_cpu_limit);
+  j["cgroup_memory_max_bytes"] = optional_count(e.cgroup_memory_max);
+  j["cgroup_pids_max"] = optional_count(e.cgroup_pids_max);
+  j["virtualized"] = e.virtualized;
+  j["hypervisor"] = e.hypervisor;
+  j["clocksource"] = e.clocksource;
+  j["invariant_tsc"] = e.invariant_tsc;
+  Json mitigations = Json::object();
+  for (const auto& [name, text] : e.mitigations) mitigations[name] = text;
+  j["mitigations"] = std::move(mitigations);
+  j["thp_enabled"] = e.thp_enabled;
+  j["mem_total_bytes"] = known_count(e.mem_total_bytes);
+  j["mem_available_bytes"] = known_count(e.mem_available_bytes);
+  j["swap_total_bytes"] = e.swap_total_bytes;  // 0 is a real answer: no swap
+  j["page_size_bytes"] = known_count(e.page_size_bytes);
+  j["huge_page_size_bytes"] = known_count(e.huge_page_size_bytes);
+  j["perf_event_paranoid"] = optional_count(e.perf_event_paranoid);
+  j["pmu_available"] = e.pmu_available;
+  j["is_root"] = e.is_root;
+  j["cap_sys_nice"] = e.cap_sys_nice;
+  j["cap_perfmon"] = e.cap_perfmon;
+  j["caveats"] = e.caveats;
+  return j;
+}
+
+Json clock_json(const core::ClockInfo& c) {
+  Json j = Json::object();
+  j["source"] = c.source;
+  j["invariant_tsc"] = c.invariant_tsc;
+  j["ticks_per_ns"] = number(c.ticks_per_ns);
+  j["overhead_ns"] = number(c.overhead_ns);
+  j["resolution_ns"] = number(c.resolution_ns);
+  return j;
+}
+
+Json stats_json(const std::optional<core::Stats>& s) {
+  if (!s) return nullptr;
+  Json j = Json::object();
+  j["n"] = s->n;
+  j["min"] = number(s->min);
+  j["p50"] = number(s->p50);
+  j["p90"] = number(s->p90);
+  j["p99"] = number(s->p99);
+  j["p999"] = number(s->p999);
+  j["max"] = number(s->max);
+  j["mean"] = number(s->mean);
+  j["stddev"] = number(s->stddev);
+  j["cv"] = number(s->cv);
+  j["outliers"] = s->outliers;
+  return j;
+}
+
+Json experiment_json(const core::Result& r) {
+  Json j = Json::object();
+  j["id"] = r.id;
+  j["lab"] = r.lab;
+  j["title"] = r.title;
+  j["unit"] = r.unit;
+  j["status"] = status_name(r.status);
+  j["reason"] = r.reason;
+  Json params = Json::object();
+  for (const core::Param& p : r.params) params[p.name] = param_value(p.value);
+  j["params"] = std::move(params);
+  j["stats"] = stats_json(r.stats);
+  Json counters = Json::object();
+  for (const core::CounterValue& c : r.counters) counters[c.name] = number(c.per_op);
+  j["counters"] = std::move(counters);
+  Json metrics = Json::object();
+  for (const core::Metric& m : r.metrics)
+    metrics[m.name] = Json{{"value", number(m.value)}, {"unit", m.unit}};
+  j["metrics"] = std::move(metrics);
+  Json series = Json::array();
+  for (const core::Series& s : r.series) {
+    Json points = Json::array();
+    for (const auto& [x, y] : s.points) points.push_back(Json::array({number(x), number(y)}));
+    series.push_back(
+        Json{{"name", s.name}, {"x_unit", s.x_unit}, {"y_unit", s.y_unit}, {"points", points}});
+  }
+  j["series"] = std::move(series);
+  j["warnings"] = r.warnings;
+  j["meaning"] = r.meaning;
+  return j;
+}
+
+Json budgets_json(const std::vector<core::Result>& results) {
+  Json rows = Json::array();
+  for (const BudgetRow& row : syscall_budget(results)) {
+    Json cells = Json::array();
+    for (const BudgetCell& c : row.cells) {
+      cells.push_back(Json{{"hz", number(c.hz)},
+                           {"period_ns", number(c.period_ns)},
+                           {"fit_1pct_p50", whole_if_exact(c.fit_1pct_p50)},
+                           {"fit_1pct_p99", whole_if_exact(c.fit_1pct_p99)},
+                           {"fit_period_p50", whole_if_exact(c.fit_period_p50)},
+                           {"fit_period_p99", whole_if_exact(c.fit_period_p99)}});
+    }
+    rows.push_back(Json{{"id", row.id},
+                        {"title", row.title},
+                        {"p50_ns", number(row.p50_ns)},
+                        {"p99_ns", number(row.p99_ns)},
+                        {"cells", std::move(cells)}});
+  }
+  return Json{{"syscalls", std::move(rows)}};
+}
+
+}  // namespace
+
+nlohmann::ordered_json to_json(const RunRecord& record) {
+  Json j = Json::object();
+  j["schema"] = kSchema;
+  j["tool"] = Json{{"name", "illusion"}, {"version", record.tool_version}};
+  j["profile"] = record.profile;
+  j["complete"] = record.complete;
+  j["started_at"] = record.started_at;
+  j["duration_s"] = number(record.duration_s);
+  j["selection"] = record.selection;
+  j["pinned_cpu"] = record.pinned_cpu;
+  j["env"] = env_json(record.env);
+  j["clock"] = clock_json(record.clock);
+  Json labs = Json::array();
+  for (const LabInfo& lab : record.labs)
+    labs.push_back(Json{{"id", lab.id}, {"title", lab.title}, {"question", lab.question}});
+  j["labs"] = std::move(labs);
+  Json experiments = Json::array();
+  for (const core::Result& r : record.results) experiments.push_back(experiment_json(r));
+  j["experiments"] = std::move(experiments);
+  Json insights = Json::array();
+  for (const Insight& in : record.insights) {
+    Json values = Json::object();
+    for (const auto& [name, v] : in.values) values[name] = number(v);
+    insights.push_back(Json{{"id", in.id}, {"text", in.text}, {"values", std::move(values)}});
+  }
+  j["insights"] = std::move(insights);
+  j["budgets"] = budgets_json(record.results);
+  return j;
+}
+
+}  // namespace illusion::report

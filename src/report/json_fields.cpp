@@ -1,0 +1,102 @@
+#include "report/json_fields.h"
+
+#include <fmt/format.h>
+
+#include "core/errors.h"
+
+namespace illusion::report::json_fields {
+
+void fail(const std::string& where, const std::string& what) {
+  throw core::UsageError(where.empty() ? what : where + ": " + what);
+}
+
+void wrong_type(const Json& v, const std::string& where, const char* expected) {
+  fail(where, fmt::format("expected {}, found {}", expected, a_type(v)));
+}
+
+std::string a_type(const Json& v) {
+  switch (v.type()) {
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::object:
+      return "an object";
+    case Json::value_t::array:
+      return "an array";
+    case Json::value_t::string:
+      return "a string";
+    case Json::value_t::boolean:
+      return "a boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float:
+      return "a number";
+    default:
+      return "a binary value";
+  }
+}
+
+std::string child(const std::string& where, const std::string& key) {
+  return where.empty() ? key : where + "." + key;
+}
+
+std::string element(const std::string& where, std::size_t i) {
+  return fmt::format("{}[{}]", where, i);
+}
+
+const Json& as_object(const Json& v, const std::string& where) {
+  if (!v.is_object()) wrong_type(v, where, "an object");
+  return v;
+}
+
+const Json& as_array(const Json& v, const std::string& where) {
+  if (!v.is_array()) wrong_type(v, where, "an array");
+  return v;
+}
+
+const Json* optional_field(const Json& obj, const char* key) {
+  const auto it = obj.find(key);
+  return it == obj.end() ? nullptr : &*it;
+}
+
+const Json& required_field(const Json& obj, const char* key, const std::string& where) {
+  const Json* v = optional_field(obj, key);
+  if (!v) fail(where, fmt::format("missing field \"{}\"", key));
+  return *v;
+}
+
+std::string text(const Json& v, const std::string& where) {
+  if (!v.is_string()) wrong_type(v, where, "a string");
+  return v.get<std::string>();
+}
+
+bool flag(const Json& v, const std::string& where) {
+  if (!v.is_boolean()) wrong_type(v, where, "true or false");
+  return v.get<bool>();
+}
+
+double number_or_null(const Json& v, const std::string& where) {
+  if (v.is_null()) return std::numeric_limits<double>::quiet_NaN();
+  if (!v.is_number()) wrong_type(v, where, "a number or null");
+  return v.get<double>();
+}
+
+std::vector<std::string> strings(const Json& v, const std::string& where) {
+  std::vector<std::string> out;
+  const Json& arr = as_array(v, where);
+  for (std::size_t i = 0; i < arr.size(); ++i) out.push_back(text(arr[i], element(where, i)));
+  return out;
+}
+
+void read_text(const Json& obj, const char* key, const std::string& where, std::string& out) {
+  if (const Json* v = optional_field(obj, key)) out = text(*v, child(where, key));
+}
+
+void read_flag(const Json& obj, const char* key, const std::string& where, bool& out) {
+  if (const Json* v = optional_field(obj, key)) out = flag(*v, child(where, key));
+}
+
+void read_number(const Json& obj, const char* key, const std::string& where, double& out) {
+  if (const Json* v = optional_field(obj, key)) out = number_or_null(*v, child(where, key));
+}
+
+}  // namespace illusion::report::json_fields

@@ -1,0 +1,79 @@
+// `illusion env`: every field on its own line, "unknown" rather than 0.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "report/console.h"
+
+using namespace illusion;
+using namespace illusion::report;
+
+namespace {
+
+std::string value_of(const std::string& text, const std::string& key) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    const std::size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string k = line.substr(0, colon);
+    k.erase(0, k.find_first_not_of(' '));
+    if (k == key) return line.substr(line.find_first_not_of(' ', colon + 1));
+  }
+  return "<absent>";
+}
+
+std::string render(const core::EnvInfo& env, const core::ClockInfo& clock) {
+  std::ostringstream out;
+  write_env(out, env, clock);
+  return out.str();
+}
+
+}  // namespace
+
+TEST(EnvConsole, EveryFieldHasALine) {
+  const std::string text = render({}, {});
+  for (const char* key :
+       {"kernel",           "cpu_model",           "online_cpus",     "allowed_cpus",
+        "cgroup_cpu_limit", "cgroup_memory_max",   "cgroup_pids_max", "virtualized",
+        "hypervisor",       "clocksource",         "invariant_tsc",   "thp_enabled",
+        "mem_total",        "mem_available",       "swap_total",      "page_size",
+        "huge_page_size",   "perf_event_paranoid", "pmu_available",   "is_root",
+        "cap_sys_nice",     "cap_perfmon",         "source",          "ticks_per_ns",
+        "overhead",         "resolution"})
+    EXPECT_NE(value_of(text, key), "<absent>") << key << "\n" << text;
+}
+
+TEST(EnvConsole, UnknownIsNotZero) {
+  const std::string text = render({}, {});
+  for (const char* key :
+       {"kernel", "online_cpus", "mem_total", "page_size", "perf_event_paranoid", "overhead"})
+    EXPECT_EQ(value_of(text, key), "unknown") << key;
+  EXPECT_EQ(value_of(text, "cgroup_memory_max"), "none");
+  EXPECT_EQ(value_of(text, "swap_total"), "0 (no swap)");
+}
+
+TEST(EnvConsole, KnownValuesAndCaveats) {
+  core::EnvInfo env;
+  env.kernel = "6.1.0-18-amd64";
+  env.online_cpus = 2;
+  env.virtualized = true;
+  env.hypervisor = "KVM";
+  env.clocksource = "kvm-clock";
+  env.perf_event_paranoid = 2;
+  env.page_size_bytes = 4096;
+  env.cgroup_cpu_limit = 1.5;
+  env.mitigations = {{"spectre_v2", "Mitigation: Retpolines"}};
+  env.caveats = {"in a VM: timings include hypervisor noise", "clocksource is not tsc"};
+  core::ClockInfo clock{"tsc", true, 2.9, 8.25, 0.345};
+  const std::string text = render(env, clock);
+  EXPECT_EQ(value_of(text, "kernel"), "6.1.0-18-amd64");
+  EXPECT_EQ(value_of(text, "online_cpus"), "2");
+  EXPECT_EQ(value_of(text, "hypervisor"), "KVM");
+  EXPECT_EQ(value_of(text, "cgroup_cpu_limit"), "1.50 CPUs");
+  EXPECT_EQ(value_of(text, "perf_event_paranoid").rfind("2 (", 0), 0u);
+  EXPECT_EQ(value_of(text, "spectre_v2"), "Mitigation: Retpolines");
+  EXPECT_EQ(value_of(text, "overhead"), "8.25 ns");
+  EXPECT_EQ(value_of(text, "source"), "tsc");
+  EXPECT_NE(text.find("  • in a VM: timings include hypervisor noise\n"), std::string::npos);
+  EXPECT_NE(text.find("  • clocksource is not tsc\n"), std::string::npos);
+}

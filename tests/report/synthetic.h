@@ -1,0 +1,90 @@
+// Hand-built results and scratch directories for the report tests: every figure is chosen by
+// the test, so each assertion can name the exact text it expects.
+#pragma once
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace illusion::testing {
+
+// An ok result in `unit` with the given median and p99 (p99 defaults to 1.5 x p50).
+inline core::Result make_result(const std::string& id, double p50, double p99 = -1,
+                                const std::string& unit = "ns/op") {
+  core::Result r;
+  r.id = id;
+  r.lab = id.substr(0, id.find('.'));
+  r.title = "title of " + id;
+  r.unit = unit;
+  core::Stats s;
+  s.n = 100;
+  s.min = p50 * 0.9;
+  s.p50 = p50;
+  s.p90 = p50 * 1.2;
+  s.p99 = p99 < 0 ? p50 * 1.5 : p99;
+  s.p999 = s.p99 * 1.1;
+  s.max = s.p999 * 2;
+  s.mean = p50 * 1.05;
+  s.stddev = p50 * 0.1;
+  s.cv = 0.1;
+  s.outliers = 2;
+  r.stats = s;
+  return r;
+}
+
+inline core::Result make_call(const std::string& id, double p50, double p99,
+                              const std::string& category = "syscall") {
+  core::Result r = make_result(id, p50, p99);
+  r.add_param("category", category);
+  return r;
+}
+
+inline core::Result make_skipped(const std::string& id, const std::string& reason) {
+  core::Result r;
+  r.id = id;
+  r.lab = id.substr(0, id.find('.'));
+  r.title = "title of " + id;
+  r.unit = "ns/op";
+  r.status = core::Status::skipped;
+  r.reason = reason;
+  return r;
+}
+
+// A private directory under $TMPDIR, removed with everything in it when the test ends.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string templ =
+        (std::filesystem::temp_directory_path() / "illusion-report-XXXXXX").string();
+    if (mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = templ;
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::permissions(path_, std::filesystem::perms::owner_all, ec);
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+  // Names of the entries in the directory, sorted.
+  std::vector<std::string> entries() const {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(path_))
+      names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace illusion::testing
