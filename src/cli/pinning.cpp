@@ -12,7 +12,11 @@ namespace {
 std::string allowed_list(const cpu_set_t& set) {
   std::string out;
   for (int c = 0; c < CPU_SETSIZE; ++c)
-    if (CPU_ISSET(c, &set)) out += (out.empty() ? "" : ",") + std::to_string(c);
+    if (CPU_ISSET(c, &set)) {
+      // Appended piecewise: `"," + std::string` trips GCC 12's false -Wrestrict (PR 105329).
+      if (!out.empty()) out += ',';
+      out += std::to_string(c);
+    }
   return out;
 }
 
