@@ -1,10 +1,11 @@
 // End to end: `illusion run syscalls --quick --json FILE` on this machine. Asserts structure
 // and orderings of 10x or more only; never a tight timing.
-#include <dirent.h>
 
 #include <fstream>
 
 #include <gtest/gtest.h>
+
+#include "support/files.h"
 #include <nlohmann/json.hpp>
 
 #include "core/resources.h"
@@ -15,17 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-std::vector<std::string> entries(const std::string& dir) {
-  std::vector<std::string> out;
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) {
-      const std::string n = e->d_name;
-      if (n != "." && n != "..") out.push_back(n);
-    }
-    closedir(d);
-  }
-  return out;
-}
 
 const json* find(const json& experiments, const std::string& id) {
   for (const auto& e : experiments)
@@ -122,5 +112,5 @@ TEST_F(RunSyscalls, UnavailableCountersAreNullWithAReason) {
 }
 
 TEST_F(RunSyscalls, LeavesNothingInTheTempDir) {
-  EXPECT_TRUE(entries(scratch_->path()).empty());
+  EXPECT_TRUE(illusion::testing::dir_entries(scratch_->path()).empty());
 }

@@ -1,6 +1,5 @@
 // Runs the lab's experiments for real, in the quick profile, on this machine. Asserts status,
 // structure, exact call counts and orderings of 10x or more: never a tight timing.
-#include <dirent.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -10,6 +9,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "support/files.h"
 
 #include "core/clock.h"
 #include "core/env.h"
@@ -22,17 +23,6 @@ using core::Status;
 
 namespace {
 
-std::vector<std::string> entries(const std::string& dir) {
-  std::vector<std::string> out;
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) {
-      const std::string n = e->d_name;
-      if (n != "." && n != "..") out.push_back(n);
-    }
-    closedir(d);
-  }
-  return out;
-}
 
 const core::Param* param(const Result& r, const std::string& name) {
   for (const core::Param& p : r.params)
@@ -73,7 +63,7 @@ class SyscallsRun : public ::testing::Test {
   }
 
   void TearDown() override {
-    const std::vector<std::string> left = entries(dir_);
+    const std::vector<std::string> left = illusion::testing::dir_entries(dir_);
     EXPECT_TRUE(left.empty()) << "the lab left " << left.size() << " files, e.g. "
                               << (left.empty() ? "" : left.front());
     for (const std::string& n : left) unlink((dir_ + "/" + n).c_str());
