@@ -131,7 +131,10 @@ void TextTable::write(std::ostream& out, std::string_view indent) const {
     const std::size_t room = max_line_width_ > display_width(note_indent)
                                  ? max_line_width_ - display_width(note_indent)
                                  : 20;
-    out << note_indent << truncate_to_width(row.note, room) << '\n';
+    // Wrapped, not cut: the note carries the experiment's meaning, with its numbers.
+    // A single word longer than the room (a path, say) is still cut.
+    for (const std::string& line : wrap_words(row.note, room))
+      out << note_indent << truncate_to_width(line, room) << '\n';
   }
 }
 

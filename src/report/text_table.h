@@ -35,8 +35,8 @@ void write_bullet(std::ostream& out, std::string_view text, std::size_t width = 
 enum class Align { left, right };
 
 // A table whose columns are as wide as their widest cell. The last column is not padded and
-// is truncated with "…" so that no line exceeds `max_line_width`. A row may carry a note: a
-// line of prose printed under it, indented, with the whole line width to itself.
+// is truncated with "…" so that no line exceeds `max_line_width`. A row may carry a note: prose
+// printed under it, indented and wrapped at words to the line width.
 class TextTable {
  public:
   explicit TextTable(std::size_t max_line_width = 118) : max_line_width_(max_line_width) {}
