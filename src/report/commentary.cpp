@@ -154,11 +154,13 @@ std::optional<Insight> syscall_in_loop(const Results& results) {
           "user code that runs next.",
           format_ns(*direct), format_ns(*indirect), format_percent(share));
     } else {
-      // A subtraction below zero is noise, not a gain: say so instead of clamping it away.
+      // A subtraction below zero is not a gain: say what it means instead of clamping it away.
       in.text += fmt::format(
-          " The indirect cost came out at {} per iteration, below this run's noise, so no "
-          "share is given.",
-          format_ns(*indirect));
+          " Subtracting the pure loop and the syscall's own cost ({}) leaves {} per "
+          "iteration: below zero, so on this machine the cache and TLB pollution a syscall "
+          "leaves behind is smaller than the overlap the CPU finds between the loop's work "
+          "and the syscall (or than the noise), and no indirect share can be given.",
+          format_ns(*direct), format_ns(*indirect));
     }
   }
   return in;

@@ -151,7 +151,9 @@ core::Result run_tight_loop(core::RunContext& ctx, core::Result r, std::uint64_t
     if (*indirect < 0)
       r.warnings.push_back(fmt::format(
           "indirect cost came out negative ({:.2f} ns/iter = {:.2f} - {:.2f} pure - {:.2f} "
-          "direct): within noise; kept as measured, not clamped",
+          "direct): the loop ran faster than its parts timed apart, so any cache/TLB pollution "
+          "is smaller than what the CPU overlaps (the loop's work can proceed around the "
+          "syscall) or than the noise; kept as measured, not clamped",
           *indirect, p50, *pure, *direct));
   }
   if (const auto sys = counter_per_op(r, "syscalls")) {
