@@ -26,6 +26,9 @@ struct CounterSpec {
   bool kernel_needed = false;
 };
 
+// "perf_event_paranoid=N" as the kernel says now, for messages.
+std::string perf_paranoid_description();
+
 // Every event illusion knows, software first.
 const std::vector<CounterSpec>& all_counter_specs();
 

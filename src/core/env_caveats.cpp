@@ -1,0 +1,115 @@
+// The caveats that follow from the environment (declared in env.h): pure functions of EnvInfo.
+#include <fmt/format.h>
+
+#include "core/env.h"
+
+namespace illusion::core {
+
+namespace {
+
+std::string human_bytes(std::uint64_t bytes) {
+  const double b = static_cast<double>(bytes);
+  if (bytes >= (std::uint64_t{1} << 30)) return fmt::format("{:.1f} GiB", b / (1 << 30));
+  return fmt::format("{:.0f} MiB", b / (1 << 20));
+}
+
+void virtualization_caveats(const EnvInfo& env, std::vector<std::string>& out) {
+  if (env.virtualized) {
+    const std::string name = env.hypervisor.empty() ? "" : " (" + env.hypervisor + ")";
+    out.push_back("in a VM" + name +
+                  ": timings include hypervisor noise; a wake-up across vCPUs can cost tens of "
+                  "microseconds");
+  }
+  if (!env.clocksource.empty() && env.clocksource != "tsc") {
+    out.push_back("clocksource is " + env.clocksource +
+                  ", not tsc: clock_gettime may take the slow path (a syscall, not the vDSO)");
+  }
+  if (!env.invariant_tsc && !env.cpu_model.empty()) {
+    out.push_back(
+        "no invariant TSC: timings use clock_gettime(CLOCK_MONOTONIC), slower and coarser");
+  }
+}
+
+void perf_caveats(const EnvInfo& env, std::vector<std::string>& out) {
+  const bool privileged = env.cap_perfmon;  // root without CAP_PERFMON/SYS_ADMIN is not enough
+  const int level = env.perf_event_paranoid.value_or(-1);
+  if (!env.perf_event_paranoid) {
+    out.push_back(
+        "perf_event_paranoid unreadable: the kernel may lack perf events; counts may "
+        "come from getrusage only");
+  } else if (level >= 3 && !privileged) {
+    out.push_back(
+        fmt::format("perf_event_paranoid={}: no perf events without CAP_PERFMON; counts "
+                    "come from getrusage only",
+                    level));
+  } else if (level == 2 && !privileged) {
+    out.push_back(
+        "perf_event_paranoid=2: perf events count user mode only; context switches, "
+        "CPU migrations and syscalls are not counted without CAP_PERFMON");
+  }
+  const bool forbidden = level >= 3 && !privileged;  // already said: no perf events at all
+  if (!env.pmu_available && !forbidden) {
+    out.push_back(
+        "hardware counters unavailable (no PMU exposed): cycles, instructions, cache "
+        "and TLB misses are not reported");
+  }
+}
+
+void cpu_caveats(const EnvInfo& env, std::vector<std::string>& out) {
+  if (env.online_cpus == 1) {
+    out.push_back("only 1 CPU online: cross-CPU experiments will be skipped");
+  } else if (env.allowed_cpus > 0 && env.allowed_cpus < env.online_cpus) {
+    out.push_back(fmt::format("{} CPUs allowed of {} online: cross-CPU experiments are limited",
+                              env.allowed_cpus, env.online_cpus));
+  }
+  if (env.cgroup_cpu_limit) {
+    out.push_back(
+        fmt::format("cgroup CPU quota of {:.3g} CPUs: a busy run can be throttled for "
+                    "the rest of a period",
+                    *env.cgroup_cpu_limit));
+  }
+  std::string active;
+  for (const auto& [name, state] : env.mitigations)
+    if (state.rfind("Mitigation", 0) == 0) active += (active.empty() ? "" : ", ") + name;
+  if (!active.empty()) {
+    out.push_back("mitigations active (" + active + "): they add to every kernel entry and exit");
+  }
+  if (!env.is_root && !env.cap_sys_nice) {
+    out.push_back("not root and no CAP_SYS_NICE: SCHED_FIFO experiments will be skipped");
+  }
+}
+
+void memory_caveats(const EnvInfo& env, std::vector<std::string>& out) {
+  if (env.thp_enabled == "never" || env.thp_enabled == "unavailable") {
+    out.push_back("THP is " + env.thp_enabled + ": huge-page experiments will be skipped");
+  } else if (env.thp_enabled == "always") {
+    out.push_back(
+        "THP is always: anonymous memory may fault in 2 MiB at a time, not per 4 KiB "
+        "page");
+  }
+  if (env.cgroup_memory_max &&
+      (env.mem_total_bytes == 0 || *env.cgroup_memory_max < env.mem_total_bytes)) {
+    out.push_back("cgroup memory limit of " + human_bytes(*env.cgroup_memory_max) +
+                  ": near it the kernel reclaims pages, which adds faults");
+  }
+  if (env.cgroup_pids_max) {
+    out.push_back(fmt::format("cgroup pids limit of {}: process and thread creation is capped",
+                              *env.cgroup_pids_max));
+  }
+  if (env.swap_total_bytes == 0 && env.mem_total_bytes > 0) {
+    out.push_back("no swap: major faults come only from file-backed pages");
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> env_caveats(const EnvInfo& env) {
+  std::vector<std::string> out;
+  virtualization_caveats(env, out);
+  perf_caveats(env, out);
+  cpu_caveats(env, out);
+  memory_caveats(env, out);
+  return out;
+}
+
+}  // namespace illusion::core
