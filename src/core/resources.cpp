@@ -102,8 +102,12 @@ void install_cleanup_handlers() {
   sigemptyset(&sa.sa_mask);
   sigaddset(&sa.sa_mask, SIGINT);
   sigaddset(&sa.sa_mask, SIGTERM);
+  sigaddset(&sa.sa_mask, SIGPIPE);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  // `illusion run | head -1`: the reader is gone; clean up and exit 141 as the default
+  // action would, instead of dying with the temp directory still there.
+  sigaction(SIGPIPE, &sa, nullptr);
 }
 
 void register_child(pid_t pid) {

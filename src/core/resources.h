@@ -15,7 +15,7 @@
 
 namespace illusion::core {
 
-// Installs the cleanup handlers for SIGINT and SIGTERM (idempotent).
+// Installs the cleanup handlers for SIGINT, SIGTERM and SIGPIPE (idempotent).
 void install_cleanup_handlers();
 
 // Registers a child process to be killed (SIGKILL) and reaped if the run is interrupted.
