@@ -1,0 +1,19 @@
+// The lab's table is assembled from groups of rows, one group per file, so each file holds its
+// experiments' functions next to the rows that name them.
+#pragma once
+
+#include <vector>
+
+#include "core/experiment.h"
+
+namespace illusion::labs::processes {
+
+inline constexpr const char* kLabId = "processes";
+
+std::vector<core::Experiment> creation_rows();     // creation.cpp: create and reap one unit
+std::vector<core::Experiment> fork_size_rows();    // fork_size.cpp: fork/vfork/spawn vs parent size
+std::vector<core::Experiment> cow_rows();          // cow.cpp: copy-on-write faults in the child
+std::vector<core::Experiment> spawn_many_rows();   // spawn_many.cpp: N threads vs N processes alive
+std::vector<core::Experiment> isolation_rows();    // isolation.cpp: crashes contained or shared
+
+}  // namespace illusion::labs::processes

@@ -1,0 +1,8 @@
+#include "processes/rows.h"
+
+namespace illusion::labs::processes {
+
+// Placeholder: the rows of this group are being written.
+std::vector<core::Experiment> spawn_many_rows() { return {}; }
+
+}  // namespace illusion::labs::processes
