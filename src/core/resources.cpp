@@ -40,7 +40,8 @@ struct DirSlot {
 
 DirSlot g_dirs[kMaxDirs];
 
-constexpr int kMaxChildren = 1024;
+// Room for the spawn-many experiments (1000 children alive at once) with margin.
+constexpr int kMaxChildren = 4096;
 std::atomic<pid_t> g_children[kMaxChildren];
 
 void copy_path(char* dst, const std::string& src) {
@@ -115,6 +116,19 @@ void register_child(pid_t pid) {
     pid_t expected = 0;
     if (c.compare_exchange_strong(expected, pid)) return;
   }
+  // A child the handler cannot see would survive Ctrl-C: refuse loudly rather than leak it.
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  throw std::runtime_error(fmt::format(
+      "more than {} child processes alive at once: the cleanup registry is full", kMaxChildren));
+}
+
+void reset_signals_in_child() {
+  // The parent's cleanup handler would remove the parent's temp dir and signal its children;
+  // a forked child must die of these signals the ordinary way instead.
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGPIPE, SIG_DFL);
 }
 
 void unregister_child(pid_t pid) {

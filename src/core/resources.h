@@ -19,8 +19,12 @@ namespace illusion::core {
 void install_cleanup_handlers();
 
 // Registers a child process to be killed (SIGKILL) and reaped if the run is interrupted.
+// Throws (after killing and reaping `pid`) if the registry is full.
 void register_child(pid_t pid);
 void unregister_child(pid_t pid);
+
+// In a freshly forked child: restore the default actions of SIGINT, SIGTERM and SIGPIPE.
+void reset_signals_in_child();
 
 class TempDir {
  public:

@@ -60,6 +60,7 @@ Child Child::fork(const std::function<int()>& body) {
   const pid_t pid = ::fork();
   if (pid < 0) core::throw_errno("fork");
   if (pid == 0) {
+    core::reset_signals_in_child();
     int code = 127;
     try {
       code = body();

@@ -5,48 +5,12 @@
 #include <cmath>
 
 #include "report/budget.h"
+#include "report/commentary_lookup.h"
 #include "report/format.h"
 
 namespace illusion::report {
-namespace {
-
 using Results = std::vector<core::Result>;
-
-bool positive(double v) {
-  return std::isfinite(v) && v > 0;
-}
-
-// A result's median when it is usable as a cost: ok, sampled, positive. A zero or negative
-// median (an empty-loop subtraction that overshot) cannot be divided by.
-std::optional<double> p50_of(const Results& results, const std::string& id) {
-  const core::Result* r = core::find_result(results, id);
-  if (!r || !r->stats || !positive(r->stats->p50)) return std::nullopt;
-  return r->stats->p50;
-}
-
-std::optional<double> metric_of(const Results& results, const std::string& id,
-                                const std::string& name) {
-  const core::Result* r = core::find_result(results, id);
-  const core::Metric* m = r ? r->metric(name) : nullptr;
-  if (!m || !std::isfinite(m->value)) return std::nullopt;
-  return m->value;
-}
-
-std::optional<double> counter_of(const Results& results, const std::string& id,
-                                 const std::string& name) {
-  const core::Result* r = core::find_result(results, id);
-  const core::CounterValue* c = r ? r->counter(name) : nullptr;
-  if (!c || !c->per_op || !std::isfinite(*c->per_op)) return std::nullopt;
-  return c->per_op;
-}
-
-// The unit of an ok result, to refuse comparing figures measured in different units.
-std::string unit_of(const Results& results, const std::string& id) {
-  const core::Result* r = core::find_result(results, id);
-  return r ? r->unit : "";
-}
-
-}  // namespace
+using namespace lookup;
 
 namespace rules {
 
@@ -216,7 +180,7 @@ std::optional<Insight> uring_batching(const Results& results) {
 
 std::optional<Insight> frame_budget(const Results& results) {
   const core::Result* r = core::find_result(results, "syscalls.getppid_raw");
-  if (!r || !r->stats || !positive(r->stats->p50)) return std::nullopt;
+  if (!r || !p50_of(results, "syscalls.getppid_raw")) return std::nullopt;
   constexpr double kHz = 90;  // a VR headset's frame rate: the tightest common display loop
   const BudgetCell cell = budget_cell(kHz, r->stats->p50, r->stats->p99);
   const double budget_ns = cell.period_ns * kBudgetShare;
@@ -241,9 +205,12 @@ std::optional<Insight> frame_budget(const Results& results) {
 
 const std::vector<Rule>& all_rules() {
   static const std::vector<Rule> kRules = {
+      // Lab 3.1, in the order the lab runs.
+      rules::process_vs_thread, rules::fork_grows_with_memory, rules::copy_on_write,
+      rules::memory_per_unit, rules::isolation_outcomes,
+      // Lab 3.2.
       rules::syscall_vs_call, rules::vdso_vs_syscall, rules::fast_vs_slow_path,
-      rules::syscall_in_loop, rules::amortisation,    rules::uring_batching,
-      rules::frame_budget,
+      rules::syscall_in_loop, rules::amortisation, rules::uring_batching, rules::frame_budget,
   };
   return kRules;
 }

@@ -36,6 +36,18 @@ std::optional<Insight> uring_batching(const std::vector<core::Result>& results);
 // How many getppid syscalls fit in 1% of a 90 Hz frame (budget.h).
 std::optional<Insight> frame_budget(const std::vector<core::Result>& results);
 
+// Lab 3.1 (commentary_processes.cpp).
+// processes.fork_exit against processes.pthread_create, and the creation rate each allows.
+std::optional<Insight> process_vs_thread(const std::vector<core::Result>& results);
+// The fork slope per GiB of parent memory against vfork's and posix_spawn's, and THP's effect.
+std::optional<Insight> fork_grows_with_memory(const std::vector<core::Result>& results);
+// A copy-on-write fault against a first-touch fault; reads take none.
+std::optional<Insight> copy_on_write(const std::vector<core::Result>& results);
+// Resident memory per thread against PSS per process, with 100 alive.
+std::optional<Insight> memory_per_unit(const std::vector<core::Result>& results);
+// Crashes contained by processes, stray writes shared by threads: when processes are worth it.
+std::optional<Insight> isolation_outcomes(const std::vector<core::Result>& results);
+
 }  // namespace rules
 
 // Every rule, in the order the insights are printed.
