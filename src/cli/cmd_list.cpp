@@ -8,10 +8,13 @@ namespace illusion::cli {
 int cmd_list() {
   for (const core::Lab& lab : all_labs()) {
     fmt::print("{} — {}\n  {}\n", lab.id, lab.title, lab.question);
-    std::size_t width = 0;
-    for (const auto& e : lab.experiments) width = std::max(width, e.id.size());
+    std::size_t width = 0, unit_width = 0;
     for (const auto& e : lab.experiments) {
-      fmt::print("  {:<{}}  {:<7}  {}{}\n", e.id, width, e.unit, e.shows,
+      width = std::max(width, e.id.size());
+      unit_width = std::max(unit_width, e.unit.size());
+    }
+    for (const auto& e : lab.experiments) {
+      fmt::print("  {:<{}}  {:<{}}  {}{}\n", e.id, width, e.unit, unit_width, e.shows,
                  e.headline ? "  [headline]" : "");
     }
     fmt::print("\n");

@@ -20,4 +20,20 @@ Result result_for(const Experiment& e, const std::string& lab_id) {
   return r;
 }
 
+Experiment make_experiment(const std::string& lab_id, std::string id, std::string title,
+                           std::string shows, std::string unit, DurationHint hint,
+                           ExperimentBody body, bool headline) {
+  Experiment e;
+  e.id = std::move(id);
+  e.title = std::move(title);
+  e.shows = std::move(shows);
+  e.unit = std::move(unit);
+  e.duration = hint;
+  e.headline = headline;
+  e.run = [blank = result_for(e, lab_id), body = std::move(body)](RunContext& ctx) {
+    return body(ctx, blank);
+  };
+  return e;
+}
+
 }  // namespace illusion::core

@@ -57,4 +57,12 @@ struct Lab {
 // A Result pre-filled with the experiment's identity (id, lab, title, unit).
 Result result_for(const Experiment& e, const std::string& lab_id);
 
+// An experiment's body: gets a blank Result carrying the row's identity, returns it filled.
+using ExperimentBody = std::function<Result(RunContext&, Result)>;
+
+// One table row: the form every lab's table is written in.
+Experiment make_experiment(const std::string& lab_id, std::string id, std::string title,
+                           std::string shows, std::string unit, DurationHint hint,
+                           ExperimentBody body, bool headline = false);
+
 }  // namespace illusion::core

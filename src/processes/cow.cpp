@@ -278,31 +278,20 @@ Result run_cow_read(RunContext& ctx, Result r) {
   return r;
 }
 
-core::Experiment row(std::string id, std::string title, std::string shows, std::string unit,
-                     DurationHint hint, Result (*body)(RunContext&, Result)) {
-  core::Experiment e;
-  e.id = std::move(id);
-  e.title = std::move(title);
-  e.shows = std::move(shows);
-  e.unit = std::move(unit);
-  e.duration = hint;
-  e.run = [blank = core::result_for(e, kLabId), body](RunContext& ctx) { return body(ctx, blank); };
-  return e;
-}
 
 }  // namespace
 
 std::vector<core::Experiment> cow_rows() {
   return {
-      row("processes.first_touch_fault", "first-touch fault",
+      experiment("processes.first_touch_fault", "first-touch fault",
           "The first write to a fresh anonymous page: one minor fault that allocates and zeroes "
           "a 4 KiB page, the baseline for copy-on-write.",
           "ns/fault", DurationHint{0.05, 0.1, 0.35}, run_first_touch),
-      row("processes.cow_write_fault", "copy-on-write fault",
+      experiment("processes.cow_write_fault", "copy-on-write fault",
           "A forked child writing pages it shares with its parent: one fault and one 4 KiB copy "
           "per page written, counted in the child.",
           "ns/fault", DurationHint{0.12, 0.2, 0.5}, run_cow_write),
-      row("processes.cow_read_no_fault", "read after fork, no fault",
+      experiment("processes.cow_read_no_fault", "read after fork, no fault",
           "A forked child reading the same shared pages: no fault at all, since fork copied the "
           "page-table entries.",
           "ns/page", DurationHint{0.1, 0.15, 0.4}, run_cow_read),

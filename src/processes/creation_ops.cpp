@@ -202,17 +202,8 @@ void fork_exec_wait(const std::string& path, char* const argv[]) {
 
 core::Experiment make_row(std::string id, std::string title, std::string shows,
                           core::DurationHint hint, BodyFn body, bool headline) {
-  core::Experiment e;
-  e.id = std::move(id);
-  e.title = std::move(title);
-  e.shows = std::move(shows);
-  e.unit = "ns/op";
-  e.duration = hint;
-  e.headline = headline;
-  e.run = [blank = core::result_for(e, kLabId), body = std::move(body)](core::RunContext& ctx) {
-    return body(ctx, blank);
-  };
-  return e;
+  return experiment(std::move(id), std::move(title), std::move(shows), "ns/op", hint,
+                    std::move(body), headline);
 }
 
 std::optional<double> earlier_p50(const core::RunContext& ctx, const std::string& id) {

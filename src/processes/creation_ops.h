@@ -77,7 +77,7 @@ void posix_spawn_wait(const std::string& path, char* const argv[]);
 void fork_exec_wait(const std::string& path, char* const argv[]);
 
 // A table row whose blank result carries the row's identity.
-using BodyFn = std::function<core::Result(core::RunContext&, core::Result)>;
+using BodyFn = core::ExperimentBody;
 core::Experiment make_row(std::string id, std::string title, std::string shows,
                           core::DurationHint hint, BodyFn body, bool headline = false);
 

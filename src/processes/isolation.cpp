@@ -80,17 +80,6 @@ std::pair<double, ExitStatus> timed_child(const core::Clock& clock, int (*body)(
   return {clock.now_ns() - t0, st};
 }
 
-core::Experiment row(std::string id, std::string title, std::string shows, std::string unit,
-                     DurationHint hint, Result (*body)(RunContext&, Result)) {
-  core::Experiment e;
-  e.id = std::move(id);
-  e.title = std::move(title);
-  e.shows = std::move(shows);
-  e.unit = std::move(unit);
-  e.duration = hint;
-  e.run = [blank = core::result_for(e, kLabId), body](RunContext& ctx) { return body(ctx, blank); };
-  return e;
-}
 
 }  // namespace
 
@@ -150,15 +139,15 @@ Result run_crash_in_child(RunContext& ctx, Result r) {
 
 std::vector<core::Experiment> isolation_rows() {
   return {
-      row("processes.crash_in_child", "crash in a child",
+      experiment("processes.crash_in_child", "crash in a child",
           "A child process dereferences a bad pointer: the kernel kills only that process "
           "(SIGSEGV) and the parent reads the outcome from waitpid.",
           "ns/run", DurationHint{0.01, 0.03, 0.12}, run_crash_in_child),
-      row("processes.stray_write_thread", "stray write, threads",
+      experiment("processes.stray_write_thread", "stray write, threads",
           "Two threads of one process: a stray write in one changes a value the other reads, "
           "because they share one address space.",
           "ns/run", DurationHint{0.01, 0.02, 0.05}, run_stray_write_thread),
-      row("processes.stray_write_process", "stray write, processes",
+      experiment("processes.stray_write_process", "stray write, processes",
           "The same stray write in a forked child: it changes the child's own copy only; the "
           "parent's value is intact.",
           "ns/run", DurationHint{0.01, 0.02, 0.05}, run_stray_write_process),

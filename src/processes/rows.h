@@ -2,6 +2,8 @@
 // experiments' functions next to the rows that name them.
 #pragma once
 
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/experiment.h"
@@ -9,6 +11,14 @@
 namespace illusion::labs::processes {
 
 inline constexpr const char* kLabId = "processes";
+
+// A row of this lab's table.
+inline core::Experiment experiment(std::string id, std::string title, std::string shows,
+                                   std::string unit, core::DurationHint hint,
+                                   core::ExperimentBody body, bool headline = false) {
+  return core::make_experiment(kLabId, std::move(id), std::move(title), std::move(shows),
+                               std::move(unit), hint, std::move(body), headline);
+}
 
 std::vector<core::Experiment> creation_rows();     // creation.cpp: create and reap one unit
 std::vector<core::Experiment> fork_size_rows();    // fork_size.cpp: fork/vfork/spawn vs parent size

@@ -20,23 +20,8 @@ constexpr DurationHint kOp{0.1, 0.42, 1.6};
 constexpr DurationHint kLoop{0.09, 0.4, 1.55};
 constexpr DurationHint kFile{0.12, 0.5, 1.75};
 
-using BodyFn = std::function<core::Result(core::RunContext&, core::Result)>;
+using BodyFn = core::ExperimentBody;
 
-core::Experiment row(std::string id, std::string title, std::string shows, std::string unit,
-                     DurationHint hint, BodyFn body, bool headline = false) {
-  core::Experiment e;
-  e.id = std::move(id);
-  e.title = std::move(title);
-  e.shows = std::move(shows);
-  e.unit = std::move(unit);
-  e.duration = hint;
-  e.headline = headline;
-  // The blank result carries the row's identity; the body fills in everything measured.
-  e.run = [blank = core::result_for(e, kLabId), body = std::move(body)](core::RunContext& ctx) {
-    return body(ctx, blank);
-  };
-  return e;
-}
 
 BodyFn loop(std::uint64_t k) {
   return
@@ -46,6 +31,12 @@ BodyFn loop(std::uint64_t k) {
 BodyFn uring(unsigned n) {
   return
       [n](core::RunContext& ctx, core::Result r) { return run_uring_batch(ctx, std::move(r), n); };
+}
+
+core::Experiment row(std::string id, std::string title, std::string shows, std::string unit,
+                     DurationHint hint, BodyFn body, bool headline = false) {
+  return core::make_experiment(kLabId, std::move(id), std::move(title), std::move(shows),
+                               std::move(unit), hint, std::move(body), headline);
 }
 
 }  // namespace
