@@ -1,10 +1,8 @@
 // Copy-on-write, checked by the kernel's own counts rather than by time: a child that writes k
 // shared pages takes k faults (a handful more at most), one that reads them takes none, and a
 // first touch of a fresh page takes one fault per page.
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -12,7 +10,8 @@
 
 #include <gtest/gtest.h>
 
-#include "core/clock.h"
+#include "support/lab_fixture.h"
+
 #include "core/experiment.h"
 #include "processes/child.h"
 #include "processes/cow_probe.h"
@@ -30,22 +29,16 @@ namespace {
 constexpr std::size_t kBuffer = 16u << 20;  // 4096 pages: room for every k below
 constexpr std::uint64_t kSlack = 4;         // faults allowed beyond k (stack, libc, ...)
 
-bool no_children_left() {
-  errno = 0;
-  return waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD;
-}
-
 const core::Metric& metric(const Result& r, const std::string& name) {
   const core::Metric* m = r.metric(name);
   if (!m) throw std::logic_error(r.id + " has no metric " + name);
   return *m;
 }
 
-class CowProbe : public ::testing::Test {
+class CowProbe : public illusion::testing::LabTest {
  protected:
-  static void SetUpTestSuite() { clock_ = core::make_clock().release(); }
-  static void TearDownTestSuite() { delete clock_; }
-  void TearDown() override { EXPECT_TRUE(no_children_left()) << "a probe child was left behind"; }
+  // No probe child may be left behind.
+  CowProbe() : LabTest(labs::processes::lab(), {.children = ChildCheck::after}) {}
 
   // A buffer of 4 KiB pages, each written once by this process (so shared after fork).
   static void touched(Mapping& m) {
@@ -64,40 +57,10 @@ class CowProbe : public ::testing::Test {
       EXPECT_LE(*p.perf_faults, static_cast<double>(k + kSlack)) << what << " k=" << k;
     }
   }
-
-  static inline core::Clock* clock_ = nullptr;
 };
 
-class CowRows : public CowProbe {
- protected:
-  void SetUp() override {
-    ctx_.profile = core::Profile::quick;
-    ctx_.clock = clock_;
-    earlier_.reserve(8);
-    ctx_.earlier = &earlier_;
-  }
-  const Result& run(const std::string& id) {
-    for (const core::Experiment& e : lab_.experiments) {
-      if (e.id != id) continue;
-      if (earlier_.size() == earlier_.capacity()) throw std::logic_error("raise the reserve");
-      earlier_.push_back(e.run(ctx_));
-      return earlier_.back();
-    }
-    throw std::logic_error("no experiment " + id);
-  }
-  static void expect_ok(const Result& r) {
-    ASSERT_EQ(r.status, Status::ok) << r.id << ": " << r.reason;
-    ASSERT_TRUE(r.stats.has_value());
-    EXPECT_GT(r.stats->n, 0u);
-    EXPECT_GT(r.stats->p50, 0);
-    EXPECT_FALSE(r.meaning.empty());
-    EXPECT_EQ(r.lab, "processes");
-  }
-
-  core::Lab lab_ = labs::processes::lab();
-  std::vector<Result> earlier_;
-  core::RunContext ctx_;
-};
+// The lab's rows, run through the fixture's run() and expect_ok().
+class CowRows : public CowProbe {};
 
 }  // namespace
 

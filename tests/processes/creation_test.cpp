@@ -2,13 +2,11 @@
 // counts the kernel keeps (faults, syscalls) and orderings of 2x or more, never a tight time;
 // and that no child of this process is left behind, running or zombie.
 #include <sched.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <climits>
 #include <cstdlib>
-#include <fstream>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -16,8 +14,8 @@
 
 #include <gtest/gtest.h>
 
-#include "core/clock.h"
-#include "core/env.h"
+#include "support/lab_fixture.h"
+
 #include "core/experiment.h"
 #include "processes/creation_ops.h"
 #include "processes/lab.h"
@@ -55,74 +53,15 @@ std::optional<double> per_op(const Result& r, const std::string& counter) {
   return c ? c->per_op : std::nullopt;
 }
 
-// Pids listed in /proc/self/task/*/children (CONFIG_PROC_CHILDREN), for failure messages.
-std::string children_listing() {
-  std::string out;
-  std::ifstream in("/proc/self/task/" + std::to_string(getpid()) + "/children");
-  std::getline(in, out);
-  return out;
-}
-
-// True when no child of this process exists: waitpid(2) with WNOHANG fails with ECHILD only
-// when there is no child at all; 0 means one still runs, a pid means a zombie was left (and
-// has just been reaped by this check).
-bool no_children_left() {
-  errno = 0;
-  const pid_t r = waitpid(-1, nullptr, WNOHANG);
-  return r == -1 && errno == ECHILD;
-}
-
-class CreationRun : public ::testing::Test {
+class CreationRun : public illusion::testing::LabTest {
  protected:
-  static void SetUpTestSuite() {
-    clock_ = core::make_clock().release();
-    env_ = new core::EnvInfo(core::probe_env());
-  }
-  static void TearDownTestSuite() {
-    delete env_;
-    delete clock_;
-  }
+  // No child before the test, and none left by the experiments.
+  CreationRun() : LabTest(labs::processes::lab(), {.children = ChildCheck::before_and_after}) {}
 
-  void SetUp() override {
-    ctx_.profile = core::Profile::quick;
-    ctx_.clock = clock_;
-    ctx_.env = env_;
-    earlier_.reserve(32);  // run() hands out references into it
-    ctx_.earlier = &earlier_;
-    ASSERT_TRUE(no_children_left()) << "children before the test: " << children_listing();
-  }
-
-  void TearDown() override {
-    const std::string listing = children_listing();
-    EXPECT_TRUE(no_children_left()) << "the experiments left children behind: " << listing;
-  }
-
-  const Result& run(const std::string& id) {
-    for (const core::Experiment& e : lab_.experiments) {
-      if (e.id != id) continue;
-      if (earlier_.size() == earlier_.capacity()) throw std::logic_error("raise the reserve");
-      earlier_.push_back(e.run(ctx_));
-      return earlier_.back();
-    }
-    throw std::logic_error("no experiment " + id);
-  }
-
-  static void expect_ok(const Result& r) {
-    ASSERT_EQ(r.status, Status::ok) << r.id << ": " << r.reason;
-    ASSERT_TRUE(r.stats.has_value()) << r.id;
-    EXPECT_GT(r.stats->n, 0u) << r.id;
-    EXPECT_GT(r.stats->p50, 0) << r.id;
-    EXPECT_FALSE(r.meaning.empty()) << r.id;
-    EXPECT_EQ(r.lab, "processes") << r.id;
+  void expect_more(const Result& r) const override {
     EXPECT_EQ(r.unit, "ns/op") << r.id;
     EXPECT_FALSE(text_param(r, "op").empty()) << r.id << " does not say what one op is";
   }
-
-  static inline core::Clock* clock_ = nullptr;
-  static inline core::EnvInfo* env_ = nullptr;
-  core::Lab lab_ = labs::processes::lab();
-  std::vector<Result> earlier_;
-  core::RunContext ctx_;
 };
 
 const std::vector<std::string> kCreationIds = {

@@ -1,19 +1,16 @@
 // The fork-versus-parent-size sweep in the quick profile (0, 64 and 256 MiB): its shape (one
 // series point per size, the stats taken at the largest), fork growing while vfork stays flat,
 // the parent taking no fault per page, and no child left behind. Plus the pure helpers.
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "core/clock.h"
-#include "core/env.h"
+#include "support/lab_fixture.h"
+
 #include "core/experiment.h"
 #include "core/resources.h"
 #include "processes/fork_size_sweep.h"
@@ -51,47 +48,17 @@ double metric_value(const Result& r, const std::string& name) {
   return m->value;
 }
 
-bool no_children_left() {
-  errno = 0;
-  const pid_t r = waitpid(-1, nullptr, WNOHANG);
-  return r == -1 && errno == ECHILD;
-}
-
-class ForkSizeRun : public ::testing::Test {
+class ForkSizeRun : public illusion::testing::LabTest {
  protected:
-  static void SetUpTestSuite() {
-    clock_ = core::make_clock().release();
-    env_ = new core::EnvInfo(core::probe_env());
-  }
-  static void TearDownTestSuite() {
-    delete env_;
-    delete clock_;
-  }
+  // The sweep must leave no child behind (running or zombie).
+  ForkSizeRun() : LabTest(labs::processes::lab(), {.children = ChildCheck::after}) {}
 
   void SetUp() override {
     // The quick sweep holds at most 256 MiB at a time (plus the 256 MiB margin it keeps).
     const std::uint64_t avail = core::available_memory_bytes();
     if (avail != 0 && avail < 768 * kMiB) GTEST_SKIP() << "less than 768 MiB available";
-    ctx_.profile = core::Profile::quick;
-    ctx_.clock = clock_;
-    ctx_.env = env_;
-    earlier_.reserve(16);
-    ctx_.earlier = &earlier_;
+    LabTest::SetUp();
     ctx_.progress = [this](double f) { progress_.push_back(f); };
-  }
-
-  void TearDown() override {
-    EXPECT_TRUE(no_children_left()) << "the sweep left a child (running or zombie)";
-  }
-
-  const Result& run(const std::string& id) {
-    for (const core::Experiment& e : lab_.experiments) {
-      if (e.id != id) continue;
-      if (earlier_.size() == earlier_.capacity()) throw std::logic_error("raise the reserve");
-      earlier_.push_back(e.run(ctx_));
-      return earlier_.back();
-    }
-    throw std::logic_error("no experiment " + id);
   }
 
   // One point per quick size, in order, with the p50 metrics beside them.
@@ -122,12 +89,7 @@ class ForkSizeRun : public ::testing::Test {
     EXPECT_EQ(r.metric("p50_us_at_1024MiB"), nullptr) << "quick must stop at 256 MiB";
   }
 
-  static inline core::Clock* clock_ = nullptr;
-  static inline core::EnvInfo* env_ = nullptr;
-  core::Lab lab_ = labs::processes::lab();
-  std::vector<Result> earlier_;
   std::vector<double> progress_;
-  core::RunContext ctx_;
 };
 
 }  // namespace

@@ -2,17 +2,16 @@
 // (and this test process is still here to check it), no core file appears, the stray write
 // reaches the other thread but not the parent process, and no child is left behind.
 #include <dirent.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "core/clock.h"
+#include "support/lab_fixture.h"
+
 #include "core/experiment.h"
 #include "processes/lab.h"
 
@@ -21,11 +20,6 @@ using core::Result;
 using core::Status;
 
 namespace {
-
-bool no_children_left() {
-  errno = 0;
-  return waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD;
-}
 
 // Names in the current directory that a core dump could have been written as ("core",
 // "core.<pid>", ...), per the default core_pattern (core(5)).
@@ -54,35 +48,16 @@ double metric_value(const Result& r, const std::string& name) {
   return m->value;
 }
 
-class Isolation : public ::testing::Test {
+class Isolation : public illusion::testing::LabTest {
  protected:
-  static void SetUpTestSuite() { clock_ = core::make_clock().release(); }
-  static void TearDownTestSuite() { delete clock_; }
-  void SetUp() override {
-    ctx_.profile = core::Profile::quick;
-    ctx_.clock = clock_;
-    ASSERT_TRUE(no_children_left());
-  }
-  void TearDown() override { EXPECT_TRUE(no_children_left()) << "children were left behind"; }
+  Isolation()
+      : LabTest(labs::processes::lab(),
+                {.children = ChildCheck::before_and_after, .expect_lab_id = false}) {}
 
-  Result run(const std::string& id) {
-    for (const core::Experiment& e : lab_.experiments)
-      if (e.id == id) return e.run(ctx_);
-    throw std::logic_error("no experiment " + id);
-  }
-  static void expect_ok(const Result& r) {
-    ASSERT_EQ(r.status, Status::ok) << r.id << ": " << r.reason;
-    ASSERT_TRUE(r.stats.has_value());
-    EXPECT_GT(r.stats->n, 0u);
-    EXPECT_GT(r.stats->p50, 0);
-    EXPECT_FALSE(r.meaning.empty());
+  void expect_more(const Result& r) const override {
     EXPECT_FALSE(text_param(r, "outcome").empty()) << r.id;
     EXPECT_TRUE(r.warnings.empty()) << r.id << ": " << r.warnings.front();
   }
-
-  static inline core::Clock* clock_ = nullptr;
-  core::Lab lab_ = labs::processes::lab();
-  core::RunContext ctx_;
 };
 
 }  // namespace

@@ -4,10 +4,8 @@
 #include <dirent.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -18,7 +16,8 @@
 
 #include <gtest/gtest.h>
 
-#include "core/clock.h"
+#include "support/lab_fixture.h"
+
 #include "core/experiment.h"
 #include "processes/child.h"
 #include "processes/lab.h"
@@ -31,11 +30,6 @@ using core::Status;
 namespace lp = labs::processes;
 
 namespace {
-
-bool no_children_left() {
-  errno = 0;
-  return waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD;
-}
 
 bool proc_entry_exists(pid_t pid) {
   return access(("/proc/" + std::to_string(pid)).c_str(), F_OK) == 0;
@@ -109,19 +103,9 @@ Result blank(const std::string& id, const std::string& unit) {
   return r;
 }
 
-class SpawnMany : public ::testing::Test {
+class SpawnMany : public illusion::testing::LabTest {
  protected:
-  static void SetUpTestSuite() { clock_ = core::make_clock().release(); }
-  static void TearDownTestSuite() { delete clock_; }
-  void SetUp() override {
-    ctx_.profile = core::Profile::quick;
-    ctx_.clock = clock_;
-    ASSERT_TRUE(no_children_left());
-  }
-  void TearDown() override { EXPECT_TRUE(no_children_left()) << "children were left behind"; }
-
-  static inline core::Clock* clock_ = nullptr;
-  core::RunContext ctx_;
+  SpawnMany() : LabTest(lp::lab(), {.children = ChildCheck::before_and_after}) {}
 };
 
 // What the limited child reports back to the test.
@@ -175,7 +159,7 @@ int limited_child(lp::ValuePipe& pipe, const core::Clock* clock, bool threads, b
   rep.warned_eagain = any_warning_has(r, "EAGAIN");
   if (!r.warnings.empty())
     std::snprintf(rep.first_warning, sizeof rep.first_warning, "%s", r.warnings.back().c_str());
-  rep.no_children = no_children_left();
+  rep.no_children = illusion::testing::no_children_left();
   rep.pids_gone = 1;
   for (pid_t p : pids) rep.pids_gone &= !proc_entry_exists(p);
   rep.threads_back = threads_of_this_process() == threads_before;

@@ -1,16 +1,12 @@
 // Runs the lab's experiments for real, in the quick profile, on this machine. Asserts status,
 // structure, exact call counts and orderings of 10x or more: never a tight timing.
-#include <unistd.h>
-
-#include <cstdlib>
-#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "support/files.h"
+#include "support/lab_fixture.h"
 
 #include "core/clock.h"
 #include "core/env.h"
@@ -22,7 +18,6 @@ using core::Result;
 using core::Status;
 
 namespace {
-
 
 const core::Param* param(const Result& r, const std::string& name) {
   for (const core::Param& p : r.params)
@@ -37,68 +32,15 @@ std::string string_param(const Result& r, const std::string& name) {
   return s ? *s : "";
 }
 
-class SyscallsRun : public ::testing::Test {
+class SyscallsRun : public illusion::testing::LabTest {
  protected:
-  static void SetUpTestSuite() {
-    clock_ = core::make_clock().release();
-    env_ = new core::EnvInfo(core::probe_env());
-  }
-  static void TearDownTestSuite() {
-    delete env_;
-    delete clock_;
-  }
+  SyscallsRun() : LabTest(labs::syscalls::lab(), {.temp_dir = true}) {}
 
-  void SetUp() override {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/illusion-syscalls-test-XXXXXX";
-    ASSERT_NE(mkdtemp(templ.data()), nullptr);
-    dir_ = templ;
-    ctx_.profile = core::Profile::quick;
-    ctx_.clock = clock_;
-    ctx_.env = env_;
-    ctx_.temp_dir = dir_;
-    // References returned by run() must stay valid while later experiments are added.
-    earlier_.reserve(64);
-    ctx_.earlier = &earlier_;
-  }
-
-  void TearDown() override {
-    const std::vector<std::string> left = illusion::testing::dir_entries(dir_);
-    EXPECT_TRUE(left.empty()) << "the lab left " << left.size() << " files, e.g. "
-                              << (left.empty() ? "" : left.front());
-    for (const std::string& n : left) unlink((dir_ + "/" + n).c_str());
-    rmdir(dir_.c_str());
-  }
-
-  // Runs one experiment of the table and keeps its result for the ones after it.
-  const Result& run(const std::string& id) {
-    for (const core::Experiment& e : lab_.experiments) {
-      if (e.id != id) continue;
-      if (earlier_.size() == earlier_.capacity()) throw std::logic_error("raise the reserve");
-      earlier_.push_back(e.run(ctx_));
-      return earlier_.back();
-    }
-    throw std::logic_error("no experiment " + id);
-  }
-
-  static void expect_ok(const Result& r) {
-    ASSERT_EQ(r.status, Status::ok) << r.id << ": " << r.reason;
-    ASSERT_TRUE(r.stats.has_value()) << r.id;
-    EXPECT_GT(r.stats->n, 0u) << r.id;
-    EXPECT_GT(r.stats->p50, 0) << r.id;
-    EXPECT_FALSE(r.meaning.empty()) << r.id;
-    EXPECT_EQ(r.lab, "syscalls");
+  void expect_more(const Result& r) const override {
     EXPECT_FALSE(r.title.empty()) << r.id;
     EXPECT_FALSE(r.unit.empty()) << r.id;
     EXPECT_FALSE(string_param(r, "category").empty()) << r.id;
   }
-
-  static inline core::Clock* clock_ = nullptr;
-  static inline core::EnvInfo* env_ = nullptr;
-  core::Lab lab_ = labs::syscalls::lab();
-  std::string dir_;
-  std::vector<Result> earlier_;
-  core::RunContext ctx_;
 };
 
 }  // namespace
