@@ -1,0 +1,8 @@
+#include "vm/rows.h"
+
+namespace illusion::labs::vm {
+
+// Placeholder: the rows of this group are being written.
+std::vector<core::Experiment> stall_rows() { return {}; }
+
+}  // namespace illusion::labs::vm
