@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 
+#include "core/mapping.h"
+
 namespace illusion::labs::processes {
 
 struct ExitStatus {
@@ -71,26 +73,8 @@ class ValuePipe {
   int fds_[2] = {-1, -1};
 };
 
-// An anonymous private mapping, unmapped on destruction.
-class Mapping {
- public:
-  // mmap(2) of `bytes` (rounded up to pages); `huge` asks for transparent huge pages with
-  // madvise(MADV_HUGEPAGE) (check `huge_pages_bytes()` to see whether it was honoured).
-  Mapping(std::size_t bytes, bool huge = false);
-  Mapping(const Mapping&) = delete;
-  Mapping& operator=(const Mapping&) = delete;
-  ~Mapping();
-  char* data() const { return data_; }
-  std::size_t size() const { return size_; }
-  // Writes one byte per page so every page is resident (first-touch faults happen here).
-  void touch_all();
-  // AnonHugePages of this mapping, from /proc/self/smaps (0 when THP did not apply).
-  std::uint64_t huge_pages_bytes() const;
-
- private:
-  char* data_ = nullptr;
-  std::size_t size_ = 0;
-};
+// The anonymous mapping the lab uses lives in core (core/mapping.h).
+using core::Mapping;
 
 // Fields of /proc/<pid>/smaps_rollup in bytes ("Rss", "Pss", ...); nullopt when unreadable.
 std::optional<std::uint64_t> smaps_rollup_bytes(pid_t pid, const std::string& field);

@@ -1,0 +1,33 @@
+// An anonymous private memory mapping, unmapped on every exit path.
+//
+// The labs that allocate large regions (fork vs parent size, page faults, TLB reach) use it so
+// that memory is given back however an experiment ends.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace illusion::core {
+
+// An anonymous private mapping, unmapped on destruction.
+class Mapping {
+ public:
+  // mmap(2) of `bytes` (rounded up to pages); `huge` asks for transparent huge pages with
+  // madvise(MADV_HUGEPAGE) (check `huge_pages_bytes()` to see whether it was honoured).
+  Mapping(std::size_t bytes, bool huge = false);
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  ~Mapping();
+  char* data() const { return data_; }
+  std::size_t size() const { return size_; }
+  // Writes one byte per page so every page is resident (first-touch faults happen here).
+  void touch_all();
+  // AnonHugePages of this mapping, from /proc/self/smaps (0 when THP did not apply).
+  std::uint64_t huge_pages_bytes() const;
+
+ private:
+  char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+}  // namespace illusion::core
