@@ -211,6 +211,9 @@ const std::vector<Rule>& all_rules() {
       // Lab 3.2.
       rules::syscall_vs_call, rules::vdso_vs_syscall, rules::fast_vs_slow_path,
       rules::syscall_in_loop, rules::amortisation, rules::uring_batching, rules::frame_budget,
+      // Lab 3.3.
+      rules::first_touch, rules::prefault, rules::zero_page, rules::huge_pages,
+      rules::malloc_and_free, rules::major_vs_minor,
   };
   return kRules;
 }

@@ -48,6 +48,20 @@ std::optional<Insight> memory_per_unit(const std::vector<core::Result>& results)
 // Crashes contained by processes, stray writes shared by threads: when processes are worth it.
 std::optional<Insight> isolation_outcomes(const std::vector<core::Result>& results);
 
+// Lab 3.3 (commentary_vm.cpp).
+// vm.first_touch against its second pass, and what 1% of a 90 Hz frame can fault in.
+std::optional<Insight> first_touch(const std::vector<core::Result>& results);
+// MAP_POPULATE moves the cost to map time; MADV_WILLNEED does nothing for anonymous memory.
+std::optional<Insight> prefault(const std::vector<core::Result>& results);
+// Reads map the zero page (a fault, no memory); the write faults again.
+std::optional<Insight> zero_page(const std::vector<core::Result>& results);
+// THP: faults per 2 MiB, the real huge fraction, speed cold and reused.
+std::optional<Insight> huge_pages(const std::vector<core::Result>& results);
+// calloc against malloc+memset in resident memory and time; what free() gives back.
+std::optional<Insight> malloc_and_free(const std::vector<core::Result>& results);
+// A major fault against a minor fault on the same file, and fault-around.
+std::optional<Insight> major_vs_minor(const std::vector<core::Result>& results);
+
 }  // namespace rules
 
 // Every rule, in the order the insights are printed.

@@ -1,0 +1,160 @@
+// Commentary rules for Lab 3.3 (virtual memory and page faults). Each is pure and silent when
+// an input is missing; each quotes the figures it was given.
+#include <fmt/format.h>
+
+#include "core/resources.h"
+#include "report/commentary.h"
+#include "report/commentary_lookup.h"
+#include "report/format.h"
+
+namespace illusion::report::rules {
+
+using Results = std::vector<core::Result>;
+using namespace lookup;
+
+namespace {
+constexpr double kFrameNs90Hz = 1e9 / 90;
+}  // namespace
+
+std::optional<Insight> first_touch(const Results& results) {
+  const auto first = p50_of(results, "vm.first_touch");
+  const auto second = metric_of(results, "vm.first_touch", "second_pass_ns_per_page");
+  const auto faults = metric_of(results, "vm.first_touch", "faults_per_page");
+  if (!first || !second || !faults || *second <= 0) return std::nullopt;
+  Insight in{"first_touch",
+             "",
+             {{"first_touch_ns_per_page", *first},
+              {"second_pass_ns_per_page", *second},
+              {"faults_per_page", *faults}}};
+  // How much fresh memory one frame could fault in if it spent all of 1% of 90 Hz on it.
+  const double pages_per_1pct = kFrameNs90Hz * 0.01 / *first;
+  in.text = fmt::format(
+      "First access is slow because mmap only promises memory: the first write to each 4 KiB "
+      "page took {} at the median ({} faults per page: the kernel allocates and zeroes a page "
+      "and fills in the page table), the second pass over the same pages {} ({} faster). 1% "
+      "of a 90 Hz frame covers the first touch of only {} pages ({}).",
+      format_ns(*first), format_count(*faults), format_ns(*second),
+      format_ratio(*first / *second), format_whole(pages_per_1pct),
+      core::format_size(static_cast<std::uint64_t>(pages_per_1pct) * 4096));
+  return in;
+}
+
+std::optional<Insight> prefault(const Results& results) {
+  const auto lazy = metric_of(results, "vm.lazy_touch", "total_ns_per_page");
+  const auto populate = metric_of(results, "vm.map_populate", "total_ns_per_page");
+  const auto use = metric_of(results, "vm.map_populate", "use_ns_per_page");
+  if (!lazy || !populate || !use) return std::nullopt;
+  Insight in{"prefault",
+             "",
+             {{"lazy_total_ns_per_page", *lazy},
+              {"populate_total_ns_per_page", *populate},
+              {"populate_use_ns_per_page", *use}}};
+  in.text = fmt::format(
+      "Prefaulting does not make the work disappear, it moves it: with MAP_POPULATE the pages "
+      "cost {} each at map time and {} at first use, against {} per page paid at first use "
+      "when touched lazily. For a frame loop that is the point: fault at start-up, not in a "
+      "frame.",
+      format_ns(*populate - *use), format_ns(*use), format_ns(*lazy));
+  if (const auto willneed = metric_of(results, "vm.madv_willneed", "use_faults_per_page")) {
+    in.values.emplace_back("willneed_use_faults_per_page", *willneed);
+    in.text += fmt::format(
+        " MADV_WILLNEED left {} faults per page for first use: on anonymous memory it "
+        "prefaults nothing.",
+        format_count(*willneed));
+  }
+  return in;
+}
+
+std::optional<Insight> zero_page(const Results& results) {
+  const auto reads = metric_of(results, "vm.zero_page", "read_faults_per_page");
+  const auto writes = metric_of(results, "vm.zero_page", "write_faults_per_page");
+  const auto rss_read = metric_of(results, "vm.zero_page", "rss_growth_read_fraction");
+  if (!reads || !writes || !rss_read) return std::nullopt;
+  Insight in{"zero_page",
+             "",
+             {{"read_faults_per_page", *reads},
+              {"write_faults_per_page", *writes},
+              {"rss_growth_read_fraction", *rss_read}}};
+  in.text = fmt::format(
+      "Reading memory that was never written costs a fault too ({} per page) but no memory: "
+      "RSS grew by {} of the region, because every page maps the kernel's shared zero page. "
+      "The first write then faults again ({} per page) to get a private page: read-before-"
+      "write pays twice.",
+      format_count(*reads), format_percent(*rss_read), format_count(*writes));
+  return in;
+}
+
+std::optional<Insight> huge_pages(const Results& results) {
+  const auto reduction = metric_of(results, "vm.thp_fault", "fault_reduction");
+  const auto fraction = metric_of(results, "vm.thp_fault", "huge_fraction");
+  if (!reduction || !fraction) return std::nullopt;
+  Insight in{"huge_pages", "", {{"fault_reduction", *reduction}, {"huge_fraction", *fraction}}};
+  in.text = fmt::format(
+      "Transparent huge pages ({} of the region really became huge) took {} fewer faults: one "
+      "per 2 MiB instead of 512.",
+      format_percent(*fraction), format_ratio(*reduction));
+  const auto cold = metric_of(results, "vm.thp_fault", "speedup_vs_4k");
+  const auto warm = metric_of(results, "vm.thp_fault", "recycled_speedup_vs_4k");
+  if (cold && warm) {
+    in.values.emplace_back("speedup_vs_4k", *cold);
+    in.values.emplace_back("recycled_speedup_vs_4k", *warm);
+    in.text += fmt::format(
+        " In time they were {} the speed of 4 KiB pages on first use and {} when the huge "
+        "pages were reused: each huge fault zeroes 2 MiB at once, and a fresh one may first "
+        "wait for the hypervisor to back it.",
+        format_ratio(*cold), format_ratio(*warm));
+  }
+  return in;
+}
+
+std::optional<Insight> malloc_and_free(const Results& results) {
+  const auto calloc_kib = metric_of(results, "vm.calloc_vs_memset", "calloc_rss_growth_kib");
+  const auto memset_kib = metric_of(results, "vm.calloc_vs_memset", "memset_rss_growth_kib");
+  const auto ratio = metric_of(results, "vm.calloc_vs_memset", "memset_vs_calloc");
+  if (!calloc_kib || !memset_kib || !ratio) return std::nullopt;
+  Insight in{"malloc_and_free",
+             "",
+             {{"calloc_rss_growth_kib", *calloc_kib},
+              {"memset_rss_growth_kib", *memset_kib},
+              {"memset_vs_calloc", *ratio}}};
+  in.text = fmt::format(
+      "A large calloc is nearly free ({} KiB more resident) because fresh mmap'ed pages are "
+      "already zero and stay unmapped until used; malloc+memset of the same block made {} KiB "
+      "resident and took {} as long, paying every first-touch fault up front.",
+      format_sig3(*calloc_kib), format_sig3(*memset_kib), format_ratio(*ratio));
+  const auto retained = metric_of(results, "vm.free_returns_memory", "retained_fraction");
+  const auto trimmed = metric_of(results, "vm.free_returns_memory", "returned_by_trim_kib");
+  if (retained && trimmed) {
+    in.values.emplace_back("retained_fraction", *retained);
+    in.values.emplace_back("returned_by_trim_kib", *trimmed);
+    in.text += fmt::format(
+        " free() of many small blocks kept {} of their memory resident in the heap; "
+        "malloc_trim(0) gave back {} KiB, while a large block's free returned it at once "
+        "(munmap).",
+        format_percent(*retained), format_sig3(*trimmed));
+  }
+  return in;
+}
+
+std::optional<Insight> major_vs_minor(const Results& results) {
+  const auto major = p50_of(results, "vm.major_fault");
+  const auto minor = p50_of(results, "vm.minor_fault_file");
+  if (!major || !minor) return std::nullopt;
+  Insight in{"major_vs_minor", "", {{"major_ns", *major}, {"minor_ns", *minor}}};
+  in.text = fmt::format(
+      "A major fault (a file page that was not in the page cache, read from the device while "
+      "the thread sleeps) took {} at the median against {} for a minor fault on the same file "
+      "when cached: {}. One major fault is {} of a 90 Hz frame.",
+      format_ns(*major), format_ns(*minor), format_ratio(*major / *minor),
+      format_percent(*major / kFrameNs90Hz));
+  if (const auto around = metric_of(results, "vm.minor_fault_file", "pages_per_fault")) {
+    in.values.emplace_back("pages_per_minor_fault", *around);
+    in.text += fmt::format(
+        " Each cached-file fault mapped {} pages at once (fault-around over the page cache's "
+        "large folios), so counting faults, not pages, is what tells the truth.",
+        format_whole(*around));
+  }
+  return in;
+}
+
+}  // namespace illusion::report::rules

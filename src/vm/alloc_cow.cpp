@@ -1,0 +1,139 @@
+// A MAP_PRIVATE mapping of a file: reads share the page cache, the first write to each page
+// takes a copy-on-write fault that gives this process its own anonymous copy (mmap(2):
+// "updates to the mapping are not visible to other processes mapping the same file, and are
+// not carried through to the underlying file").
+//
+// Counted, not assumed: a read fault maps a whole fault-around window of cached pages
+// (fault_around_bytes, 64 KiB by default), so reads take fewer faults than pages, while a
+// write fault copies exactly one page, so writes take one fault per page.
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/counters.h"
+#include "core/measure.h"
+#include "core/resources.h"
+#include "vm/alloc_experiments.h"
+#include "vm/alloc_file.h"
+#include "vm/alloc_probe.h"
+
+namespace illusion::labs::vm::alloc {
+namespace {
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+core::Result run_private_file_cow(core::RunContext& ctx, core::Result r) {
+  const std::uint64_t bytes = kCowFileBytes;
+  const std::size_t pages = bytes / page_bytes();
+  const FsInfo fs = filesystem_of(ctx.temp_dir);
+  TestFile file(ctx.temp_dir, "vm-private-cow", bytes);
+  std::vector<std::size_t> offsets(pages);
+  for (std::size_t i = 0; i < pages; ++i) offsets[i] = i * page_bytes();
+  std::vector<double> read_ns(pages, 0.0), write_ns(pages, 0.0), write_first_ns(pages, 0.0);
+
+  FaultCount read_faults, write_first_faults;
+  double anon_growth_kib = 0;
+  bool copies_hold_writes = true;
+  std::optional<double> resident;
+  core::CounterWindow window(true);
+  {
+    // Warm is an action: read the file now and check right before measuring that it is cached,
+    // so the read faults below are minor (page cache hits), not disk reads.
+    file.warm();
+    FileMapping map(file, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+    resident = resident_fraction(map.data(), map.size());
+
+    FaultWindow reads;
+    reads.start();
+    timed_touches(*ctx.clock, map.data(), offsets.data(), pages, Touch::read, read_ns.data());
+    reads.stop();
+    read_faults = reads.read();
+    ctx.report_progress(0.3);
+
+    const double anon0 = status_kib("RssAnon").value_or(0);
+    window.start();
+    timed_touches(*ctx.clock, map.data(), offsets.data(), pages, Touch::write, write_ns.data());
+    window.stop();
+    anon_growth_kib = status_kib("RssAnon").value_or(0) - anon0;
+    for (std::size_t i = 0; i < pages && copies_hold_writes; ++i)
+      copies_hold_writes = map.data()[offsets[i]] == static_cast<char>(i | 1);
+    ctx.report_progress(0.6);
+
+    // A write to a page never read: the fault reads the page cache page and copies it in one
+    // go (no read-only mapping first), and write faults never fault around.
+    FileMapping fresh(file, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+    FaultWindow writes;
+    writes.start();
+    timed_touches(*ctx.clock, fresh.data(), offsets.data(), pages, Touch::write,
+                  write_first_ns.data());
+    writes.stop();
+    write_first_faults = writes.read();
+  }
+  ctx.report_progress(0.9);
+  // Both mappings are gone: what the file holds now is what any other reader would see.
+  const bool unchanged = file.contents_unchanged();
+
+  const double n = static_cast<double>(pages);
+  core::finish_result(r, write_ns, n, &window);
+  r.add_param("size_bytes", static_cast<double>(bytes));
+  r.add_param("pages", n);
+  r.add_param("filesystem", fs.name);
+  r.add_param("mapping", "MAP_PRIVATE, PROT_READ|PROT_WRITE");
+  r.add_param("stats_per", "first write to a page already mapped by a read (one CoW fault)");
+  r.add_param("fault_count_source", read_faults.source);
+  if (resident) r.add_metric("resident_fraction", *resident, "fraction");
+  r.add_metric("read_faults_per_page", read_faults.faults / n, "faults/page");
+  if (read_faults.faults > 0)
+    r.add_metric("pages_per_read_fault", n / read_faults.faults, "pages/fault");
+  r.add_metric("read_ns_per_page", median(read_ns), "ns");
+  const core::CounterValue* wf = r.counter("page_faults");
+  if (!wf || !wf->per_op) wf = r.counter("rusage_minor_faults");
+  const double write_fpp = wf && wf->per_op ? *wf->per_op : 0;
+  if (wf && wf->per_op) r.add_metric("write_faults_per_page", write_fpp, "faults/page");
+  r.add_metric("write_first_faults_per_page", write_first_faults.faults / n, "faults/page");
+  r.add_metric("write_first_ns", median(write_first_ns), "ns");
+  r.add_metric("rss_anon_growth_kib", anon_growth_kib, "KiB");
+  r.add_metric("file_unchanged", unchanged ? 1 : 0, "bool");
+
+  if (!resident)
+    r.warnings.push_back("mincore on the mapping failed: whether the file was cached is unknown");
+  else if (*resident < 0.99)
+    r.warnings.push_back(fmt::format(
+        "only {:.1f}% of the file was cached right before the reads: some read faults went to "
+        "disk",
+        *resident * 100));
+  if (read_faults.major > 0 || write_first_faults.major > 0)
+    r.warnings.push_back(fmt::format("{:.0f} major faults (disk reads) while touching the file",
+                                     read_faults.major + write_first_faults.major));
+  if (!copies_hold_writes) {
+    r.status = core::Status::failed;
+    r.reason = "a written byte did not read back from the private mapping";
+    return r;
+  }
+  if (!unchanged) {
+    r.status = core::Status::failed;
+    r.reason = "writes to a MAP_PRIVATE mapping reached the file";
+    return r;
+  }
+  r.meaning = fmt::format(
+      "{} MAP_PRIVATE file: reading one byte per page took {:.3f} faults/page (one fault maps "
+      "~{:.0f} cached pages); the first write to each page took {:.2f} faults/page, {:.0f} ns "
+      "per copy-on-write fault, RssAnon +{:.0f} KiB; the file read back unchanged",
+      core::format_size(bytes), read_faults.faults / n,
+      read_faults.faults > 0 ? n / read_faults.faults : 0.0, write_fpp, r.stats->p50,
+      anon_growth_kib);
+  return r;
+}
+
+}  // namespace illusion::labs::vm::alloc

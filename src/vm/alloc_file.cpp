@@ -1,0 +1,139 @@
+#include "vm/alloc_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/errors.h"
+#include "core/resources.h"
+#include "vm/alloc_probe.h"
+
+namespace illusion::labs::vm::alloc {
+namespace {
+
+constexpr std::size_t kChunk = 1u << 20;
+
+// Every 8-byte word differs, so no filesystem can store the file as one repeated block and the
+// read-back compare would notice any single changed byte.
+void fill_chunk(std::vector<std::uint64_t>& chunk, std::uint64_t offset) {
+  const std::uint64_t first = offset / sizeof(std::uint64_t);
+  for (std::size_t i = 0; i < chunk.size(); ++i)
+    chunk[i] = (first + i + 1) * 0x9e3779b97f4a7c15ull ^ 0xff51afd7ed558ccdull;
+}
+
+// Unlinks a path when it goes out of scope: covers an exception while the file is written.
+struct Unlinker {
+  std::string path;
+  ~Unlinker() {
+    if (!path.empty()) ::unlink(path.c_str());
+  }
+};
+
+}  // namespace
+
+TestFile::TestFile(const std::string& dir, const std::string& stem, std::uint64_t size_bytes)
+    : size_(size_bytes) {
+  if (dir.empty()) throw std::runtime_error("the run has no temporary directory for its files");
+  if (size_bytes == 0 || size_bytes % kChunk != 0)
+    throw std::invalid_argument("test file size must be a whole number of MiB");
+  core::require_free_disk(dir, size_bytes, "the VM lab's test file");
+  path_ = fmt::format("{}/{}-{}.dat", dir, stem, static_cast<long>(::getpid()));
+  const int fd = core::retry_eintr(
+      [&] { return ::open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600); });
+  if (fd < 0) core::throw_errno("cannot create " + path_);
+  fd_ = fd;
+  Unlinker name{path_};
+  try {
+    std::vector<std::uint64_t> chunk(kChunk / sizeof(std::uint64_t));
+    for (std::uint64_t off = 0; off < size_; off += kChunk) {
+      fill_chunk(chunk, off);
+      const char* data = reinterpret_cast<const char*>(chunk.data());
+      std::size_t left = kChunk, done = 0;
+      while (left > 0) {
+        const ssize_t n = core::retry_eintr([&] {
+          return ::pwrite(fd_, data + done, left, static_cast<off_t>(off + done));
+        });
+        if (n <= 0) core::throw_errno("cannot write " + path_);
+        done += static_cast<std::size_t>(n);
+        left -= static_cast<std::size_t>(n);
+      }
+    }
+  } catch (...) {
+    ::close(fd_);
+    fd_ = -1;
+    throw;
+  }
+}
+
+TestFile::~TestFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void TestFile::warm() const {
+  std::vector<char> buf(kChunk);
+  for (std::uint64_t off = 0; off < size_;) {
+    const ssize_t n = core::retry_eintr(
+        [&] { return ::pread(fd_, buf.data(), buf.size(), static_cast<off_t>(off)); });
+    if (n <= 0) core::throw_errno("cannot read " + path_);
+    off += static_cast<std::uint64_t>(n);
+  }
+}
+
+void TestFile::evict() const {
+  if (::fsync(fd_) != 0) core::throw_errno("cannot fsync " + path_);
+  // posix_fadvise(2) returns the error number instead of setting errno.
+  if (const int err = ::posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED); err != 0) {
+    errno = err;
+    core::throw_errno("posix_fadvise(POSIX_FADV_DONTNEED) on " + path_);
+  }
+}
+
+std::optional<double> TestFile::resident_fraction() const {
+  // mincore(2) on a file mapping reports the file's pages in the page cache; mapping alone
+  // faults nothing in.
+  void* map = ::mmap(nullptr, size_, PROT_READ, MAP_SHARED, fd_, 0);
+  if (map == MAP_FAILED) return std::nullopt;
+  const std::optional<double> f = alloc::resident_fraction(map, size_);
+  ::munmap(map, size_);
+  return f;
+}
+
+bool TestFile::contents_unchanged() const {
+  std::vector<std::uint64_t> expected(kChunk / sizeof(std::uint64_t));
+  std::vector<char> got(kChunk);
+  for (std::uint64_t off = 0; off < size_; off += kChunk) {
+    std::size_t done = 0;
+    while (done < kChunk) {
+      const ssize_t n = core::retry_eintr([&] {
+        return ::pread(fd_, got.data() + done, kChunk - done, static_cast<off_t>(off + done));
+      });
+      if (n < 0) core::throw_errno("cannot read back " + path_);
+      if (n == 0) return false;  // shorter than written
+      done += static_cast<std::size_t>(n);
+    }
+    fill_chunk(expected, off);
+    if (std::memcmp(expected.data(), got.data(), kChunk) != 0) return false;
+  }
+  return true;
+}
+
+FileMapping::FileMapping(const TestFile& file, int prot, int flags)
+    : size_(static_cast<std::size_t>(file.size())) {
+  void* p = ::mmap(nullptr, size_, prot, flags, file.fd(), 0);
+  if (p == MAP_FAILED)
+    core::throw_errno(fmt::format("mmap of {} ({})", file.path(), core::format_size(size_)));
+  data_ = static_cast<char*>(p);
+}
+
+FileMapping::~FileMapping() {
+  if (data_) ::munmap(data_, size_);
+}
+
+}  // namespace illusion::labs::vm::alloc

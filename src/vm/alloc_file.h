@@ -1,0 +1,60 @@
+// A test file for the file-mapping experiments, and a file mapping that is always unmapped.
+//
+// The file is created in the run's private directory with a known pattern and unlinked as soon
+// as it is written: it lives on through the open descriptor (unlink(2): the inode is freed when
+// the last descriptor closes and the last mapping goes), so no path is left behind on any exit,
+// even SIGKILL. Eviction, mapping and reading back all work on the unlinked inode.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace illusion::labs::vm::alloc {
+
+class TestFile {
+ public:
+  // Creates `<dir>/<stem>-<pid>.dat` of `size_bytes` (a whole number of MiB), checking free
+  // disk space first (core::require_free_disk).
+  TestFile(const std::string& dir, const std::string& stem, std::uint64_t size_bytes);
+  TestFile(const TestFile&) = delete;
+  TestFile& operator=(const TestFile&) = delete;
+  ~TestFile();
+
+  int fd() const { return fd_; }
+  std::uint64_t size() const { return size_; }
+  const std::string& path() const { return path_; }  // gone from the directory already
+
+  // Reads the whole file with pread(2), so its pages are in the page cache.
+  void warm() const;
+  // fsync(2), then posix_fadvise(POSIX_FADV_DONTNEED): the page cache drops clean pages only,
+  // hence the fsync first. The call is advice; the caller checks residency afterwards.
+  void evict() const;
+  // Page-cache residency of the whole file (a temporary mapping and mincore(2)).
+  std::optional<double> resident_fraction() const;
+  // True when every byte read back with pread(2) is the pattern written at creation.
+  bool contents_unchanged() const;
+
+ private:
+  std::string path_;
+  std::uint64_t size_ = 0;
+  int fd_ = -1;
+};
+
+// A shared or private mapping of a whole TestFile, unmapped on destruction.
+class FileMapping {
+ public:
+  FileMapping(const TestFile& file, int prot, int flags);
+  FileMapping(const FileMapping&) = delete;
+  FileMapping& operator=(const FileMapping&) = delete;
+  ~FileMapping();
+  char* data() const { return data_; }
+  std::size_t size() const { return size_; }
+
+ private:
+  char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+}  // namespace illusion::labs::vm::alloc

@@ -1,0 +1,287 @@
+// Where malloc(3) gets its memory, and what calloc(3) saves.
+//
+// glibc serves a request below M_MMAP_THRESHOLD (128 KiB by default) from the heap (brk or an
+// arena) and a larger one with its own mmap(2), which free(3) gives straight back with munmap.
+// The threshold is dynamic (mallopt(3)): freeing an mmap'ed block raises it to that block's
+// size, up to DEFAULT_MMAP_THRESHOLD_MAX (32 MiB on 64-bit), so "large" depends on what the
+// process freed before. We therefore count instead of assuming: mallinfo2(3) `hblks` (chunks
+// currently mmap'ed) tells how a block was served, the raw_syscalls tracepoint how many
+// syscalls one malloc+free made, and the fault counters what touching the block cost.
+#include <malloc.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <new>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/barrier.h"
+#include "core/measure.h"
+#include "core/resources.h"
+#include "core/syscall_count.h"
+#include "vm/alloc_experiments.h"
+#include "vm/alloc_probe.h"
+
+namespace illusion::labs::vm::alloc {
+namespace {
+
+char* checked_malloc(std::size_t bytes) {
+  void* p = std::malloc(bytes);
+  if (!p) throw std::bad_alloc();
+  return static_cast<char*>(p);
+}
+
+// Whether malloc(bytes) is served by a mapping of its own: mallinfo2(3) `hblks` is the number
+// of chunks currently allocated with mmap(2) (glibc >= 2.33).
+bool served_by_mmap(std::size_t bytes) {
+  const struct mallinfo2 before = ::mallinfo2();
+  char* p = checked_malloc(bytes);
+  core::do_not_optimize(p);
+  const struct mallinfo2 during = ::mallinfo2();
+  std::free(p);
+  return during.hblks > before.hblks;
+}
+
+// Residency of the pages a block spans (mincore(2) wants a page-aligned start).
+std::optional<double> block_resident(const char* p, std::size_t bytes) {
+  const auto page = page_bytes();
+  const auto lo = reinterpret_cast<std::uintptr_t>(p) / page * page;
+  const auto hi = (reinterpret_cast<std::uintptr_t>(p) + bytes + page - 1) / page * page;
+  return resident_fraction(reinterpret_cast<const void*>(lo), hi - lo);
+}
+
+struct TouchProbe {
+  double faults_per_page = 0, ns_per_page = 0;
+  std::string source;
+};
+
+// A fresh malloc(bytes), one write per page each timed, faults counted, then free.
+TouchProbe probe_touch(const core::Clock& clock, std::size_t bytes) {
+  const std::size_t pages = std::max<std::size_t>(1, bytes / page_bytes());
+  std::vector<std::size_t> offsets(pages);
+  for (std::size_t i = 0; i < pages; ++i) offsets[i] = i * page_bytes();
+  std::vector<double> ns(pages, 0.0);
+  FaultWindow window;
+  char* p = checked_malloc(bytes);
+  window.start();
+  timed_touches(clock, p, offsets.data(), pages, Touch::write, ns.data());
+  window.stop();
+  std::free(p);
+  const FaultCount c = window.read();
+  double total = 0;
+  for (double v : ns) total += v;
+  const auto n = static_cast<double>(pages);
+  return {c.faults / n, total / n, c.source};
+}
+
+// GCC folds malloc followed by memset(p, 0, n) into calloc (its malloc/memset builtins), which
+// would measure calloc twice; a call through a volatile pointer cannot be folded.
+void* (*volatile g_memset)(void*, int, std::size_t) = std::memset;
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+core::Result run_malloc_row(core::RunContext& ctx, core::Result r, std::size_t bytes) {
+  const core::Result* small =
+      bytes == kSmallBlockBytes ? nullptr : core::find_result(*ctx.earlier, "vm.malloc_small");
+  const bool first_by_mmap = served_by_mmap(bytes);
+  auto op = [bytes] {
+    char* p = checked_malloc(bytes);
+    core::do_not_optimize(p);
+    std::free(p);
+  };
+  r = core::measure(ctx, std::move(r), op);
+  core::count_syscalls(r, 64, op);
+  const bool by_mmap = served_by_mmap(bytes);
+  const TouchProbe touch = probe_touch(*ctx.clock, bytes);
+
+  r.add_param("op", "malloc+free");
+  r.add_param("size_bytes", static_cast<double>(bytes));
+  r.add_param("pages", static_cast<double>(bytes / page_bytes()));
+  r.add_param("fault_count_source", touch.source);
+  r.add_metric("served_by_mmap", by_mmap ? 1 : 0, "bool");
+  r.add_metric("touch_faults_per_page", touch.faults_per_page, "faults/page");
+  r.add_metric("touch_ns_per_page", touch.ns_per_page, "ns/page");
+  if (by_mmap != first_by_mmap)
+    r.warnings.push_back(fmt::format(
+        "the first {} block was {} but later ones were {}: glibc's dynamic mmap threshold moved "
+        "while measuring (mallopt(3))",
+        core::format_size(bytes), first_by_mmap ? "mmap'ed" : "from the heap",
+        by_mmap ? "mmap'ed" : "from the heap"));
+
+  std::string syscalls = "syscalls not counted";
+  if (const core::CounterValue* c = r.counter("syscalls"); c && c->per_op) {
+    r.add_metric("syscalls_per_op", *c->per_op, "syscalls/op");
+    syscalls = fmt::format("{:.2f} syscalls", *c->per_op);
+  }
+  const core::CounterValue* f = r.counter("page_faults");
+  if (!f || !f->per_op) f = r.counter("rusage_minor_faults");
+  std::string faults;
+  if (f && f->per_op) {
+    r.add_metric("faults_per_op", *f->per_op, "faults/op");
+    faults = fmt::format(", {:.2f} faults", *f->per_op);
+  }
+  std::string vs;
+  if (small && small->stats && small->stats->p50 > 0)
+    vs = fmt::format(" ({:.0f}x a {} one)", r.stats->p50 / small->stats->p50,
+                     core::format_size(kSmallBlockBytes));
+  r.meaning = fmt::format(
+      "{} malloc+free: {:.0f} ns{}, {} ({}{} per op); touching a fresh block then took {:.2f} "
+      "faults/page at {:.0f} ns/page",
+      core::format_size(bytes), r.stats->p50, vs,
+      by_mmap ? "its own mmap, unmapped by free" : "from the heap", syscalls, faults,
+      touch.faults_per_page, touch.ns_per_page);
+  return r;
+}
+
+}  // namespace
+
+core::Result run_malloc_small(core::RunContext& ctx, core::Result r) {
+  r = run_malloc_row(ctx, std::move(r), kSmallBlockBytes);
+  if (const core::Metric* m = r.metric("served_by_mmap"); m && m->value > 0)
+    r.warnings.push_back(
+        "a block below the 128 KiB default M_MMAP_THRESHOLD was mmap'ed: M_MMAP_THRESHOLD or "
+        "MALLOC_MMAP_THRESHOLD_ was lowered for this process (mallopt(3))");
+  return r;
+}
+
+core::Result run_malloc_large(core::RunContext& ctx, core::Result r) {
+  // The 1 MiB probe comes first: it changes the threshold for the rest of the process, as any
+  // free of an mmap'ed block does, so it is taken once and reported, not repeated.
+  const bool mid_first = served_by_mmap(kMidBlockBytes);
+  const bool mid_second = served_by_mmap(kMidBlockBytes);
+  r = run_malloc_row(ctx, std::move(r), kLargeBlockBytes);
+  r.add_metric("mid_first_served_by_mmap", mid_first ? 1 : 0, "bool");
+  r.add_metric("mid_second_served_by_mmap", mid_second ? 1 : 0, "bool");
+  r.add_param("mid_size_bytes", static_cast<double>(kMidBlockBytes));
+
+  std::string mid;
+  if (mid_first && !mid_second)
+    mid = "a 1 MiB block was mmap'ed once, then came from the heap: its free raised glibc's "
+          "mmap threshold";
+  else if (!mid_first && !mid_second)
+    mid = "a 1 MiB block came from the heap both times: the heap had a free chunk that large, "
+          "or an earlier free in this process had raised glibc's mmap threshold past it";
+  else
+    mid = fmt::format("a 1 MiB block was {} both times", mid_first ? "mmap'ed" : "from the heap");
+  if (const core::Metric* m = r.metric("served_by_mmap"); m && m->value < 1)
+    r.warnings.push_back(fmt::format(
+        "the {} block came from the heap although it is above the 32 MiB cap of the dynamic "
+        "mmap threshold: M_MMAP_THRESHOLD was raised explicitly (mallopt(3))",
+        core::format_size(kLargeBlockBytes)));
+  r.meaning += "; " + mid;
+  return r;
+}
+
+core::Result run_calloc_vs_memset(core::RunContext& ctx, core::Result r) {
+  const std::size_t bytes = kLargeBlockBytes;
+  const double pages = static_cast<double>(bytes / page_bytes());
+  core::require_free_memory(bytes, "vm.calloc_vs_memset");
+  const std::size_t samples =
+      ctx.profile == core::Profile::quick ? 3 : ctx.profile == core::Profile::standard ? 8 : 24;
+  const core::Clock& clock = *ctx.clock;
+
+  struct Phase {
+    std::vector<double> ns, rss_growth_kib;
+    double faults = 0, resident = 0;
+    std::string source;
+  };
+  // Each variant allocates, is timed (with its faults counted), then its residency and the RSS
+  // growth are read, untimed, before the free.
+  auto sample = [&](Phase& ph, auto&& allocate) {
+    FaultWindow window;
+    const double rss0 = status_kib("VmRSS").value_or(0);
+    window.start();
+    const double t0 = clock.now_ns();
+    char* p = allocate();
+    core::clobber_memory();
+    const double t1 = clock.now_ns();
+    window.stop();
+    const double rss1 = status_kib("VmRSS").value_or(0);
+    ph.resident += block_resident(p, bytes).value_or(0);
+    std::free(p);
+    const FaultCount c = window.read();
+    ph.ns.push_back(t1 - t0);
+    ph.rss_growth_kib.push_back(rss1 - rss0);
+    ph.faults += c.faults;
+    ph.source = c.source;
+  };
+
+  const bool by_mmap = served_by_mmap(bytes);
+  Phase calloc_only, memset_all, calloc_touch;
+  for (std::size_t i = 0; i < samples; ++i) {
+    // calloc(3) may skip zeroing a fresh mmap'ed chunk: mmap(2) MAP_ANONYMOUS memory is
+    // already zero, and its pages stay unallocated until touched.
+    sample(calloc_only, [&] {
+      char* p = static_cast<char*>(std::calloc(1, bytes));
+      if (!p) throw std::bad_alloc();
+      core::do_not_optimize(p);
+      return p;
+    });
+    sample(memset_all, [&] {
+      char* p = checked_malloc(bytes);
+      g_memset(p, 0, bytes);
+      core::do_not_optimize(p);
+      return p;
+    });
+    // The saving is deferred, not removed: the first write to each page still faults.
+    sample(calloc_touch, [&] {
+      char* p = static_cast<char*>(std::calloc(1, bytes));
+      if (!p) throw std::bad_alloc();
+      touch_pages(p, bytes, Touch::write);
+      return p;
+    });
+    ctx.report_progress(static_cast<double>(i + 1) / static_cast<double>(samples));
+  }
+
+  const double n = static_cast<double>(samples);
+  const double calloc_faults = calloc_only.faults / n;
+  core::finish_result(r, calloc_only.ns, n, nullptr);
+  r.counters.push_back({calloc_only.source == "perf" ? "page_faults" : "rusage_minor_faults",
+                        calloc_faults});
+  const double memset_ns = median(memset_all.ns);
+  const double touch_ns = median(calloc_touch.ns);
+  const double calloc_rss = median(calloc_only.rss_growth_kib);
+  const double memset_rss = median(memset_all.rss_growth_kib);
+
+  r.add_param("size_bytes", static_cast<double>(bytes));
+  r.add_param("samples_per_variant", n);
+  r.add_param("stats_per", "one calloc(1, size) call (free not timed)");
+  r.add_param("fault_count_source", calloc_only.source);
+  r.add_metric("served_by_mmap", by_mmap ? 1 : 0, "bool");
+  r.add_metric("calloc_ns", r.stats->p50, "ns");
+  r.add_metric("malloc_memset_ns", memset_ns, "ns");
+  r.add_metric("calloc_touch_ns", touch_ns, "ns");
+  if (r.stats->p50 > 0) r.add_metric("memset_vs_calloc", memset_ns / r.stats->p50, "x");
+  r.add_metric("calloc_faults_per_page", calloc_faults / pages, "faults/page");
+  r.add_metric("memset_faults_per_page", memset_all.faults / n / pages, "faults/page");
+  r.add_metric("calloc_touch_faults_per_page", calloc_touch.faults / n / pages, "faults/page");
+  r.add_metric("calloc_resident_fraction", calloc_only.resident / n, "fraction");
+  r.add_metric("memset_resident_fraction", memset_all.resident / n, "fraction");
+  r.add_metric("calloc_rss_growth_kib", calloc_rss, "KiB");
+  r.add_metric("memset_rss_growth_kib", memset_rss, "KiB");
+  if (!by_mmap)
+    r.warnings.push_back(fmt::format(
+        "the {} block came from the heap, where calloc must clear memory that may have been "
+        "used: the saving shown is not the fresh-mmap case",
+        core::format_size(bytes)));
+
+  r.meaning = fmt::format(
+      "calloc({}) took {:.1f} us and left RSS +{:.0f} KiB ({:.4f} faults/page): the zero pages "
+      "are only promised; malloc+memset took {:.1f} ms and RSS +{:.0f} KiB ({:.2f} "
+      "faults/page); touching the calloc'ed block later cost {:.1f} ms, so the saving is "
+      "deferred to first use",
+      core::format_size(bytes), r.stats->p50 / 1e3, calloc_rss, calloc_faults / pages,
+      memset_ns / 1e6, memset_rss, memset_all.faults / n / pages, touch_ns / 1e6);
+  return r;
+}
+
+}  // namespace illusion::labs::vm::alloc

@@ -1,0 +1,173 @@
+#include "vm/alloc_probe.h"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "core/barrier.h"
+
+namespace illusion::labs::vm::alloc {
+namespace {
+
+// Not inlined, so the warm-up and the measured touches run the very same code. The clock's
+// readings are fenced, so a faulting access has retired (its fault handled) before the second
+// reading. Not instrumented by AddressSanitizer: its shadow-memory check before each access
+// would take first-touch faults of its own that no touch of ours caused.
+__attribute__((noinline, no_sanitize_address)) void touch_loop(const core::Clock& clock,
+                                                               char* base,
+                                                               const std::size_t* offsets,
+                                                               std::size_t n, Touch touch,
+                                                               double* out) {
+  std::uint64_t sink = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    volatile char* p = base + offsets[i];
+    const double t0 = clock.now_ns();
+    if (touch == Touch::write)
+      *p = static_cast<char>(i | 1);
+    else
+      sink += static_cast<unsigned char>(*p);
+    const double t1 = clock.now_ns();
+    out[i] = t1 - t0;
+  }
+  core::do_not_optimize(sink);
+}
+
+}  // namespace
+
+std::size_t page_bytes() {
+  static const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  return page;
+}
+
+void timed_touches(const core::Clock& clock, char* base, const std::size_t* offsets,
+                   std::size_t n, Touch touch, double* out) {
+  char warm_byte[64] = {};
+  const std::size_t zero = 0;
+  double warm_ns = 0;
+  touch_loop(clock, warm_byte, &zero, 1, touch, &warm_ns);
+  core::do_not_optimize(warm_byte);
+  touch_loop(clock, base, offsets, n, touch, out);
+}
+
+__attribute__((no_sanitize_address)) void touch_pages(char* base, std::size_t bytes,
+                                                      Touch touch) {
+  std::uint64_t sink = 0;
+  for (std::size_t off = 0; off < bytes; off += page_bytes()) {
+    volatile char* p = base + off;
+    if (touch == Touch::write)
+      *p = 1;
+    else
+      sink += static_cast<unsigned char>(*p);
+  }
+  core::do_not_optimize(sink);
+}
+
+FaultWindow::FaultWindow() : set_(core::CounterSet::open({.inherit = false, .hardware = false})) {}
+
+void FaultWindow::start() {
+  before_ = core::RusageSnapshot::now(RUSAGE_THREAD);
+  set_.start();
+}
+
+void FaultWindow::stop() {
+  set_.stop();
+  after_ = core::RusageSnapshot::now(RUSAGE_THREAD);
+}
+
+FaultCount FaultWindow::read() const {
+  std::optional<double> faults, major;
+  for (const core::CounterReading& c : set_.read()) {
+    if (c.name == "page_faults") faults = c.value;
+    if (c.name == "major_faults") major = c.value;
+  }
+  FaultCount out;
+  if (faults && major) {
+    out.faults = *faults;
+    out.major = *major;
+    out.source = "perf";
+  } else {
+    out.major = static_cast<double>(after_.major_faults - before_.major_faults);
+    out.faults = static_cast<double>(after_.minor_faults - before_.minor_faults) + out.major;
+    out.source = "rusage";
+  }
+  return out;
+}
+
+PageTable::PageTable() : buf_(512, 0) {
+  fd_ = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) reason_ = fmt::format("cannot open /proc/self/pagemap: {}", std::strerror(errno));
+}
+
+PageTable::~PageTable() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::size_t PageTable::next_unmapped(const char* base, std::size_t from, std::size_t pages) {
+  constexpr std::uint64_t kPresent = 1ull << 63;
+  const std::uint64_t first_vpage = reinterpret_cast<std::uintptr_t>(base) / page_bytes();
+  while (from < pages) {
+    const std::size_t want = std::min(buf_.size(), pages - from);
+    const ssize_t got =
+        ::pread(fd_, buf_.data(), want * sizeof(std::uint64_t),
+                static_cast<off_t>((first_vpage + from) * sizeof(std::uint64_t)));
+    if (got <= 0) return pages;  // unreadable: treat the rest as mapped, the counts will tell
+    const std::size_t entries = static_cast<std::size_t>(got) / sizeof(std::uint64_t);
+    for (std::size_t i = 0; i < entries; ++i)
+      if ((buf_[i] & kPresent) == 0) return from + i;
+    from += entries;
+  }
+  return pages;
+}
+
+std::optional<double> resident_fraction(const void* addr, std::size_t bytes) {
+  const std::size_t pages = (bytes + page_bytes() - 1) / page_bytes();
+  if (pages == 0) return std::nullopt;
+  std::vector<unsigned char> vec(pages);
+  // mincore(2) wants a page-aligned start; callers pass mapping starts.
+  if (::mincore(const_cast<void*>(addr), bytes, vec.data()) != 0) return std::nullopt;
+  std::size_t resident = 0;
+  for (unsigned char v : vec) resident += v & 1u;
+  return static_cast<double>(resident) / static_cast<double>(pages);
+}
+
+std::optional<double> status_kib(const std::string& field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  const std::string key = field + ":";
+  while (std::getline(in, line)) {
+    if (line.compare(0, key.size(), key) != 0) continue;
+    unsigned long long kib = 0;
+    if (std::sscanf(line.c_str() + key.size(), " %llu kB", &kib) == 1)
+      return static_cast<double>(kib);
+  }
+  return std::nullopt;
+}
+
+FsInfo filesystem_of(const std::string& path) {
+  struct statfs st{};
+  if (::statfs(path.c_str(), &st) != 0) return {"unknown", false};
+  switch (static_cast<unsigned long>(st.f_type)) {
+    case TMPFS_MAGIC: return {"tmpfs", true};
+    case RAMFS_MAGIC: return {"ramfs", true};
+    case EXT4_SUPER_MAGIC: return {"ext4", false};  // ext2/ext3 share the magic
+    case XFS_SUPER_MAGIC: return {"xfs", false};
+    case BTRFS_SUPER_MAGIC: return {"btrfs", false};
+    case OVERLAYFS_SUPER_MAGIC: return {"overlayfs", false};
+    case NFS_SUPER_MAGIC: return {"nfs", false};
+    default: break;
+  }
+  return {fmt::format("{:#x}", static_cast<unsigned long>(st.f_type)), false};
+}
+
+}  // namespace illusion::labs::vm::alloc

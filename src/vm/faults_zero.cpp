@@ -1,0 +1,124 @@
+// The zero page: a read is not a first touch.
+//
+// A read fault on untouched private anonymous memory does not allocate: the kernel maps the
+// one shared, read-only zero page (mm/memory.c, do_anonymous_page, the !FAULT_FLAG_WRITE case),
+// so resident memory does not grow. The first write to such a page then faults again, as a
+// write-protect fault, and only now gets a page of its own (wp_page_copy). Reading before
+// writing therefore costs two faults per page where writing alone costs one. Residency is read
+// from RssAnon in /proc/self/status (proc(5)), which the zero page never adds to.
+#include <cerrno>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/mapping.h"
+#include "core/measure.h"
+#include "core/resources.h"
+#include "vm/faults_probe.h"
+#include "vm/faults_rows.h"
+
+namespace illusion::labs::vm::faults {
+namespace {
+
+constexpr std::size_t kSlices = 8;
+
+// One timed access per page of `m`, in slices with progress reported between the windows.
+void timed_pass(const core::RunContext& ctx, const core::Mapping& m, Touch touch,
+                std::vector<double>& ns, FaultMeter& meter, double progress_from,
+                double progress_to) {
+  const std::size_t page = page_bytes();
+  const std::size_t pages = ns.size();
+  for (std::size_t s = 0; s < kSlices; ++s) {
+    const std::size_t lo = pages * s / kSlices, hi = pages * (s + 1) / kSlices;
+    meter.start();
+    time_each_page(*ctx.clock, m.data() + lo * page, hi - lo, touch, ns.data() + lo);
+    meter.stop();
+    ctx.report_progress(progress_from +
+                        (progress_to - progress_from) * static_cast<double>(s + 1) / kSlices);
+  }
+}
+
+double growth(std::uint64_t before, std::uint64_t after) {
+  return after > before ? static_cast<double>(after - before) : 0.0;
+}
+
+}  // namespace
+
+core::Result run_zero_page(core::RunContext& ctx, core::Result r) {
+  const std::uint64_t bytes = zero_page_bytes(ctx.profile);
+  const std::size_t pages = bytes / page_bytes();
+  if (auto why = no_room(bytes + 2 * pages * sizeof(double), r.id))
+    return skipped(std::move(r), *why);
+
+  core::Mapping m(bytes);
+  if (!no_huge_pages(m.data(), m.size()))
+    r.warnings.push_back("madvise(MADV_NOHUGEPAGE) refused (" + errno_text(errno) +
+                         "): a read may map the huge zero page instead");
+  std::vector<double> read_ns(pages, 0.0), write_ns(pages, 0.0);
+  warm_up(*ctx.clock);
+
+  FaultMeter reads, writes;
+  const std::uint64_t rss0 = rss_anon_bytes();
+  timed_pass(ctx, m, Touch::read, read_ns, reads, 0.0, 0.5);
+  const std::uint64_t rss1 = rss_anon_bytes();
+  timed_pass(ctx, m, Touch::write, write_ns, writes, 0.5, 1.0);
+  const std::uint64_t rss2 = rss_anon_bytes();
+
+  const double n = static_cast<double>(pages);
+  const double region = static_cast<double>(m.size());
+  const double read_fpp = static_cast<double>(reads.totals().faults()) / n;
+  const double write_fpp = static_cast<double>(writes.totals().faults()) / n;
+  const double grow_read = growth(rss0, rss1), grow_write = growth(rss1, rss2);
+  const double write_p50 = core::compute_stats(write_ns).p50;
+
+  add_common_params(r, ctx);
+  r.add_param("region_bytes", region);
+  r.add_param("pages", n);
+  r.add_param("op", "the first read of one 4 KiB page of a fresh anonymous mapping");
+  r.add_param("huge_pages", "disabled with madvise(MADV_NOHUGEPAGE): one fault per 4 KiB page");
+  r.add_param("rss_source", "RssAnon in /proc/self/status");
+
+  core::finish_result(r, std::move(read_ns), n, nullptr);
+  reads.write_per_op(r, n);
+  r.add_metric("read_faults_per_page", read_fpp, "faults/page");
+  r.add_metric("write_faults_per_page", write_fpp, "faults/page");
+  r.add_metric("faults_per_page", read_fpp + write_fpp, "faults/page");
+  r.add_metric("write_after_read_ns_per_page", write_p50, "ns/page");
+  r.add_metric("rss_growth_read_bytes", grow_read, "bytes");
+  r.add_metric("rss_growth_write_bytes", grow_write, "bytes");
+  r.add_metric("rss_growth_read_fraction", grow_read / region, "fraction");
+  r.add_metric("rss_growth_write_fraction", grow_write / region, "fraction");
+
+  std::string vs_first;
+  if (ctx.earlier) {
+    const core::Result* ft = core::find_result(*ctx.earlier, "vm.first_touch");
+    if (ft && ft->stats && ft->stats->p50 > 0) {
+      const double both = r.stats->p50 + write_p50;
+      r.add_metric("read_then_write_vs_first_touch", both / ft->stats->p50, "x");
+      vs_first = fmt::format(" ({:.0f} ns per page in all, {:.2f}x a write-only first touch)",
+                             both, both / ft->stats->p50);
+    }
+  }
+  if (read_fpp < 0.95)
+    r.warnings.push_back(fmt::format(
+        "only {:.3f} faults per page on the read pass, expected 1: pages were already mapped",
+        read_fpp));
+  if (grow_read > 0.1 * region)
+    r.warnings.push_back(fmt::format(
+        "RssAnon grew {} during the read pass ({:.0f}% of the region): reads got pages of "
+        "their own, not the zero page",
+        core::format_size(static_cast<std::uint64_t>(grow_read)), 100 * grow_read / region));
+  r.meaning = fmt::format(
+      "reading untouched memory faults too: {:.0f} ns/page (p50, {:.3f} faults/page) while "
+      "RssAnon grew only {} of {} (the shared zero page); the first write after it faults "
+      "again ({:.3f} faults/page, {:.0f} ns p50) and RssAnon grows {}{}: {:.2f} faults per "
+      "page in all",
+      r.stats->p50, read_fpp, core::format_size(static_cast<std::uint64_t>(grow_read)),
+      core::format_size(m.size()), write_fpp, write_p50,
+      core::format_size(static_cast<std::uint64_t>(grow_write)), vs_first, read_fpp + write_fpp);
+  return r;
+}
+
+}  // namespace illusion::labs::vm::faults

@@ -1,0 +1,209 @@
+// Page faults, checked by the kernel's own counts rather than by time: a lazily touched page
+// faults once, a populated one not at all, a read-then-write twice, and a huge page once per
+// 2 MiB. getrusage(2) counts are always there; perf's are checked too when the event opened.
+#include <sys/mman.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "support/lab_fixture.h"
+
+#include "core/clock.h"
+#include "core/mapping.h"
+#include "vm/faults_probe.h"
+#include "vm/lab.h"
+
+using namespace illusion;
+using core::Result;
+using core::Status;
+namespace faults = labs::vm::faults;
+using faults::FaultMeter;
+using faults::FaultTotals;
+using faults::Touch;
+
+namespace {
+
+constexpr std::size_t kRegion = 32u << 20;  // 8192 pages
+
+std::size_t pages_of(std::size_t bytes) { return bytes / faults::page_bytes(); }
+
+// At least `n` faults (every page faulted) and at most a few percent more (the stack, libc).
+void expect_about(const FaultTotals& t, std::uint64_t n, const char* what) {
+  const std::uint64_t slack = std::max<std::uint64_t>(8, n / 50);
+  EXPECT_GE(t.minor, n) << what;
+  EXPECT_LE(t.minor, n + slack) << what;
+  EXPECT_EQ(t.major, 0u) << what;
+  if (t.perf_faults) {
+    EXPECT_GE(*t.perf_faults, static_cast<double>(n)) << what;
+    EXPECT_LE(*t.perf_faults, static_cast<double>(n + slack)) << what;
+  }
+}
+
+void expect_none(const FaultTotals& t, const char* what) {
+  EXPECT_LE(t.faults(), 8u) << what;
+  if (t.perf_faults) {
+    EXPECT_LE(*t.perf_faults, 8.0) << what;
+  }
+}
+
+// Counter tests need no real time: a fake clock keeps the timed loops deterministic.
+class FaultCounts : public ::testing::Test {
+ protected:
+  void SetUp() override { faults::warm_up(clock_); }
+  FaultTotals touch(char* base, std::size_t bytes, Touch how) {
+    FaultMeter meter;
+    meter.start();
+    faults::time_pass(clock_, base, pages_of(bytes), how);
+    meter.stop();
+    return meter.totals();
+  }
+  core::FakeClock clock_{1.0};
+};
+
+const core::Metric& metric(const Result& r, const std::string& name) {
+  const core::Metric* m = r.metric(name);
+  if (!m) throw std::logic_error(r.id + " has no metric " + name);
+  return *m;
+}
+
+}  // namespace
+
+TEST_F(FaultCounts, LazyTouchTakesOneFaultPerPage) {
+  core::Mapping m(kRegion);
+  ASSERT_TRUE(faults::no_huge_pages(m.data(), m.size()));
+  expect_about(touch(m.data(), m.size(), Touch::write), pages_of(kRegion), "first pass");
+  EXPECT_EQ(m.huge_pages_bytes(), 0u);
+  expect_none(touch(m.data(), m.size(), Touch::write), "second pass");
+}
+
+TEST_F(FaultCounts, MapPopulateTakesTheFaultsAtMapTime) {
+  faults::ThpOffForProcess thp_off;
+  ASSERT_TRUE(thp_off.ok());
+  FaultMeter at_map;
+  at_map.start();
+  void* p = mmap(nullptr, kRegion, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  at_map.stop();
+  ASSERT_NE(p, MAP_FAILED);
+  const FaultTotals on_touch = touch(static_cast<char*>(p), kRegion, Touch::write);
+  munmap(p, kRegion);
+  expect_none(on_touch, "touch after MAP_POPULATE");
+  // getrusage counts the kernel's own faults (get_user_pages); perf does not see them.
+  EXPECT_GE(at_map.totals().minor, pages_of(kRegion) * 98 / 100);
+}
+
+TEST_F(FaultCounts, ZeroPageReadThenWriteTakesTwoFaultsPerPage) {
+  core::Mapping m(kRegion);
+  ASSERT_TRUE(faults::no_huge_pages(m.data(), m.size()));
+  const std::uint64_t rss0 = faults::rss_anon_bytes();
+  expect_about(touch(m.data(), m.size(), Touch::read), pages_of(kRegion), "read pass");
+  const std::uint64_t rss1 = faults::rss_anon_bytes();
+  expect_about(touch(m.data(), m.size(), Touch::write), pages_of(kRegion), "write pass");
+  const std::uint64_t rss2 = faults::rss_anon_bytes();
+  // The zero page is shared and not counted as ours: reading allocates (almost) nothing.
+  EXPECT_LT(rss1 > rss0 ? rss1 - rss0 : 0, kRegion / 10);
+  EXPECT_GT(rss2 > rss1 ? rss2 - rss1 : 0, kRegion * 9 / 10);
+}
+
+TEST_F(FaultCounts, HugePagesCutFaultsAtLeast100x) {
+  const std::string mode = faults::thp_mode_now();
+  if (mode == "never" || mode == "unavailable")
+    GTEST_SKIP() << "transparent huge pages are \"" << mode << "\"";
+  const std::size_t huge = faults::thp_pmd_bytes();
+  core::Mapping small(kRegion);
+  ASSERT_TRUE(faults::no_huge_pages(small.data(), small.size()));
+  const FaultTotals f4k = touch(small.data(), kRegion, Touch::write);
+
+  core::Mapping big(kRegion + huge, /*huge=*/true);
+  const auto addr = reinterpret_cast<std::uintptr_t>(big.data());
+  char* base = big.data() + (huge - addr % huge) % huge;
+  const FaultTotals f2m = touch(base, kRegion, Touch::write);
+  if (big.huge_pages_bytes() == 0)
+    GTEST_SKIP() << "THP is \"" << mode << "\" but no 2 MiB page was allocated (fragmented "
+                 << "memory or THP disabled for this process)";
+  ASSERT_GT(f2m.faults(), 0u);
+  EXPECT_GE(static_cast<double>(f4k.faults()) / static_cast<double>(f2m.faults()), 100.0)
+      << f4k.faults() << " faults with 4 KiB pages, " << f2m.faults() << " with THP";
+}
+
+TEST(FaultTimeline, BucketMaxKeepsEachBucketsPeak) {
+  std::vector<double> v(10001, 1.0);
+  v[4321] = 99.0;
+  std::size_t bucket = 0;
+  const auto points = faults::bucket_max(v, 2000, bucket);
+  EXPECT_EQ(bucket, 6u);
+  EXPECT_LE(points.size(), 2000u);
+  ASSERT_FALSE(points.empty());
+  EXPECT_EQ(points.front().first, 0.0);
+  double peak = 0, peak_x = -1;
+  for (const auto& [x, y] : points) {
+    if (y > peak) {
+      peak = y;
+      peak_x = x;
+    }
+  }
+  EXPECT_EQ(peak, 99.0);
+  EXPECT_EQ(peak_x, 4320.0);  // the bucket [4320, 4326)
+  EXPECT_TRUE(faults::bucket_max({}, 2000, bucket).empty());
+}
+
+namespace {
+
+class FaultRows : public illusion::testing::LabTest {
+ protected:
+  FaultRows() : LabTest(labs::vm::lab()) {}
+  // Rows that may be impossible here: say why, never fail silently.
+  bool skipped_with_reason(const Result& r) {
+    if (r.status != Status::skipped) return false;
+    EXPECT_FALSE(r.reason.empty()) << r.id;
+    return true;
+  }
+};
+
+}  // namespace
+
+TEST_F(FaultRows, QuickProfileGivesCountedFaults) {
+  const Result& ft = run("vm.first_touch");
+  expect_ok(ft);
+  EXPECT_NEAR(metric(ft, "faults_per_page").value, 1.0, 0.03);
+  EXPECT_LT(metric(ft, "second_pass_faults_per_page").value, 0.01);
+  EXPECT_GT(metric(ft, "first_vs_second").value, 1.0);
+  ASSERT_EQ(ft.series.size(), 1u);
+  EXPECT_EQ(ft.series[0].name, "first_touch_timeline");
+  EXPECT_GT(ft.series[0].points.size(), 100u);
+  EXPECT_LE(ft.series[0].points.size(), 2000u);
+
+  for (const char* id : {"vm.lazy_touch", "vm.madv_willneed"}) {
+    const Result& r = run(id);
+    expect_ok(r);
+    EXPECT_LT(metric(r, "map_faults_per_page").value, 0.01) << id;
+    EXPECT_NEAR(metric(r, "use_faults_per_page").value, 1.0, 0.03) << id;
+  }
+  for (const char* id : {"vm.map_populate", "vm.mlock", "vm.madv_populate_write"}) {
+    const Result& r = run(id);
+    if (skipped_with_reason(r)) continue;
+    expect_ok(r);
+    EXPECT_NEAR(metric(r, "map_faults_per_page").value, 1.0, 0.03) << id;
+    EXPECT_LT(metric(r, "use_faults_per_page").value, 0.01) << id;
+  }
+
+  const Result& zp = run("vm.zero_page");
+  expect_ok(zp);
+  EXPECT_NEAR(metric(zp, "faults_per_page").value, 2.0, 0.06);
+  EXPECT_LT(metric(zp, "rss_growth_read_fraction").value, 0.1);
+  EXPECT_GT(metric(zp, "rss_growth_write_fraction").value, 0.9);
+
+  const Result& thp = run("vm.thp_fault");
+  if (!skipped_with_reason(thp)) {
+    expect_ok(thp);
+    EXPECT_GT(metric(thp, "huge_fraction").value, 0.0);
+    if (metric(thp, "huge_fraction").value > 0.99) {
+      EXPECT_GE(metric(thp, "fault_reduction").value, 100.0);
+      EXPECT_LT(metric(thp, "faults_per_2mib").value, 1.1);
+    }
+  }
+}
