@@ -1,0 +1,86 @@
+// The Lab 3.3 commentary rules on hand-built results: each quotes the figures it was given and
+// stays silent when an input is missing.
+#include <gtest/gtest.h>
+
+#include "report/commentary.h"
+#include "synthetic.h"
+
+using namespace illusion;
+using illusion::testing::make_result;
+
+namespace {
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+core::Result with_metrics(core::Result r, std::vector<std::pair<std::string, double>> metrics) {
+  for (auto& [name, value] : metrics) r.add_metric(name, value, "");
+  return r;
+}
+
+}  // namespace
+
+TEST(VmCommentary, FirstTouchQuotesBothPassesAndTheFrameShare) {
+  const std::vector<core::Result> rs{with_metrics(
+      make_result("vm.first_touch", 1'500, -1, "ns/page"),
+      {{"second_pass_ns_per_page", 15}, {"faults_per_page", 1}})};
+  const auto in = report::rules::first_touch(rs);
+  ASSERT_TRUE(in);
+  EXPECT_TRUE(has(in->text, "1.50 µs")) << in->text;
+  EXPECT_TRUE(has(in->text, "15.0 ns")) << in->text;
+  EXPECT_TRUE(has(in->text, "100x")) << in->text;
+  EXPECT_TRUE(has(in->text, "74 pages")) << in->text;  // 111,111 ns / 1,500 ns
+  EXPECT_FALSE(report::rules::first_touch({make_result("vm.first_touch", 1'500)}));
+}
+
+TEST(VmCommentary, PrefaultMovesTheCost) {
+  const std::vector<core::Result> rs{
+      with_metrics(make_result("vm.lazy_touch", 1), {{"total_ns_per_page", 2'000}}),
+      with_metrics(make_result("vm.map_populate", 1),
+                   {{"total_ns_per_page", 1'100}, {"use_ns_per_page", 100}}),
+      with_metrics(make_result("vm.madv_willneed", 1), {{"use_faults_per_page", 1}})};
+  const auto in = report::rules::prefault(rs);
+  ASSERT_TRUE(in);
+  EXPECT_TRUE(has(in->text, "1.00 µs each at map time")) << in->text;
+  EXPECT_TRUE(has(in->text, "100 ns at first use")) << in->text;
+  EXPECT_TRUE(has(in->text, "2.00 µs per page")) << in->text;
+  EXPECT_TRUE(has(in->text, "MADV_WILLNEED left 1.00")) << in->text;
+  EXPECT_FALSE(report::rules::prefault({rs[0]}));
+}
+
+TEST(VmCommentary, ZeroPageAndHugePages) {
+  const auto zero = report::rules::zero_page({with_metrics(
+      make_result("vm.zero_page", 1),
+      {{"read_faults_per_page", 1}, {"write_faults_per_page", 1}, {"rss_growth_read_fraction", 0}})});
+  ASSERT_TRUE(zero);
+  EXPECT_TRUE(has(zero->text, "pays twice")) << zero->text;
+  const auto huge = report::rules::huge_pages({with_metrics(
+      make_result("vm.thp_fault", 1), {{"fault_reduction", 512}, {"huge_fraction", 1}})});
+  ASSERT_TRUE(huge);
+  EXPECT_TRUE(has(huge->text, "512x fewer faults")) << huge->text;
+  EXPECT_FALSE(report::rules::huge_pages({make_result("vm.thp_fault", 1)}));
+}
+
+TEST(VmCommentary, MajorVsMinor) {
+  const std::vector<core::Result> rs{
+      make_result("vm.major_fault", 50'000, -1, "ns/fault"),
+      with_metrics(make_result("vm.minor_fault_file", 2'000, -1, "ns/fault"),
+                   {{"pages_per_fault", 132}})};
+  const auto in = report::rules::major_vs_minor(rs);
+  ASSERT_TRUE(in);
+  EXPECT_TRUE(has(in->text, "50.0 µs")) << in->text;
+  EXPECT_TRUE(has(in->text, "2.00 µs")) << in->text;
+  EXPECT_TRUE(has(in->text, "25x")) << in->text;
+  EXPECT_TRUE(has(in->text, "132 pages")) << in->text;
+  EXPECT_FALSE(report::rules::major_vs_minor({rs[0]}));
+}
+
+TEST(VmCommentary, MallocAndFree) {
+  const auto in = report::rules::malloc_and_free({with_metrics(
+      make_result("vm.calloc_vs_memset", 1),
+      {{"calloc_rss_growth_kib", 4}, {"memset_rss_growth_kib", 65540}, {"memset_vs_calloc", 3000}})});
+  ASSERT_TRUE(in);
+  EXPECT_TRUE(has(in->text, "3000x")) << in->text;
+  EXPECT_FALSE(report::rules::malloc_and_free({make_result("vm.calloc_vs_memset", 1)}));
+}
