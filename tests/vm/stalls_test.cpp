@@ -1,0 +1,209 @@
+// vm.frame_loop_faults and vm.mmap_churn_stall in the quick profile: the faulting frames count
+// the injected first-touch faults (counter-based), the major-fault file leaves nothing in the
+// temp dir, the timer slack is restored, and every thread started is gone again. Plus the
+// frame loop and churn helpers on their own.
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <variant>
+
+#include <gtest/gtest.h>
+
+#include "support/lab_fixture.h"
+
+#include "core/mapping.h"
+#include "core/resources.h"
+#include "vm/lab.h"
+#include "vm/stalls_churn.h"
+#include "vm/stalls_frames.h"
+
+using namespace illusion;
+using namespace illusion::labs::vm;
+
+namespace {
+
+constexpr std::uint64_t kMiB = 1ull << 20;
+
+int thread_count() {
+  std::ifstream in("/proc/self/status");
+  std::string key;
+  int n = -1;
+  while (in >> key) {
+    if (key == "Threads:" && in >> n) return n;
+    std::getline(in, key);
+  }
+  return n;
+}
+
+// A joined thread may still be counted for a moment: join returns when the thread clears its
+// tid (in exit_mm), a little before the kernel drops it from the thread group.
+int thread_count_settled(int expected) {
+  int n = thread_count();
+  for (int i = 0; i < 200 && n != expected; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    n = thread_count();
+  }
+  return n;
+}
+
+double metric_value(const core::Result& r, const std::string& name) {
+  const core::Metric* m = r.metric(name);
+  if (!m) throw std::logic_error(r.id + " has no metric " + name);
+  return m->value;
+}
+
+std::string param_text(const core::Result& r, const std::string& name) {
+  for (const core::Param& p : r.params)
+    if (p.name == name)
+      if (const auto* s = std::get_if<std::string>(&p.value)) return *s;
+  return "";
+}
+
+const core::Series* series(const core::Result& r, const std::string& name) {
+  for (const core::Series& s : r.series)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+class StallRun : public illusion::testing::LabTest {
+ protected:
+  StallRun() : LabTest(labs::vm::lab(), {.temp_dir = true}) {}
+  void SetUp() override {
+    // 30 frames x 8 MiB of fresh pages, plus the 256 MiB margin.
+    const std::uint64_t avail = core::available_memory_bytes();
+    if (avail != 0 && avail < 600 * kMiB) GTEST_SKIP() << "less than 600 MiB available";
+    LabTest::SetUp();
+  }
+};
+
+TEST_F(StallRun, FrameLoopCountsTheInjectedFaults) {
+  const int threads = thread_count();
+  const long slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+  const core::Result& r = run("vm.frame_loop_faults");
+  expect_ok(r);
+  EXPECT_EQ(r.unit, "ns/frame");
+  EXPECT_EQ(r.stats->n, 30u);
+  // 2000 fresh pages per frame, each a first-touch fault: counted, not assumed.
+  EXPECT_NEAR(metric_value(r, "faults_per_frame"), 2000, 100);
+  const core::CounterValue* ru = r.counter("rusage_minor_faults");
+  ASSERT_NE(ru, nullptr);
+  ASSERT_TRUE(ru->per_op.has_value());
+  EXPECT_NEAR(*ru->per_op, 2000, 100);
+  if (const core::CounterValue* pf = r.counter("minor_faults"); pf && pf->per_op) {
+    EXPECT_NEAR(*pf->per_op, 2000, 100);
+  }
+  EXPECT_GT(metric_value(r, "mean_work_ms_faulting"), metric_value(r, "mean_work_ms_prefaulted"));
+  EXPECT_GE(metric_value(r, "missed_deadlines_prefaulted"), 0);
+  EXPECT_GE(metric_value(r, "missed_deadlines_faulting"), 0);
+  EXPECT_GT(metric_value(r, "worst_frame_ms_faulting"), 0);
+  EXPECT_GT(metric_value(r, "fault_us"), 0);
+  for (const char* s : {"frame_ms_prefaulted", "frame_ms_faulting"}) {
+    const core::Series* sr = series(r, s);
+    ASSERT_NE(sr, nullptr) << s;
+    EXPECT_EQ(sr->points.size(), 30u) << s;
+  }
+  // The major-fault scenario either ran and counted its fault, or says why it could not.
+  const std::string major = param_text(r, "major_fault");
+  ASSERT_FALSE(major.empty());
+  if (major.rfind("skipped", 0) != 0) {
+    EXPECT_GE(metric_value(r, "major_faults_in_frame"), 1);
+  }
+  EXPECT_EQ(prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0), slack);
+  EXPECT_EQ(thread_count_settled(threads), threads);
+}
+
+TEST_F(StallRun, ChurnRunsBaselineFirstAndLeavesNoThread) {
+  const int threads = thread_count();
+  const core::Result& r = run("vm.mmap_churn_stall");
+  expect_ok(r);
+  EXPECT_EQ(r.unit, "ns/batch");
+  EXPECT_EQ(param_text(r, "kernel"), env_->kernel);
+  EXPECT_GT(metric_value(r, "munmaps_per_s"), 0);
+  EXPECT_GT(metric_value(r, "p99_ratio"), 0);
+  EXPECT_GT(metric_value(r, "max_ratio"), 0);
+  EXPECT_GT(metric_value(r, "baseline_p50_ns"), 0);
+  // The touchers made their memory resident before the clock started.
+  EXPECT_EQ(metric_value(r, "toucher_faults"), 0);
+  EXPECT_EQ(thread_count_settled(threads), threads);
+}
+
+TEST(FrameLoop, FreshPagesFaultOncePerPageInTheirFrame) {
+  const auto clock = core::make_clock();
+  const TimerSlackGuard slack;
+  FrameWork work(256 * 1024, 1);
+  constexpr int kFrames = 5;
+  constexpr std::size_t kPages = 100;
+  core::Mapping fresh(kFrames * kPages * 4096);
+  FrameLoopConfig cfg;
+  cfg.period_ns = 2e6;
+  cfg.frames = kFrames;
+  cfg.fresh = fresh.data();
+  cfg.fresh_pages_per_frame = kPages;
+  const FrameLoopRun run = run_frame_loop(*clock, work, cfg);
+  ASSERT_EQ(run.frames.size(), static_cast<std::size_t>(kFrames));
+  for (const FrameRecord& f : run.frames) {
+    // THP "always" could map a 2 MiB block in one fault; tolerate fewer, never fewer than 1.
+    EXPECT_GE(f.minor_faults, 1u);
+    EXPECT_LE(f.minor_faults, kPages + 5);
+    EXPECT_GT(f.work_ns, 0);
+    EXPECT_GE(f.span_ns, f.work_ns * 0.5);
+  }
+  EXPECT_NEAR(run.mean_minor_faults(), kPages, 5);
+}
+
+TEST(FrameLoop, TimerSlackIsRestored) {
+  const long before = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+  {
+    const TimerSlackGuard g;
+    if (g.applied()) {
+      EXPECT_EQ(prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0), 1);
+    }
+    EXPECT_EQ(g.old_slack_ns(), before);
+  }
+  EXPECT_EQ(prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0), before);
+}
+
+TEST(FrameLoop, EvictedFilePageIsAbsentThenReadByAMajorFault) {
+  char templ[] = "/tmp/illusion-vm-evict-XXXXXX";
+  ASSERT_NE(mkdtemp(templ), nullptr);
+  const std::string dir = templ;
+  {
+    std::string why;
+    auto page = EvictedFilePage::make(dir, why);
+    if (!page) {
+      EXPECT_FALSE(why.empty());
+    } else {
+      EXPECT_FALSE(page->resident());
+      const core::RusageSnapshot a = core::RusageSnapshot::now();
+      const char c = *page->page();
+      const core::RusageSnapshot b = core::RusageSnapshot::now();
+      EXPECT_EQ(c, 'x');
+      EXPECT_GE(b.major_faults - a.major_faults, 1u);
+      EXPECT_TRUE(page->resident());
+    }
+  }
+  // O_TMPFILE (or an unlinked name): nothing was ever left in the directory.
+  EXPECT_EQ(rmdir(dir.c_str()), 0) << "the directory was not empty";
+}
+
+TEST(Churn, ThreadsRunAndAreJoined) {
+  const auto clock = core::make_clock();
+  const int threads = thread_count();
+  ChurnConfig cfg;
+  cfg.touchers = 2;
+  cfg.duration_s = 0.05;
+  cfg.churn = true;
+  cfg.max_samples_per_thread = 100000;
+  const ChurnRun run = run_churn(*clock, cfg);
+  EXPECT_GT(run.batch_ns.size(), 0u);
+  EXPECT_GT(run.churn_rounds, 0u);
+  EXPECT_GT(run.elapsed_s, 0.04);
+  EXPECT_EQ(thread_count_settled(threads), threads);
+}
+
+}  // namespace
