@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -37,20 +38,25 @@ void Mapping::touch_all() {
 }
 
 std::uint64_t Mapping::huge_pages_bytes() const {
-  // Find this mapping's block in /proc/self/smaps and read its AnonHugePages line.
+  // Sum AnonHugePages of the VMAs in /proc/self/smaps that overlap this mapping. The kernel
+  // merges adjacent anonymous mappings with the same flags into one VMA, so a VMA may extend
+  // beyond ours: then at most the overlap can be ours, and the count is capped at it (exact
+  // when the neighbour holds no huge pages, an upper bound otherwise).
   std::ifstream in("/proc/self/smaps");
   const auto start = reinterpret_cast<std::uintptr_t>(data_);
+  const std::uintptr_t end = start + size_;
   std::string line;
-  bool ours = false;
+  std::uint64_t overlap = 0;
   std::uint64_t total = 0;
   while (std::getline(in, line)) {
     std::uintptr_t lo = 0, hi = 0;
     if (std::sscanf(line.c_str(), "%lx-%lx ", &lo, &hi) == 2 && line.find(':') > 20) {
-      ours = lo >= start && hi <= start + size_;
+      overlap = (lo < end && hi > start) ? std::min(hi, end) - std::max(lo, start) : 0;
       continue;
     }
     unsigned long long kb = 0;
-    if (ours && std::sscanf(line.c_str(), "AnonHugePages: %llu kB", &kb) == 1) total += kb * 1024;
+    if (overlap > 0 && std::sscanf(line.c_str(), "AnonHugePages: %llu kB", &kb) == 1)
+      total += std::min<std::uint64_t>(kb * 1024, overlap);
   }
   return total;
 }

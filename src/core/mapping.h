@@ -22,7 +22,8 @@ class Mapping {
   std::size_t size() const { return size_; }
   // Writes one byte per page so every page is resident (first-touch faults happen here).
   void touch_all();
-  // AnonHugePages of this mapping, from /proc/self/smaps (0 when THP did not apply).
+  // AnonHugePages of this mapping, from /proc/self/smaps (0 when THP did not apply); when the
+  // kernel merged it with a neighbour, capped at the overlap.
   std::uint64_t huge_pages_bytes() const;
 
  private:
