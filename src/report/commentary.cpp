@@ -213,7 +213,8 @@ const std::vector<Rule>& all_rules() {
       rules::syscall_in_loop, rules::amortisation, rules::uring_batching, rules::frame_budget,
       // Lab 3.3.
       rules::first_touch, rules::prefault, rules::zero_page, rules::huge_pages,
-      rules::malloc_and_free, rules::major_vs_minor,
+      rules::malloc_and_free, rules::major_vs_minor, rules::cache_and_tlb_reach,
+      rules::fault_in_frame, rules::munmap_stalls_others,
   };
   return kRules;
 }

@@ -61,6 +61,12 @@ std::optional<Insight> huge_pages(const std::vector<core::Result>& results);
 std::optional<Insight> malloc_and_free(const std::vector<core::Result>& results);
 // A major fault against a minor fault on the same file, and fault-around.
 std::optional<Insight> major_vs_minor(const std::vector<core::Result>& results);
+// The pointer chase: L1 against the largest working set, and huge pages' effect.
+std::optional<Insight> cache_and_tlb_reach(const std::vector<core::Result>& results);
+// Faults injected into a 90 Hz frame loop: worst frames and missed deadlines.
+std::optional<Insight> fault_in_frame(const std::vector<core::Result>& results);
+// mmap/munmap churn in one thread against the latency of threads touching memory.
+std::optional<Insight> munmap_stalls_others(const std::vector<core::Result>& results);
 
 }  // namespace rules
 

@@ -157,4 +157,81 @@ std::optional<Insight> major_vs_minor(const Results& results) {
   return in;
 }
 
+std::optional<Insight> cache_and_tlb_reach(const Results& results) {
+  const auto l1 = metric_of(results, "vm.tlb_reach", "l1_ns");
+  const auto dram = metric_of(results, "vm.tlb_reach", "dram_ns");
+  if (!l1 || !dram || *l1 <= 0) return std::nullopt;
+  Insight in{"cache_and_tlb_reach", "", {{"l1_ns", *l1}, {"dram_ns", *dram}}};
+  in.text = fmt::format(
+      "Where cache effects dominate: a dependent chase costs {} per access in a 16 KiB working "
+      "set and {} in the largest one, {} slower, with the same instructions.",
+      format_ns(*l1), format_ns(*dram), format_ratio(*dram / *l1));
+  const auto l2 = metric_of(results, "vm.tlb_reach", "l2_ns");
+  const auto llc = metric_of(results, "vm.tlb_reach", "llc_ns");
+  if (l2 && llc) {
+    in.values.emplace_back("l2_ns", *l2);
+    in.values.emplace_back("llc_ns", *llc);
+    in.text += fmt::format(" At 256 KiB it was {}, at 8 MiB {}.", format_ns(*l2), format_ns(*llc));
+  }
+  if (const auto huge = metric_of(results, "vm.tlb_reach", "huge_vs_4k_at_largest")) {
+    in.values.emplace_back("huge_vs_4k_at_largest", *huge);
+    in.text += fmt::format(
+        " With huge pages the largest working set cost {} of the 4 KiB-page figure: each TLB "
+        "entry then covers 2 MiB, so fewer accesses pay a page walk.",
+        format_percent(*huge));
+  }
+  return in;
+}
+
+std::optional<Insight> fault_in_frame(const Results& results) {
+  const auto worst = metric_of(results, "vm.frame_loop_faults", "worst_frame_ms_faulting");
+  const auto worst_pre = metric_of(results, "vm.frame_loop_faults", "worst_frame_ms_prefaulted");
+  const auto faults = metric_of(results, "vm.frame_loop_faults", "faults_per_frame");
+  const auto missed = metric_of(results, "vm.frame_loop_faults", "missed_deadlines_faulting");
+  if (!worst || !worst_pre || !faults || !missed) return std::nullopt;
+  Insight in{"fault_in_frame",
+             "",
+             {{"worst_frame_ms_faulting", *worst},
+              {"worst_frame_ms_prefaulted", *worst_pre},
+              {"faults_per_frame", *faults},
+              {"missed_deadlines_faulting", *missed}}};
+  in.text = fmt::format(
+      "In the 90 Hz frame loop, {} first-touch faults per frame raised the worst frame from {} "
+      "ms (memory prefaulted) to {} ms of the 11.1 ms budget, with {} missed deadlines.",
+      format_whole(*faults), format_sig3(*worst_pre), format_sig3(*worst), format_whole(*missed));
+  if (const auto fill = metric_of(results, "vm.frame_loop_faults", "faults_to_fill_frame")) {
+    in.values.emplace_back("faults_to_fill_frame", *fill);
+    in.text += fmt::format(" About {} such faults would fill a whole frame.", format_whole(*fill));
+  }
+  if (const auto major = metric_of(results, "vm.frame_loop_faults", "major_fault_frame_ms")) {
+    in.values.emplace_back("major_fault_frame_ms", *major);
+    in.text += fmt::format(
+        " A frame that took one major fault lasted {} ms: the thread sleeps on the device, and "
+        "that is why XR runtimes lock and prefault their memory and keep file IO off the frame "
+        "thread.",
+        format_sig3(*major));
+  }
+  return in;
+}
+
+std::optional<Insight> munmap_stalls_others(const Results& results) {
+  const auto base = metric_of(results, "vm.mmap_churn_stall", "slow_batches_per_s_baseline");
+  const auto churn = metric_of(results, "vm.mmap_churn_stall", "slow_batches_per_s_churn");
+  const auto p999 = metric_of(results, "vm.mmap_churn_stall", "p999_ratio");
+  if (!base || !churn || !p999) return std::nullopt;
+  Insight in{"munmap_stalls_others",
+             "",
+             {{"slow_batches_per_s_baseline", *base},
+              {"slow_batches_per_s_churn", *churn},
+              {"p999_ratio", *p999}}};
+  in.text = fmt::format(
+      "Why one thread's memory management stalls the others: while another thread ran "
+      "mmap/munmap in a loop, threads that only touched resident memory saw slow batches go "
+      "from {} to {} a second and their p99.9 grow {}. munmap must flush the TLB of every CPU "
+      "running the process (an inter-processor interrupt each); per-VMA locks (Linux 6.4+) "
+      "keep page faults from queueing behind mmap_lock, but not the shootdowns.",
+      format_whole(*base), format_whole(*churn), format_ratio(*p999));
+  return in;
+}
+
 }  // namespace illusion::report::rules

@@ -84,3 +84,28 @@ TEST(VmCommentary, MallocAndFree) {
   EXPECT_TRUE(has(in->text, "3000x")) << in->text;
   EXPECT_FALSE(report::rules::malloc_and_free({make_result("vm.calloc_vs_memset", 1)}));
 }
+
+TEST(VmCommentary, ReachFrameAndChurn) {
+  const auto reach = report::rules::cache_and_tlb_reach({with_metrics(
+      make_result("vm.tlb_reach", 1),
+      {{"l1_ns", 1.1}, {"dram_ns", 193}, {"l2_ns", 3.8}, {"llc_ns", 91},
+       {"huge_vs_4k_at_largest", 0.8}})});
+  ASSERT_TRUE(reach);
+  EXPECT_TRUE(has(reach->text, "1.10 ns")) << reach->text;
+  EXPECT_TRUE(has(reach->text, "193 ns")) << reach->text;
+  EXPECT_TRUE(has(reach->text, "80%")) << reach->text;
+  const auto frame = report::rules::fault_in_frame({with_metrics(
+      make_result("vm.frame_loop_faults", 1),
+      {{"worst_frame_ms_faulting", 5.8}, {"worst_frame_ms_prefaulted", 2.4},
+       {"faults_per_frame", 2000}, {"missed_deadlines_faulting", 0}})});
+  ASSERT_TRUE(frame);
+  EXPECT_TRUE(has(frame->text, "2,000 first-touch faults")) << frame->text;
+  EXPECT_TRUE(has(frame->text, "5.80 ms")) << frame->text;
+  const auto churn = report::rules::munmap_stalls_others({with_metrics(
+      make_result("vm.mmap_churn_stall", 1),
+      {{"slow_batches_per_s_baseline", 500}, {"slow_batches_per_s_churn", 1600},
+       {"p999_ratio", 8}})});
+  ASSERT_TRUE(churn);
+  EXPECT_TRUE(has(churn->text, "from 500 to 1,600")) << churn->text;
+  EXPECT_FALSE(report::rules::munmap_stalls_others({make_result("vm.mmap_churn_stall", 1)}));
+}
