@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cctype>
@@ -16,6 +17,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -262,14 +264,45 @@ std::string format_size(std::uint64_t bytes) {
   return fmt::format("{:.1f} {}", v, units[u]);
 }
 
+namespace {
+
+// Room left under this process's cgroup v2 memory.max (memory.max - memory.current), or
+// nullopt when there is no limit or no cgroup v2. In a container MemAvailable describes the
+// host, and allocating up to it would meet the cgroup's OOM killer first.
+std::optional<std::uint64_t> cgroup_memory_room() {
+  std::ifstream cg("/proc/self/cgroup");
+  std::string line, path;
+  while (std::getline(cg, line))
+    if (line.rfind("0::", 0) == 0) path = "/sys/fs/cgroup" + line.substr(3);
+  if (path.empty()) return std::nullopt;
+  std::ifstream max_in(path + "/memory.max"), cur_in(path + "/memory.current");
+  std::string max_text;
+  std::uint64_t current = 0;
+  if (!(max_in >> max_text) || max_text == "max" || !(cur_in >> current)) return std::nullopt;
+  try {
+    const std::uint64_t max = std::stoull(max_text);
+    return max > current ? max - current : 0;
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
 std::uint64_t available_memory_bytes() {
   std::ifstream in("/proc/meminfo");
   std::string key;
   std::uint64_t kb = 0;
   std::string unit;
-  while (in >> key >> kb >> unit)
-    if (key == "MemAvailable:") return kb * 1024;
-  return 0;
+  std::uint64_t avail = 0;
+  while (in >> key >> kb >> unit) {
+    if (key == "MemAvailable:") {
+      avail = kb * 1024;
+      break;
+    }
+  }
+  if (const auto room = cgroup_memory_room()) avail = avail == 0 ? *room : std::min(avail, *room);
+  return avail;
 }
 
 std::uint64_t free_disk_bytes(const std::string& path) {
