@@ -22,30 +22,6 @@ std::size_t page_bytes() {
   return static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
 }
 
-// One access per page, each between two clock readings. Not inlined, so the warm-up call and
-// the measured call run the very same code. The clock's reads are lfence-fenced rdtsc, so a
-// faulting store has retired (and its fault been handled) before the second reading.
-// Not instrumented by AddressSanitizer: its check before each access reads shadow memory, and
-// the first read of each shadow page is a fault of its own that no page write caused.
-__attribute__((noinline, no_sanitize_address)) void timed_accesses(const core::Clock& clock,
-                                                                   char* base,
-                                                                   const std::size_t* offsets,
-                                                                   std::size_t n, PageAccess access,
-                                                                   double* out) {
-  std::uint64_t sink = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    volatile char* p = base + offsets[i];
-    const double t0 = clock.now_ns();
-    if (access == PageAccess::write)
-      *p = static_cast<char>(i | 1);
-    else
-      sink += static_cast<unsigned char>(*p);
-    const double t1 = clock.now_ns();
-    out[i] = t1 - t0;
-  }
-  core::do_not_optimize(sink);
-}
-
 // Times the accesses and counts the faults of exactly those accesses. Everything the window
 // runs is run once before it opens: after fork the child has no page-table entries for the
 // program's code (fork(2) copies the entries of private memory that was written, not of
@@ -60,13 +36,13 @@ PageProbe run_probe(const core::Clock& clock, char* base, const std::vector<std:
   double warm_ns = 0;
   (void)core::RusageSnapshot::now(rusage_who);
   set.start();
-  timed_accesses(clock, base, &warm_offset, 1, access, &warm_ns);
+  core::time_page_accesses(clock, base, &warm_offset, 1, access, &warm_ns);
   set.stop();
   (void)set.read();
 
   const core::RusageSnapshot before = core::RusageSnapshot::now(rusage_who);
   set.start();
-  timed_accesses(clock, base, offsets.data(), offsets.size(), access, out.ns.data());
+  core::time_page_accesses(clock, base, offsets.data(), offsets.size(), access, out.ns.data());
   set.stop();
   const core::RusageSnapshot after = core::RusageSnapshot::now(rusage_who);
 

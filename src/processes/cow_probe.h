@@ -16,11 +16,12 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/page_access.h"
 #include "processes/child.h"
 
 namespace illusion::labs::processes {
 
-enum class PageAccess { write, read };
+using core::PageAccess;
 
 struct PageProbe {
   std::vector<double> ns;                 // one clock reading pair per page (overhead included)

@@ -20,29 +20,6 @@
 namespace illusion::labs::vm::alloc {
 namespace {
 
-// Not inlined, so the warm-up and the measured touches run the very same code. The clock's
-// readings are fenced, so a faulting access has retired (its fault handled) before the second
-// reading. Not instrumented by AddressSanitizer: its shadow-memory check before each access
-// would take first-touch faults of its own that no touch of ours caused.
-__attribute__((noinline, no_sanitize_address)) void touch_loop(const core::Clock& clock,
-                                                               char* base,
-                                                               const std::size_t* offsets,
-                                                               std::size_t n, Touch touch,
-                                                               double* out) {
-  std::uint64_t sink = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    volatile char* p = base + offsets[i];
-    const double t0 = clock.now_ns();
-    if (touch == Touch::write)
-      *p = static_cast<char>(i | 1);
-    else
-      sink += static_cast<unsigned char>(*p);
-    const double t1 = clock.now_ns();
-    out[i] = t1 - t0;
-  }
-  core::do_not_optimize(sink);
-}
-
 }  // namespace
 
 std::size_t page_bytes() {
@@ -55,9 +32,9 @@ void timed_touches(const core::Clock& clock, char* base, const std::size_t* offs
   char warm_byte[64] = {};
   const std::size_t zero = 0;
   double warm_ns = 0;
-  touch_loop(clock, warm_byte, &zero, 1, touch, &warm_ns);
+  core::time_page_accesses(clock, warm_byte, &zero, 1, touch, &warm_ns);
   core::do_not_optimize(warm_byte);
-  touch_loop(clock, base, offsets, n, touch, out);
+  core::time_page_accesses(clock, base, offsets, n, touch, out);
 }
 
 __attribute__((no_sanitize_address)) void touch_pages(char* base, std::size_t bytes,

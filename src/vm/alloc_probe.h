@@ -11,13 +11,14 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/page_access.h"
 #include "core/counters.h"
 
 namespace illusion::labs::vm::alloc {
 
 std::size_t page_bytes();
 
-enum class Touch { read, write };
+using Touch = core::PageAccess;
 
 // Touches base + offsets[i] (one byte) for each i, each touch between two clock readings, into
 // out[i] (ns). A warm-up touch of a stack byte first runs this code, the clock and the loop

@@ -22,29 +22,6 @@ std::size_t page_bytes() {
   return page;
 }
 
-// The clock's readings are lfence-fenced rdtsc (or clock_gettime), so a faulting store has
-// retired, and its fault been handled, before the second reading. Not instrumented by
-// AddressSanitizer: its shadow-memory check before each access takes faults of its own.
-__attribute__((noinline, no_sanitize_address)) void time_each_page(const core::Clock& clock,
-                                                                   char* base, std::size_t pages,
-                                                                   Touch touch, double* out) {
-  const std::size_t page = page_bytes();
-  std::uint64_t sink = 0;
-  for (std::size_t i = 0; i < pages; ++i) {
-    volatile char* p = base + i * page;
-    const double t0 = clock.now_ns();
-    if (touch == Touch::write)
-      *p = static_cast<char>(i | 1);
-    else
-      sink += static_cast<unsigned char>(*p);
-    const double t1 = clock.now_ns();
-    out[i] = t1 - t0;
-  }
-  // g++ 12 -O3 rejects the in-out "+r,m" barrier here ("impossible constraint"): input-only.
-  const std::uint64_t read_sum = sink;
-  core::do_not_optimize(read_sum);
-}
-
 __attribute__((noinline, no_sanitize_address)) double time_pass(const core::Clock& clock,
                                                                 char* base, std::size_t pages,
                                                                 Touch touch) {

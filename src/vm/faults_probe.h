@@ -18,19 +18,16 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/page_access.h"
 #include "core/counters.h"
 #include "core/result.h"
 
 namespace illusion::labs::vm::faults {
 
-enum class Touch { write, read };
+using Touch = core::PageAccess;
+using core::time_each_page;
 
 std::size_t page_bytes();  // sysconf(_SC_PAGESIZE)
-
-// One reading pair per page: out[i] is the time of the access to page i of `base` (the clock's
-// own cost is inside every value). Not inlined, so warm_up() runs the very same code.
-void time_each_page(const core::Clock& clock, char* base, std::size_t pages, Touch touch,
-                    double* out);
 
 // One reading pair around a whole pass over `pages` pages: no clock inside the loop, so a pass
 // over resident pages is timed at its real cost of a few ns per page.
