@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "support/lab_fixture.h"
+#include "support/sanitizer.h"
 
 #include "core/experiment.h"
 #include "processes/creation_ops.h"
@@ -30,11 +31,7 @@ namespace {
 // bookkeeping: threads fault in their shadow and fake stacks, and a vfork child's _exit runs
 // the sanitizer's exit hooks. Orderings that hold for the real calls do not hold there, so
 // those checks are skipped in that build; status, structure and reaping are still tested.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
+using illusion::testing::kSanitized;
 
 const core::Param* find_param(const Result& r, const std::string& name) {
   for (const core::Param& p : r.params)

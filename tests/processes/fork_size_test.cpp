@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "support/lab_fixture.h"
+#include "support/sanitizer.h"
 
 #include "core/experiment.h"
 #include "core/resources.h"
@@ -26,11 +27,7 @@ namespace {
 
 // Under AddressSanitizer a vfork child's _exit runs the sanitizer's exit hooks, so vfork is
 // no longer the cheap call it is: the vfork-versus-fork orderings are skipped in that build.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
+using illusion::testing::kSanitized;
 
 constexpr std::uint64_t kMiB = 1ull << 20;
 

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/sanitizer.h"
+
 #include "support/files.h"
 #include "support/lab_fixture.h"
 
@@ -56,6 +58,7 @@ TEST_F(AllocRows, EveryRowRunsInTheQuickProfile) {
 }
 
 TEST_F(AllocRows, SmallMallocUsesTheHeapAndLargeItsOwnMapping) {
+  if (illusion::testing::kSanitized) GTEST_SKIP() << illusion::testing::kSanitizedSkip;
   const Result& small = run("vm.malloc_small");
   const Result& large = run("vm.malloc_large");
   expect_ok(small);
@@ -72,6 +75,7 @@ TEST_F(AllocRows, SmallMallocUsesTheHeapAndLargeItsOwnMapping) {
 }
 
 TEST_F(AllocRows, CallocLeavesRssFlatWhileMemsetGrowsItByTheSize) {
+  if (illusion::testing::kSanitized) GTEST_SKIP() << illusion::testing::kSanitizedSkip;
   const Result& r = run("vm.calloc_vs_memset");
   expect_ok(r);
   const double size_kib = static_cast<double>(alloc::kLargeBlockBytes) / 1024;
@@ -86,6 +90,7 @@ TEST_F(AllocRows, CallocLeavesRssFlatWhileMemsetGrowsItByTheSize) {
 }
 
 TEST_F(AllocRows, FreedHeapStaysResidentUntilTrimmed) {
+  if (illusion::testing::kSanitized) GTEST_SKIP() << illusion::testing::kSanitizedSkip;
   const Result& r = run("vm.free_returns_memory");
   expect_ok(r);
   const double small = metric(r, "small_allocated_kib");

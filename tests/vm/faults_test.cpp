@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/sanitizer.h"
+
 #include "support/lab_fixture.h"
 
 #include "core/clock.h"
@@ -167,6 +169,7 @@ class FaultRows : public illusion::testing::LabTest {
 }  // namespace
 
 TEST_F(FaultRows, QuickProfileGivesCountedFaults) {
+  if (illusion::testing::kSanitized) GTEST_SKIP() << illusion::testing::kSanitizedSkip;
   const Result& ft = run("vm.first_touch");
   expect_ok(ft);
   EXPECT_NEAR(metric(ft, "faults_per_page").value, 1.0, 0.03);
