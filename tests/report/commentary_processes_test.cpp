@@ -6,21 +6,10 @@
 #include "synthetic.h"
 
 using namespace illusion;
+using illusion::testing::has;
 using illusion::testing::make_result;
+using illusion::testing::with_metrics;
 using illusion::testing::make_skipped;
-
-namespace {
-
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-core::Result with_metrics(core::Result r, std::vector<std::pair<std::string, double>> metrics) {
-  for (auto& [name, value] : metrics) r.add_metric(name, value, "");
-  return r;
-}
-
-}  // namespace
 
 TEST(ProcessCommentary, ProcessVsThreadQuotesBothAndTheRate) {
   const std::vector<core::Result> rs{make_result("processes.pthread_create", 40'000),

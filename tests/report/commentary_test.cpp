@@ -9,17 +9,13 @@
 
 using namespace illusion;
 using namespace illusion::report;
+using illusion::testing::has;
 using illusion::testing::make_result;
+using illusion::testing::with_metrics;
 
 namespace {
 
 using Results = std::vector<core::Result>;
-
-core::Result with_metrics(core::Result r,
-                          std::initializer_list<std::pair<const char*, double>> metrics) {
-  for (const auto& [name, value] : metrics) r.add_metric(name, value, "");
-  return r;
-}
 
 Results full_run() {
   Results r;
@@ -66,10 +62,6 @@ double value(const Insight& in, const std::string& name) {
     if (n == name) return v;
   ADD_FAILURE() << in.id << " has no value " << name;
   return 0;
-}
-
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 }  // namespace

@@ -6,20 +6,9 @@
 #include "synthetic.h"
 
 using namespace illusion;
+using illusion::testing::has;
 using illusion::testing::make_result;
-
-namespace {
-
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-core::Result with_metrics(core::Result r, std::vector<std::pair<std::string, double>> metrics) {
-  for (auto& [name, value] : metrics) r.add_metric(name, value, "");
-  return r;
-}
-
-}  // namespace
+using illusion::testing::with_metrics;
 
 TEST(VmCommentary, FirstTouchQuotesBothPassesAndTheFrameShare) {
   const std::vector<core::Result> rs{with_metrics(

@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -43,6 +45,18 @@ inline core::Result make_call(const std::string& id, double p50, double p99,
   core::Result r = make_result(id, p50, p99);
   r.add_param("category", category);
   return r;
+}
+
+// `r` with the given metrics added (unitless): the inputs commentary rules read.
+inline core::Result with_metrics(core::Result r,
+                                 std::initializer_list<std::pair<const char*, double>> metrics) {
+  for (const auto& [name, value] : metrics) r.add_metric(name, value, "");
+  return r;
+}
+
+// True when `text` contains `part`: rules are checked for the numbers they quote.
+inline bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
 }
 
 inline core::Result make_skipped(const std::string& id, const std::string& reason) {
