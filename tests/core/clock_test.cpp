@@ -2,6 +2,9 @@
 
 #include <time.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 using namespace illusion::core;
@@ -34,15 +37,21 @@ TEST(Clock, BestClockIsCalibratedAndMonotonic) {
 
 TEST(Clock, AgreesWithMonotonicOverAnInterval) {
   // 50 ms measured by both clocks; the calibration must agree within a few percent. This is an
-  // ordering-scale check (a TSC misread by 2x would fail), not a tight timing assertion.
+  // ordering-scale check (a TSC misread by 2x would fail), not a tight timing assertion. A
+  // preemption between the two clocks' readings on a busy machine skews one attempt, so the
+  // best of three counts.
   auto clock = make_clock();
-  const double c0 = clock->now_ns();
-  const double m0 = mono_ns();
-  while (mono_ns() - m0 < 50e6) {
+  double best_error = 1e9;
+  for (int attempt = 0; attempt < 3 && best_error > 0.05; ++attempt) {
+    const double c0 = clock->now_ns();
+    const double m0 = mono_ns();
+    while (mono_ns() - m0 < 50e6) {
+    }
+    const double c1 = clock->now_ns();
+    const double m1 = mono_ns();
+    best_error = std::min(best_error, std::abs((c1 - c0) / (m1 - m0) - 1.0));
   }
-  const double c1 = clock->now_ns();
-  const double m1 = mono_ns();
-  EXPECT_NEAR((c1 - c0) / (m1 - m0), 1.0, 0.05);
+  EXPECT_LT(best_error, 0.05);
 }
 
 TEST(Clock, FallbackClockWorks) {
