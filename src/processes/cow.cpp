@@ -278,7 +278,6 @@ Result run_cow_read(RunContext& ctx, Result r) {
   return r;
 }
 
-
 }  // namespace
 
 std::vector<core::Experiment> cow_rows() {

@@ -71,13 +71,7 @@ core::Result run_spawn_processes(core::RunContext& ctx, core::Result r, const Sp
   const core::Clock& clock = *ctx.clock;
   const SpawnPlan plan = plan_spawn(opt.n, opt.cap_to_headroom);
   r.add_param("op", "fork of a child that then blocks in read(2) on a shared pipe");
-  if (plan.planned == 0) {
-    record_plan(r, plan, 0, "");
-    r.status = core::Status::skipped;
-    r.reason = fmt::format("no room for processes: {} leaves {} tasks, within the safety margin",
-                           plan.limited_by, plan.headroom);
-    return r;
-  }
+  if (skip_if_no_room(r, plan, "processes")) return r;
 
   Gate gate;
   const int ready_w = gate.ready_write(), release_r = gate.release_read();

@@ -160,6 +160,15 @@ void record_plan(core::Result& r, const SpawnPlan& plan, std::size_t spawned,
         plan.planned, failure));
 }
 
+bool skip_if_no_room(core::Result& r, const SpawnPlan& plan, const char* units) {
+  if (plan.planned > 0) return false;
+  record_plan(r, plan, 0, "");
+  r.status = core::Status::skipped;
+  r.reason = fmt::format("no room for {}: {} leaves {} tasks, within the safety margin", units,
+                         plan.limited_by, plan.headroom);
+  return true;
+}
+
 std::string shortfall_note(const SpawnPlan& plan, std::size_t spawned) {
   if (spawned >= plan.requested) return "";
   return fmt::format(" (only {} of {} asked for: see warnings)", spawned, plan.requested);

@@ -75,6 +75,9 @@ std::optional<double> kib_per_unit(std::optional<std::uint64_t> before,
 // Params, warnings and metrics every spawn row reports about its plan and how far it got.
 void record_plan(core::Result& r, const SpawnPlan& plan, std::size_t spawned,
                  const std::string& failure);
+// When the plan leaves no room at all: records the plan and marks `r` skipped with the limit
+// that left none, naming the `units` ("threads", "processes"). Returns true when it did.
+bool skip_if_no_room(core::Result& r, const SpawnPlan& plan, const char* units);
 // "" when every requested unit was created, else " (only 22 of 100 asked for: see warnings)".
 std::string shortfall_note(const SpawnPlan& plan, std::size_t spawned);
 

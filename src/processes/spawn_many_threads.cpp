@@ -105,13 +105,7 @@ core::Result run_spawn_threads(core::RunContext& ctx, core::Result r, const Spaw
   const core::Clock& clock = *ctx.clock;
   const SpawnPlan plan = plan_spawn(opt.n, opt.cap_to_headroom);
   r.add_param("op", "pthread_create of a thread that then blocks in read(2) on a shared pipe");
-  if (plan.planned == 0) {
-    record_plan(r, plan, 0, "");
-    r.status = core::Status::skipped;
-    r.reason = fmt::format("no room for threads: {} leaves {} tasks, within the safety margin",
-                           plan.limited_by, plan.headroom);
-    return r;
-  }
+  if (skip_if_no_room(r, plan, "threads")) return r;
 
   Gate gate;
   UnitFds fds{gate.ready_write(), gate.release_read()};
