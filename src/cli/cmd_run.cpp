@@ -10,6 +10,7 @@
 #include "cli/all_labs.h"
 #include "cli/commands.h"
 #include "cli/pinning.h"
+#include "cli/run_files.h"
 #include "core/clock.h"
 #include "core/env.h"
 #include "core/resources.h"
@@ -54,9 +55,14 @@ int cmd_run(const RunOptions& options) {
   const auto selected = core::select_experiments(labs, options.targets);
   if (!options.json_path.empty()) report::check_output_path(options.json_path, "--json");
   if (options.pin_cpu) validate_pin(*options.pin_cpu);
+  const std::string parent = test_file_parent(options.dir);
+  core::RunContext ctx;
+  ctx.profile = options.profile;
+  ctx.file_bytes = parse_file_size(options.file_size);
+  check_disk_room(parent, selected, ctx);
 
   core::install_cleanup_handlers();
-  core::TempDir temp;
+  core::TempDir temp(parent);
   const auto clock = core::make_clock();
   core::EnvInfo env = core::probe_env();
   env.caveats = core::env_caveats(env);
@@ -69,8 +75,6 @@ int cmd_run(const RunOptions& options) {
   record.pinned_cpu = options.pin_cpu ? std::to_string(*options.pin_cpu) : "";
   record.labs = labs_in(labs, selected);
 
-  core::RunContext ctx;
-  ctx.profile = options.profile;
   ctx.clock = clock.get();
   ctx.env = &env;
   ctx.pin_cpu = options.pin_cpu;

@@ -15,6 +15,8 @@ struct RunOptions {
   core::Profile profile = core::Profile::standard;
   std::string json_path;             // "" = no JSON file
   std::optional<int> pin_cpu;
+  std::string dir;                   // --dir: where test files go ("" = $TMPDIR or /tmp)
+  std::string file_size;             // --file-size as typed ("" = each lab's default)
 };
 
 int cmd_list();

@@ -52,6 +52,13 @@ int main(int argc, char** argv) {
       ->type_name("FILE");
   run->add_option("--pin", run_opts.pin_cpu, "Run every experiment on this CPU")
       ->type_name("CPU");
+  run->add_option("--dir", run_opts.dir,
+                  "Directory (and so filesystem) for test files (default: $TMPDIR or /tmp)")
+      ->type_name("DIR");
+  run->add_option("--file-size", run_opts.file_size,
+                  "Size of the mmap vs read() lab's test file, whole MiB (default 1G, 128M "
+                  "with --quick)")
+      ->type_name("SIZE");
 
   try {
     app.parse(argc, argv);

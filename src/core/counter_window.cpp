@@ -77,6 +77,19 @@ void CounterWindow::stop() {
   after_ = window_snapshot(inherit_);
 }
 
+void CounterWindow::resume() {
+  // Shift the start snapshot by what happened while stopped, so the delta leaves it out.
+  const RusageSnapshot now = window_snapshot(inherit_);
+  auto shift = [](auto& start, auto stopped, auto resumed) { start += resumed - stopped; };
+  shift(before_.user_ns, after_.user_ns, now.user_ns);
+  shift(before_.system_ns, after_.system_ns, now.system_ns);
+  shift(before_.minor_faults, after_.minor_faults, now.minor_faults);
+  shift(before_.major_faults, after_.major_faults, now.major_faults);
+  shift(before_.voluntary_switches, after_.voluntary_switches, now.voluntary_switches);
+  shift(before_.involuntary_switches, after_.involuntary_switches, now.involuntary_switches);
+  set_.resume();
+}
+
 void CounterWindow::write_per_op(Result& r, double ops) const {
   if (ops <= 0) r.warnings.push_back("no ops were counted: counters are not reported per op");
   std::vector<CounterReading> readings;

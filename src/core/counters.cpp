@@ -270,6 +270,11 @@ void CounterSet::start() {
   }
 }
 
+void CounterSet::resume() {
+  for (Event& ev : events_)
+    if (ev.fd >= 0) ioctl(ev.fd, PERF_EVENT_IOC_ENABLE, 0);
+}
+
 void CounterSet::stop() {
   for (Event& ev : events_)
     if (ev.fd >= 0) ioctl(ev.fd, PERF_EVENT_IOC_DISABLE, 0);

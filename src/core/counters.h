@@ -62,8 +62,9 @@ class CounterSet {
   CounterSet& operator=(const CounterSet&) = delete;
   ~CounterSet();
 
-  void start();  // reset and enable every open event
-  void stop();   // disable every open event
+  void start();   // reset and enable every open event
+  void stop();    // disable every open event
+  void resume();  // enable again after stop(), keeping what was counted so far
   // Totals between start() and stop(), scaled for multiplexing when the kernel rotated events.
   std::vector<CounterReading> read() const;
 
@@ -101,6 +102,9 @@ class CounterWindow {
   explicit CounterWindow(bool enabled, bool inherit = false);
   void start();  // rusage snapshot, then perf events enabled
   void stop();   // perf events disabled, then rusage snapshot
+  // Counts again after stop(), adding to what was counted: for experiments whose timed phases
+  // alternate with untimed set-up (evicting a file between passes), whose events stay out.
+  void resume();
   // Per-op values (perf and rusage) into r.counters; unavailable events into r.warnings.
   void write_per_op(Result& r, double ops) const;  // Result from core/result.h
 

@@ -5,7 +5,10 @@
 // (google/benchmark issue #1498).
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,12 +32,27 @@ struct RunContext {
   const EnvInfo* env = nullptr;
   std::optional<int> pin_cpu;     // the run is pinned to this CPU (already applied)
   std::string temp_dir;           // private directory, removed at exit (SIGINT too)
+  std::uint64_t file_bytes = 0;   // --file-size: size of a lab's test file; 0 = the lab's default
   const std::vector<Result>* earlier = nullptr;  // results so far in this run
   std::function<void(double)> progress;          // fraction [0,1] done within the experiment
 
   void report_progress(double fraction) const {
     if (progress) progress(fraction);
   }
+
+  // State the rows of one lab share (a 1 GiB test file written once, not once per row). The
+  // runner drops it when the run moves on to another lab and at the end of the run, so what it
+  // holds is given back as soon as its lab is done. `make` returns a std::unique_ptr<T>.
+  template <class T, class Make>
+  T& lab_shared(const std::string& key, Make&& make) {
+    auto& slot = shared_[key];
+    if (!slot) slot = std::shared_ptr<T>(make());
+    return *static_cast<T*>(slot.get());
+  }
+  void drop_lab_shared() { shared_.clear(); }
+
+ private:
+  std::map<std::string, std::shared_ptr<void>> shared_;
 };
 
 struct Experiment {
@@ -45,6 +63,8 @@ struct Experiment {
   DurationHint duration;
   std::function<Result(RunContext&)> run;
   bool headline = false;  // part of the flagship cost ladder
+  // Bytes of disk the row writes in the run's directory (checked before any work); none if unset.
+  std::function<std::uint64_t(const RunContext&)> disk_bytes;
 };
 
 struct Lab {

@@ -55,6 +55,7 @@ std::vector<Result> run_experiments(const std::vector<Selected>& selected, RunCo
   ctx.progress = [&observer](double f) { observer.on_experiment_progress(f); };
   for (std::size_t i = 0; i < selected.size(); ++i) {
     const Selected& s = selected[i];
+    if (i > 0 && selected[i - 1].lab_id != s.lab_id) ctx.drop_lab_shared();
     observer.on_experiment_start(s, i, selected.size(), remaining);
     Result r;
     try {
@@ -75,6 +76,7 @@ std::vector<Result> run_experiments(const std::vector<Selected>& selected, RunCo
     observer.on_experiment_end(s, r);
     results.push_back(std::move(r));
   }
+  ctx.drop_lab_shared();
   observer.on_run_end();
   ctx.progress = nullptr;
   ctx.earlier = nullptr;

@@ -19,7 +19,7 @@
 #include "core/measure.h"
 #include "core/resources.h"
 #include "vm/alloc_experiments.h"
-#include "vm/alloc_file.h"
+#include "core/test_file.h"
 #include "vm/alloc_probe.h"
 
 namespace illusion::labs::vm::alloc {

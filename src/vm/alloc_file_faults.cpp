@@ -26,7 +26,7 @@
 #include "core/resources.h"
 #include "core/sampler.h"
 #include "vm/alloc_experiments.h"
-#include "vm/alloc_file.h"
+#include "core/test_file.h"
 #include "vm/alloc_probe.h"
 
 namespace illusion::labs::vm::alloc {

@@ -1,10 +1,7 @@
 #include "vm/alloc_probe.h"
 
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,10 +15,6 @@
 #include "core/barrier.h"
 
 namespace illusion::labs::vm::alloc {
-namespace {
-
-}  // namespace
-
 std::size_t page_bytes() {
   static const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   return page;
@@ -50,37 +43,6 @@ __attribute__((no_sanitize_address)) void touch_pages(char* base, std::size_t by
   core::do_not_optimize(sink);
 }
 
-FaultWindow::FaultWindow() : set_(core::CounterSet::open({.inherit = false, .hardware = false})) {}
-
-void FaultWindow::start() {
-  before_ = core::RusageSnapshot::now(RUSAGE_THREAD);
-  set_.start();
-}
-
-void FaultWindow::stop() {
-  set_.stop();
-  after_ = core::RusageSnapshot::now(RUSAGE_THREAD);
-}
-
-FaultCount FaultWindow::read() const {
-  std::optional<double> faults, major;
-  for (const core::CounterReading& c : set_.read()) {
-    if (c.name == "page_faults") faults = c.value;
-    if (c.name == "major_faults") major = c.value;
-  }
-  FaultCount out;
-  if (faults && major) {
-    out.faults = *faults;
-    out.major = *major;
-    out.source = "perf";
-  } else {
-    out.major = static_cast<double>(after_.major_faults - before_.major_faults);
-    out.faults = static_cast<double>(after_.minor_faults - before_.minor_faults) + out.major;
-    out.source = "rusage";
-  }
-  return out;
-}
-
 PageTable::PageTable() : buf_(512, 0) {
   fd_ = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) reason_ = fmt::format("cannot open /proc/self/pagemap: {}", std::strerror(errno));
@@ -107,17 +69,6 @@ std::size_t PageTable::next_unmapped(const char* base, std::size_t from, std::si
   return pages;
 }
 
-std::optional<double> resident_fraction(const void* addr, std::size_t bytes) {
-  const std::size_t pages = (bytes + page_bytes() - 1) / page_bytes();
-  if (pages == 0) return std::nullopt;
-  std::vector<unsigned char> vec(pages);
-  // mincore(2) wants a page-aligned start; callers pass mapping starts.
-  if (::mincore(const_cast<void*>(addr), bytes, vec.data()) != 0) return std::nullopt;
-  std::size_t resident = 0;
-  for (unsigned char v : vec) resident += v & 1u;
-  return static_cast<double>(resident) / static_cast<double>(pages);
-}
-
 std::optional<double> status_kib(const std::string& field) {
   std::ifstream in("/proc/self/status");
   std::string line;
@@ -129,22 +80,6 @@ std::optional<double> status_kib(const std::string& field) {
       return static_cast<double>(kib);
   }
   return std::nullopt;
-}
-
-FsInfo filesystem_of(const std::string& path) {
-  struct statfs st{};
-  if (::statfs(path.c_str(), &st) != 0) return {"unknown", false};
-  switch (static_cast<unsigned long>(st.f_type)) {
-    case TMPFS_MAGIC: return {"tmpfs", true};
-    case RAMFS_MAGIC: return {"ramfs", true};
-    case EXT4_SUPER_MAGIC: return {"ext4", false};  // ext2/ext3 share the magic
-    case XFS_SUPER_MAGIC: return {"xfs", false};
-    case BTRFS_SUPER_MAGIC: return {"btrfs", false};
-    case OVERLAYFS_SUPER_MAGIC: return {"overlayfs", false};
-    case NFS_SUPER_MAGIC: return {"nfs", false};
-    default: break;
-  }
-  return {fmt::format("{:#x}", static_cast<unsigned long>(st.f_type)), false};
 }
 
 }  // namespace illusion::labs::vm::alloc

@@ -1,7 +1,7 @@
 // Tools the allocation and file-mapping experiments share (namespace vm::alloc, apart from the
 // other row groups' helpers of the same library): per-page timed touches, fault
-// counts around an untimed phase, residency (mincore(2)), the process's RSS, and the
-// filesystem a path lives on.
+// counts around an untimed phase and residency (from the core), the page table, the process's
+// RSS.
 #pragma once
 
 #include <cstddef>
@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/fault_window.h"
 #include "core/page_access.h"
-#include "core/counters.h"
+#include "core/page_cache.h"
+#include "core/test_file.h"
 
 namespace illusion::labs::vm::alloc {
 
@@ -30,25 +32,14 @@ void timed_touches(const core::Clock& clock, char* base, const std::size_t* offs
 // One byte per page, untimed.
 void touch_pages(char* base, std::size_t bytes, Touch touch);
 
-// Faults of one untimed phase: the perf page-fault events where they open, getrusage(2)
-// (RUSAGE_THREAD) beside them. `faults`/`major` prefer perf and fall back to rusage.
-struct FaultCount {
-  double faults = 0;  // minor + major
-  double major = 0;
-  std::string source;  // "perf" or "rusage"
-};
-
-class FaultWindow {
- public:
-  FaultWindow();
-  void start();
-  void stop();
-  FaultCount read() const;
-
- private:
-  core::CounterSet set_;
-  core::RusageSnapshot before_, after_;
-};
+// Shared with the mmap vs read() lab, so they live in the core.
+using core::FaultCount;
+using core::FaultWindow;
+using core::FileMapping;
+using core::FsInfo;
+using core::filesystem_of;
+using core::resident_fraction;
+using core::TestFile;
 
 // This process's page table, read from /proc/self/pagemap (proc(5)): one 64-bit entry per
 // virtual page, bit 63 "page present". Any process may read its own entries (without
@@ -72,20 +63,8 @@ class PageTable {
   std::vector<std::uint64_t> buf_;
 };
 
-// Fraction of the pages of [addr, addr+bytes) that mincore(2) reports resident (for a file
-// mapping: in the page cache, whether or not this mapping has them mapped yet); nullopt when
-// mincore fails.
-std::optional<double> resident_fraction(const void* addr, std::size_t bytes);
-
 // A "Vm..."/"Rss..." line of /proc/self/status in KiB (proc(5)); nullopt when absent.
 // The kernel keeps RSS in per-CPU counters, so the figure can lag by a few hundred KiB.
 std::optional<double> status_kib(const std::string& field);
-
-// The filesystem holding `path`, from statfs(2) f_type: "ext4", "tmpfs", ... or "0x<hex>".
-struct FsInfo {
-  std::string name;
-  bool memory_backed = false;  // tmpfs/ramfs: the page cache is the file, nothing to evict to
-};
-FsInfo filesystem_of(const std::string& path);
 
 }  // namespace illusion::labs::vm::alloc

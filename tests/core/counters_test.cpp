@@ -256,3 +256,24 @@ TEST(CounterWindow, NoOpsMeansNoPerOpValues) {
   for (const CounterValue& c : r.counters) EXPECT_FALSE(c.per_op.has_value()) << c.name;
   EXPECT_FALSE(r.warnings.empty());
 }
+
+// Faults between stop() and resume() stay out of the window; those on either side add up.
+TEST(CounterWindow, ResumeAddsToTheCountAndLeavesThePauseOut) {
+  CounterWindow window(/*enabled=*/true);
+  window.start();
+  touch_fresh_pages(kPages);
+  window.stop();
+  touch_fresh_pages(4 * kPages);  // not counted
+  window.resume();
+  touch_fresh_pages(kPages);
+  window.stop();
+  Result r;
+  window.write_per_op(r, static_cast<double>(2 * kPages));
+  for (const char* name : {"rusage_minor_faults", "page_faults"}) {
+    const CounterValue* c = r.counter(name);
+    ASSERT_NE(c, nullptr) << name;
+    if (!c->per_op) continue;  // perf unavailable: the warning says why
+    EXPECT_GE(*c->per_op, 1.0) << name;
+    EXPECT_LT(*c->per_op, 1.5) << name;  // 4x the pages were touched while paused
+  }
+}

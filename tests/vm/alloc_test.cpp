@@ -15,7 +15,7 @@
 
 #include "core/result.h"
 #include "vm/alloc_experiments.h"
-#include "vm/alloc_file.h"
+#include "core/test_file.h"
 #include "vm/alloc_probe.h"
 #include "vm/lab.h"
 

@@ -1,4 +1,5 @@
-// A test file for the file-mapping experiments, and a file mapping that is always unmapped.
+// A test file for the experiments that read, map or evict a file (the VM lab's file faults, the
+// mmap vs read() lab), and a file mapping that is always unmapped.
 //
 // The file is created in the run's private directory with a known pattern and unlinked as soon
 // as it is written: it lives on through the open descriptor (unlink(2): the inode is freed when
@@ -8,16 +9,18 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
-namespace illusion::labs::vm::alloc {
+namespace illusion::core {
 
 class TestFile {
  public:
   // Creates `<dir>/<stem>-<pid>.dat` of `size_bytes` (a whole number of MiB), checking free
-  // disk space first (core::require_free_disk).
-  TestFile(const std::string& dir, const std::string& stem, std::uint64_t size_bytes);
+  // disk space first (require_free_disk). `progress`, when set, hears the fraction written.
+  TestFile(const std::string& dir, const std::string& stem, std::uint64_t size_bytes,
+           const std::function<void(double)>& progress = {});
   TestFile(const TestFile&) = delete;
   TestFile& operator=(const TestFile&) = delete;
   ~TestFile();
@@ -35,6 +38,14 @@ class TestFile {
   std::optional<double> resident_fraction() const;
   // True when every byte read back with pread(2) is the pattern written at creation.
   bool contents_unchanged() const;
+
+  // The pattern: the 64-bit word at byte offset 8*i of every test file is pattern_word(i), so
+  // readers can check what they read without keeping a copy.
+  static std::uint64_t pattern_word(std::uint64_t i) {
+    return (i + 1) * 0x9e3779b97f4a7c15ull ^ 0xff51afd7ed558ccdull;
+  }
+  // Wrapping sum of the pattern's words over [offset, offset + bytes) (both multiples of 8).
+  static std::uint64_t pattern_sum(std::uint64_t offset, std::uint64_t bytes);
 
  private:
   std::string path_;
@@ -57,4 +68,4 @@ class FileMapping {
   std::size_t size_ = 0;
 };
 
-}  // namespace illusion::labs::vm::alloc
+}  // namespace illusion::core

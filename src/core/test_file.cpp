@@ -1,4 +1,4 @@
-#include "vm/alloc_file.h"
+#include "core/test_file.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -13,9 +13,9 @@
 
 #include "core/errors.h"
 #include "core/resources.h"
-#include "vm/alloc_probe.h"
+#include "core/page_cache.h"
 
-namespace illusion::labs::vm::alloc {
+namespace illusion::core {
 namespace {
 
 constexpr std::size_t kChunk = 1u << 20;
@@ -24,8 +24,7 @@ constexpr std::size_t kChunk = 1u << 20;
 // read-back compare would notice any single changed byte.
 void fill_chunk(std::vector<std::uint64_t>& chunk, std::uint64_t offset) {
   const std::uint64_t first = offset / sizeof(std::uint64_t);
-  for (std::size_t i = 0; i < chunk.size(); ++i)
-    chunk[i] = (first + i + 1) * 0x9e3779b97f4a7c15ull ^ 0xff51afd7ed558ccdull;
+  for (std::size_t i = 0; i < chunk.size(); ++i) chunk[i] = TestFile::pattern_word(first + i);
 }
 
 // Unlinks a path when it goes out of scope: covers an exception while the file is written.
@@ -38,16 +37,24 @@ struct Unlinker {
 
 }  // namespace
 
-TestFile::TestFile(const std::string& dir, const std::string& stem, std::uint64_t size_bytes)
+std::uint64_t TestFile::pattern_sum(std::uint64_t offset, std::uint64_t bytes) {
+  std::uint64_t sum = 0;
+  const std::uint64_t first = offset / sizeof(std::uint64_t);
+  for (std::uint64_t i = 0; i < bytes / sizeof(std::uint64_t); ++i) sum += pattern_word(first + i);
+  return sum;
+}
+
+TestFile::TestFile(const std::string& dir, const std::string& stem, std::uint64_t size_bytes,
+                   const std::function<void(double)>& progress)
     : size_(size_bytes) {
   if (dir.empty()) throw std::runtime_error("the run has no temporary directory for its files");
   if (size_bytes == 0 || size_bytes % kChunk != 0)
     throw std::invalid_argument("test file size must be a whole number of MiB");
-  core::require_free_disk(dir, size_bytes, "the VM lab's test file");
+  require_free_disk(dir, size_bytes, "a " + format_size(size_bytes) + " test file");
   path_ = fmt::format("{}/{}-{}.dat", dir, stem, static_cast<long>(::getpid()));
-  const int fd = core::retry_eintr(
+  const int fd = retry_eintr(
       [&] { return ::open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600); });
-  if (fd < 0) core::throw_errno("cannot create " + path_);
+  if (fd < 0) throw_errno("cannot create " + path_);
   fd_ = fd;
   Unlinker name{path_};
   try {
@@ -57,13 +64,14 @@ TestFile::TestFile(const std::string& dir, const std::string& stem, std::uint64_
       const char* data = reinterpret_cast<const char*>(chunk.data());
       std::size_t left = kChunk, done = 0;
       while (left > 0) {
-        const ssize_t n = core::retry_eintr([&] {
+        const ssize_t n = retry_eintr([&] {
           return ::pwrite(fd_, data + done, left, static_cast<off_t>(off + done));
         });
-        if (n <= 0) core::throw_errno("cannot write " + path_);
+        if (n <= 0) throw_errno("cannot write " + path_);
         done += static_cast<std::size_t>(n);
         left -= static_cast<std::size_t>(n);
       }
+      if (progress) progress(static_cast<double>(off + kChunk) / static_cast<double>(size_));
     }
   } catch (...) {
     ::close(fd_);
@@ -79,19 +87,19 @@ TestFile::~TestFile() {
 void TestFile::warm() const {
   std::vector<char> buf(kChunk);
   for (std::uint64_t off = 0; off < size_;) {
-    const ssize_t n = core::retry_eintr(
+    const ssize_t n = retry_eintr(
         [&] { return ::pread(fd_, buf.data(), buf.size(), static_cast<off_t>(off)); });
-    if (n <= 0) core::throw_errno("cannot read " + path_);
+    if (n <= 0) throw_errno("cannot read " + path_);
     off += static_cast<std::uint64_t>(n);
   }
 }
 
 void TestFile::evict() const {
-  if (::fsync(fd_) != 0) core::throw_errno("cannot fsync " + path_);
+  if (::fsync(fd_) != 0) throw_errno("cannot fsync " + path_);
   // posix_fadvise(2) returns the error number instead of setting errno.
   if (const int err = ::posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED); err != 0) {
     errno = err;
-    core::throw_errno("posix_fadvise(POSIX_FADV_DONTNEED) on " + path_);
+    throw_errno("posix_fadvise(POSIX_FADV_DONTNEED) on " + path_);
   }
 }
 
@@ -100,7 +108,7 @@ std::optional<double> TestFile::resident_fraction() const {
   // faults nothing in.
   void* map = ::mmap(nullptr, size_, PROT_READ, MAP_SHARED, fd_, 0);
   if (map == MAP_FAILED) return std::nullopt;
-  const std::optional<double> f = alloc::resident_fraction(map, size_);
+  const std::optional<double> f = core::resident_fraction(map, size_);
   ::munmap(map, size_);
   return f;
 }
@@ -111,10 +119,10 @@ bool TestFile::contents_unchanged() const {
   for (std::uint64_t off = 0; off < size_; off += kChunk) {
     std::size_t done = 0;
     while (done < kChunk) {
-      const ssize_t n = core::retry_eintr([&] {
+      const ssize_t n = retry_eintr([&] {
         return ::pread(fd_, got.data() + done, kChunk - done, static_cast<off_t>(off + done));
       });
-      if (n < 0) core::throw_errno("cannot read back " + path_);
+      if (n < 0) throw_errno("cannot read back " + path_);
       if (n == 0) return false;  // shorter than written
       done += static_cast<std::size_t>(n);
     }
@@ -128,7 +136,7 @@ FileMapping::FileMapping(const TestFile& file, int prot, int flags)
     : size_(static_cast<std::size_t>(file.size())) {
   void* p = ::mmap(nullptr, size_, prot, flags, file.fd(), 0);
   if (p == MAP_FAILED)
-    core::throw_errno(fmt::format("mmap of {} ({})", file.path(), core::format_size(size_)));
+    throw_errno(fmt::format("mmap of {} ({})", file.path(), format_size(size_)));
   data_ = static_cast<char*>(p);
 }
 
@@ -136,4 +144,4 @@ FileMapping::~FileMapping() {
   if (data_) ::munmap(data_, size_);
 }
 
-}  // namespace illusion::labs::vm::alloc
+}  // namespace illusion::core

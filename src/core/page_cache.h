@@ -1,0 +1,27 @@
+// What the page cache holds: residency of a mapped range (mincore(2)), the system-wide Cached
+// figure (/proc/meminfo), and the kind of filesystem a path lives on (whether it has a disk
+// behind its cache at all).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+namespace illusion::core {
+
+// Fraction of the pages of [addr, addr+bytes) that mincore(2) reports resident (for a file
+// mapping: in the page cache, whether or not this mapping has them mapped yet); nullopt when
+// mincore fails. `addr` must be page-aligned (a mapping's start).
+std::optional<double> resident_fraction(const void* addr, std::size_t bytes);
+
+// A "Name:  123 kB" line of /proc/meminfo in KiB (proc(5)), e.g. "Cached"; nullopt when absent.
+std::optional<double> meminfo_kib(const std::string& field);
+
+// The filesystem holding `path`, from statfs(2) f_type: "ext4", "tmpfs", ... or "0x<hex>".
+struct FsInfo {
+  std::string name;
+  bool memory_backed = false;  // tmpfs/ramfs: the page cache is the file, nothing to evict to
+};
+FsInfo filesystem_of(const std::string& path);
+
+}  // namespace illusion::core
