@@ -1,38 +1,18 @@
-// Numbers as a reader wants to see them: a unit chosen so the value has about three
-// significant figures ("84.0 ns", "1.25 µs"), never a bare "0.000084 ms".
-//
-// Every function prints "—" for a non-finite value: a NaN reaching a table means "not
-// measured", and printing "nan" (or 0) would pass it off as a figure.
+// The reporters' number formatting lives in the core (core/format.h), shared with the labs'
+// meaning lines; these names keep the report code's spelling.
 #pragma once
 
-#include <string>
+#include "core/format.h"
 
 namespace illusion::report {
 
-// The placeholder for a value that does not exist (unavailable counter, failed experiment).
-inline constexpr const char* kMissing = "—";
-
-// Nanoseconds in ns, µs, ms or s, 3 significant figures: "84.0 ns", "1.25 µs", "31.2 ms".
-std::string format_ns(double ns);
-
-// A per-op counter: "256", "1.00", "0.002", "12.3k"; values below 0.001 in scientific form
-// ("4e-05") so a rare event is not printed as 0.
-std::string format_count(double value);
-
-// A ratio: "95x", "1.3x", "0.25x".
-std::string format_ratio(double ratio);
-
-// A whole count with thousands separators, rounded down: "1,111".
-std::string format_whole(double value);
-
-// A percentage of a fraction in [0,1]: "12%", "0.4%".
-std::string format_percent(double fraction);
-
-// A value in an experiment's unit: ns-based units through format_ns ("ns/op" -> "84.0 ns",
-// "ns/KiB" -> "30.1 ns/KiB"), anything else as 3 significant figures plus the unit.
-std::string format_value(double value, const std::string& unit);
-
-// 3 significant figures with no unit: "84.0", "1.25", "1250".
-std::string format_sig3(double value);
+using core::format_count;
+using core::format_ns;
+using core::format_percent;
+using core::format_ratio;
+using core::format_sig3;
+using core::format_value;
+using core::format_whole;
+using core::kMissing;
 
 }  // namespace illusion::report

@@ -1,4 +1,4 @@
-#include "report/format.h"
+#include "core/format.h"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstdint>
 
-namespace illusion::report {
+namespace illusion::core {
 namespace {
 
 // Decimal exponent of |v| after rounding to `sig` significant figures, so that 999.6 counts
@@ -109,4 +109,4 @@ std::string format_value(double value, const std::string& unit) {
   return unit.empty() ? format_sig3(value) : format_sig3(value) + " " + unit;
 }
 
-}  // namespace illusion::report
+}  // namespace illusion::core

@@ -1,0 +1,107 @@
+#include "mmap_vs_read/io_file.h"
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "core/resources.h"
+
+namespace illusion::labs::mmap_vs_read {
+namespace {
+
+constexpr double kWarmMin = 0.99;  // at least this fraction cached counts as warm
+constexpr double kColdMax = 0.10;  // at most this fraction cached counts as cold
+
+std::string percent(std::optional<double> f) {
+  return f ? fmt::format("{:.1f}%", *f * 100) : std::string("an unknown share");
+}
+
+}  // namespace
+
+std::uint64_t test_file_bytes(const core::RunContext& ctx) {
+  if (ctx.file_bytes > 0) return ctx.file_bytes;
+  return ctx.profile == core::Profile::quick ? 128 * kMiB : 1024 * kMiB;
+}
+
+const IoFile& shared_file(core::RunContext& ctx) {
+  return ctx.lab_shared<IoFile>("mmap_vs_read.file", [&ctx] {
+    const std::uint64_t bytes = test_file_bytes(ctx);
+    // Warm rows keep the whole file in the page cache: without the memory, they would measure
+    // reclaim instead.
+    core::require_free_memory(bytes, "the mmap vs read() lab's test file, kept cached");
+    auto f = std::make_unique<IoFile>();
+    f->file = std::make_unique<core::TestFile>(ctx.temp_dir, "mmap-vs-read", bytes,
+                                               [&ctx](double done) { ctx.report_progress(done); });
+    f->fs = core::filesystem_of(ctx.temp_dir);
+    f->checksum = core::TestFile::pattern_sum(0, bytes);
+    return f;
+  });
+}
+
+const char* cache_name(Cache c) { return c == Cache::warm ? "warm" : "cold"; }
+
+CacheSnapshot cache_snapshot(const IoFile& f) {
+  return {f.file->resident_fraction(), core::meminfo_kib("Cached")};
+}
+
+std::string cold_unavailable_reason(const IoFile& f) {
+  if (!f.fs.memory_backed) return "";
+  return fmt::format(
+      "the test file is on {}, where the page cache is the file itself: there is no disk to "
+      "evict it to, so every read is warm (use --dir to choose a disk-backed filesystem)",
+      f.fs.name);
+}
+
+CacheSnapshot prepare(const IoFile& f, Cache state, core::Result& r) {
+  if (state == Cache::warm)
+    f.file->warm();
+  else
+    f.file->evict();
+  const CacheSnapshot after = cache_snapshot(f);
+  if (state == Cache::warm && (!after.resident || *after.resident < kWarmMin))
+    warn_once(r, fmt::format("warming left only {} of the file cached: some 'warm' reads went "
+                             "to the disk (memory pressure?)",
+                             percent(after.resident)));
+  if (state == Cache::cold && (!after.resident || *after.resident > kColdMax))
+    warn_once(r, fmt::format("eviction left {} of the file cached (POSIX_FADV_DONTNEED is only "
+                             "advice; mapped or dirty pages stay): 'cold' passes were partly warm",
+                             percent(after.resident)));
+  return after;
+}
+
+void record_cache(core::Result& r, const CacheSnapshot& before, const CacheSnapshot& after) {
+  if (before.resident) r.add_metric("resident_before", *before.resident, "fraction");
+  if (after.resident) r.add_metric("resident_after", *after.resident, "fraction");
+  if (before.cached_kib && after.cached_kib)
+    r.add_metric("cached_delta_mib", (*after.cached_kib - *before.cached_kib) / 1024.0, "MiB");
+}
+
+void warn_once(core::Result& r, const std::string& warning) {
+  for (const std::string& w : r.warnings)
+    if (w == warning) return;
+  r.warnings.push_back(warning);
+}
+
+std::uint64_t sum_words(const void* data, std::size_t bytes) {
+  // Four independent sums let the compiler vectorise; memcpy keeps the loads free of aliasing
+  // and alignment assumptions and compiles to plain loads.
+  const auto* p = static_cast<const unsigned char*>(data);
+  std::uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  std::size_t i = 0;
+  for (; i + 32 <= bytes; i += 32) {
+    std::uint64_t w[4];
+    std::memcpy(w, p + i, sizeof w);
+    s0 += w[0];
+    s1 += w[1];
+    s2 += w[2];
+    s3 += w[3];
+  }
+  for (; i + 8 <= bytes; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, sizeof w);
+    s0 += w;
+  }
+  return s0 + s1 + s2 + s3;
+}
+
+}  // namespace illusion::labs::mmap_vs_read

@@ -1,0 +1,72 @@
+// The lab's test file, shared by every row, and the page-cache states the rows read it in.
+//
+// "Warm" and "cold" are actions, not states: warm reads the whole file right before a pass
+// (DAMON's proactive reclaim on the dev VM pages out what sits idle for a minute), cold writes
+// back and drops its pages (fsync, then POSIX_FADV_DONTNEED) right before a pass. Both check
+// with mincore(2) that they took, and say so in the result when they did not.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/experiment.h"
+#include "core/page_cache.h"
+#include "core/result.h"
+#include "core/test_file.h"
+
+namespace illusion::labs::mmap_vs_read {
+
+inline constexpr std::uint64_t kKiB = 1024;
+inline constexpr std::uint64_t kMiB = 1024 * kKiB;
+
+// --file-size when given, else 1 GiB (128 MiB with --quick): far larger than any CPU cache,
+// and large enough that a cold pass is dominated by the device, not by set-up.
+std::uint64_t test_file_bytes(const core::RunContext& ctx);
+
+struct IoFile {
+  std::unique_ptr<core::TestFile> file;
+  core::FsInfo fs;
+  std::uint64_t checksum = 0;  // wrapping sum of every 64-bit word (core::TestFile's pattern)
+
+  int fd() const { return file->fd(); }
+  std::uint64_t size() const { return file->size(); }
+};
+
+// The file every row reads: written on first use (after checking free disk, and free memory
+// for keeping it all cached), unlinked as soon as written so no exit path can leave it behind,
+// and closed when the runner moves past this lab.
+const IoFile& shared_file(core::RunContext& ctx);
+
+enum class Cache { warm, cold };
+const char* cache_name(Cache c);  // "warm", "cold"
+
+// The page-cache state of the file: its residency (mincore) and the system's Cached figure.
+struct CacheSnapshot {
+  std::optional<double> resident;    // fraction of the file's pages in the page cache
+  std::optional<double> cached_kib;  // /proc/meminfo Cached
+};
+CacheSnapshot cache_snapshot(const IoFile& f);
+
+// Why the file cannot be read cold here, or "" when it can: on tmpfs/ramfs the page cache is
+// the file, there is nothing to evict it to.
+std::string cold_unavailable_reason(const IoFile& f);
+
+// Brings the file to `state` right before a pass and returns the snapshot taken after. Adds a
+// warning to `r` (once) when the state did not take: warm below 99% resident, cold above 10%.
+CacheSnapshot prepare(const IoFile& f, Cache state, core::Result& r);
+
+// Residency before the first pass and after the last one, and the change in Cached over the
+// whole experiment, as metrics: resident_before, resident_after, cached_delta_mib.
+void record_cache(core::Result& r, const CacheSnapshot& before, const CacheSnapshot& after);
+
+// Adds `warning` to r.warnings unless it is already there.
+void warn_once(core::Result& r, const std::string& warning);
+
+// Wrapping sum of the 64-bit words of [data, data + bytes) (bytes a multiple of 8): every
+// byte the reader consumes goes into it, so no read or mapping is optimised away, and it
+// must equal the pattern's sum for the same range.
+std::uint64_t sum_words(const void* data, std::size_t bytes);
+
+}  // namespace illusion::labs::mmap_vs_read
