@@ -24,14 +24,18 @@ std::string test_file_parent(const std::string& dir) {
     parent = (env && *env) ? env : "/tmp";
     what = (env && *env) ? "$TMPDIR" : "/tmp";
   }
-  struct stat st{};
+  struct stat st {};
   if (::stat(parent.c_str(), &st) != 0)
     throw core::UsageError(fmt::format("{} {}: {}", what, parent, std::strerror(errno)));
   if (!S_ISDIR(st.st_mode))
     throw core::UsageError(fmt::format("{} {}: not a directory", what, parent));
-  if (::access(parent.c_str(), W_OK | X_OK) != 0)
+  // access(2) says yes to root on any directory, and nothing about read-only mounts or
+  // filesystems that refuse files (procfs): creating and removing a directory is the real test.
+  std::string probe = parent + "/illusion-check-XXXXXX";
+  if (!::mkdtemp(probe.data()))
     throw core::UsageError(
-        fmt::format("{} {}: not writable by this user ({})", what, parent, std::strerror(errno)));
+        fmt::format("{} {}: cannot create files there ({})", what, parent, std::strerror(errno)));
+  ::rmdir(probe.c_str());
   return parent;
 }
 
@@ -66,8 +70,8 @@ void check_disk_room(const std::string& parent, const std::vector<core::Selected
   try {
     core::require_free_disk(parent, need, largest->id);
   } catch (const std::runtime_error& e) {
-    throw core::UsageError(fmt::format("{} (--dir chooses the directory, --file-size the size)",
-                                       e.what()));
+    throw core::UsageError(
+        fmt::format("{} (--dir chooses the directory, --file-size the size)", e.what()));
   }
 }
 

@@ -5,12 +5,12 @@
 
 namespace illusion::labs::mmap_vs_read {
 
-core::Experiment experiment(std::string id, std::string title, std::string shows,
-                            std::string unit, core::DurationHint hint, core::ExperimentBody body,
-                            bool headline, std::uint64_t extra_disk) {
+core::Experiment experiment(std::string id, std::string title, std::string shows, std::string unit,
+                            core::DurationHint hint, core::ExperimentBody body, bool headline,
+                            std::uint64_t extra_disk) {
   core::Experiment e =
-      core::make_experiment(kLabId, std::move(id), std::move(title), std::move(shows),
-                            std::move(unit), hint, std::move(body), headline);
+      core::make_experiment(kLabId, std::string(kLabId) + "." + id, std::move(title),
+                            std::move(shows), std::move(unit), hint, std::move(body), headline);
   e.disk_bytes = [extra_disk](const core::RunContext& ctx) {
     return test_file_bytes(ctx) + extra_disk;
   };

@@ -13,10 +13,11 @@ namespace illusion::labs::mmap_vs_read {
 
 inline constexpr const char* kLabId = "mmap_vs_read";
 
-// A row of this lab's table. Every row may need the lab's shared test file, so every row
-// declares its size as the disk it needs (plus `extra_disk` for files of its own).
-core::Experiment experiment(std::string id, std::string title, std::string shows,
-                            std::string unit, core::DurationHint hint, core::ExperimentBody body,
+// A row of this lab's table; `id` is the short name ("read_64k_warm"), the row's id gets the lab's
+// prefix ("mmap_vs_read.read_64k_warm"). Every row may need the lab's shared test file, so every
+// row declares its size as the disk it needs (plus `extra_disk` for files of its own).
+core::Experiment experiment(std::string id, std::string title, std::string shows, std::string unit,
+                            core::DurationHint hint, core::ExperimentBody body,
                             bool headline = false, std::uint64_t extra_disk = 0);
 
 std::vector<core::Experiment> sequential_rows();  // sequential.cpp: read/pread/O_DIRECT, sweeps

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 
 #include "report/budget.h"
 #include "report/format.h"
@@ -69,11 +70,22 @@ std::string status_text(const core::Result& r) {
   return r.meaning;
 }
 
+// The IO rows' throughput (metric throughput_gbps), when the row has one.
+std::optional<double> throughput(const core::Result& r) {
+  const core::Metric* m = r.metric("throughput_gbps");
+  if (r.status != core::Status::ok || !m || !std::isfinite(m->value)) return std::nullopt;
+  return m->value;
+}
+
 void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& results) {
+  // A GB/s column only for tables that have throughput figures (the IO lab's).
+  bool any_throughput = false;
+  for (const core::Result* r : results) any_throughput = any_throughput || throughput(*r);
   TextTable table(kLineWidth);
   table.add_column("experiment", Align::left);
-  for (const char* h : {"p50", "p99", "max", "faults", "ctx-sw", "syscalls"})
-    table.add_column(h, Align::right);
+  for (const char* h : {"p50", "p99", "max"}) table.add_column(h, Align::right);
+  if (any_throughput) table.add_column("GB/s", Align::right);
+  for (const char* h : {"faults", "ctx-sw", "syscalls"}) table.add_column(h, Align::right);
   bool any_rusage = false;
   for (const core::Result* r : results) {
     std::vector<std::string> row{short_id(*r)};
@@ -81,6 +93,10 @@ void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& 
     for (double v : {sampled ? r->stats->p50 : kNaN, sampled ? r->stats->p99 : kNaN,
                      sampled ? r->stats->max : kNaN})
       row.push_back(format_value(v, r->unit));
+    if (any_throughput) {
+      const auto gbps = throughput(*r);
+      row.push_back(gbps ? format_sig3(*gbps) : kMissing);
+    }
     const CounterCell faults = faults_cell(*r), switches = switches_cell(*r);
     any_rusage = any_rusage || faults.from_rusage || switches.from_rusage;
     row.push_back(faults.text);

@@ -35,6 +35,27 @@ TEST(CliErrors, JsonUnderARegularFile) {
   expect_usage_error({"run", "syscalls", "--json", "/proc/version/run.json"}, "--json");
 }
 
+TEST(CliErrors, DirThatDoesNotExist) {
+  expect_usage_error({"run", "mmap_vs_read", "--dir", "/nonexistent-illusion-dir"},
+                     "--dir /nonexistent-illusion-dir");
+}
+TEST(CliErrors, DirThatIsAFile) {
+  expect_usage_error({"run", "mmap_vs_read", "--dir", "/proc/version"}, "not a directory");
+}
+// procfs refuses new files even to root, for whom access(2) would say "writable".
+TEST(CliErrors, DirWhereFilesCannotBeCreated) {
+  expect_usage_error({"run", "mmap_vs_read", "--dir", "/proc"}, "cannot create files there");
+}
+TEST(CliErrors, DirWithoutRoomForTheTestFile) {
+  expect_usage_error({"run", "mmap_vs_read", "--file-size", "100000T"}, "free");
+}
+TEST(CliErrors, FileSizeNotWholeMiB) {
+  expect_usage_error({"run", "mmap_vs_read", "--file-size", "1500K"}, "whole number of MiB");
+}
+TEST(CliErrors, FileSizeGarbage) {
+  expect_usage_error({"run", "mmap_vs_read", "--file-size", "-5M"}, "--file-size");
+}
+
 TEST(CliInfo, Version) {
   const auto o = run_illusion({"--version"});
   EXPECT_EQ(o.exit_code, 0);

@@ -160,3 +160,19 @@ TEST(Console, ResultsOfAnUnlistedLabStillShow) {
   EXPECT_NE(text.find("\nsyscalls\n"), std::string::npos) << text;
   EXPECT_NE(text.find("first_touch"), std::string::npos);
 }
+
+TEST(Console, ThroughputColumnOnlyForTablesWithThroughput) {
+  EXPECT_EQ(line_with(render(sample_run()), "experiment").find("GB/s"), std::string::npos);
+
+  RunRecord rec = sample_run();
+  rec.labs = {{"mmap_vs_read", "mmap vs read() IO Experiment", ""}};
+  core::Result warm = illusion::testing::make_result("mmap_vs_read.read_64k_warm", 7280, 10200);
+  warm.lab = "mmap_vs_read";
+  warm.add_metric("throughput_gbps", 8.84, "GB/s");
+  core::Result skipped = illusion::testing::make_skipped("mmap_vs_read.direct_1m", "no O_DIRECT");
+  skipped.lab = "mmap_vs_read";
+  rec.results = {warm, skipped};
+  const std::string text = render(rec);
+  EXPECT_NE(line_with(text, "experiment").find("GB/s"), std::string::npos) << text;
+  EXPECT_NE(line_with(text, "read_64k_warm").find("8.84"), std::string::npos) << text;
+}
