@@ -29,21 +29,6 @@ constexpr std::size_t kPage = 4096;
 constexpr std::size_t kChunk = 1u << 20;
 constexpr std::uint64_t kMiB = 1u << 20;
 
-// The first word of page p; the rest of the page varies too, so the file is not all one
-// repeated block (compressing or deduplicating filesystems would otherwise cheat).
-std::uint64_t page_word(std::uint64_t page, std::uint64_t word) {
-  return (page + 1) * 0x9e3779b97f4a7c15ull ^ word * 0xff51afd7ed558ccdull;
-}
-
-void write_all(int fd, const unsigned char* data, std::size_t bytes, const std::string& path) {
-  while (bytes > 0) {
-    const ssize_t n = core::retry_eintr([&] { return ::write(fd, data, bytes); });
-    if (n <= 0) core::throw_errno("cannot write " + path);
-    data += n;
-    bytes -= static_cast<std::size_t>(n);
-  }
-}
-
 }  // namespace
 
 std::uint64_t amortisation_file_bytes(core::Profile profile) {
@@ -73,66 +58,15 @@ AlignedBuffer::~AlignedBuffer() {
 }
 
 AmortisationFile::AmortisationFile(const std::string& dir, std::uint64_t size_bytes)
-    : size_(size_bytes) {
-  if (dir.empty()) throw std::runtime_error("the run has no temporary directory for its files");
-  if (size_bytes == 0 || size_bytes % kChunk != 0)
-    throw std::invalid_argument("amortisation file size must be a whole number of MiB");
-  core::require_free_disk(dir, size_bytes, "the syscall lab's read-amortisation file");
-  path_ = fmt::format("{}/syscalls-amortise-{}.dat", dir, static_cast<long>(getpid()));
-  const int fd = core::retry_eintr(
-      [&] { return ::open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600); });
-  if (fd < 0) core::throw_errno("cannot create " + path_);
-  FdGuard fd_guard(fd);
-  {
-    // The name only lives while we write: once the data is in, the file is unlinked and read
-    // through the open fd (unlink(2): the inode lives until the last fd closes). Even SIGKILL
-    // then leaves no 64 MiB file behind; the guard covers an exception during the writes.
-    FileRemover name(path_);
-    std::vector<std::uint64_t> chunk(kChunk / sizeof(std::uint64_t));
-    const std::uint64_t words_per_page = kPage / sizeof(std::uint64_t);
-    for (std::uint64_t off = 0; off < size_; off += kChunk) {
-      const std::uint64_t first_page = off / kPage;
-      for (std::size_t i = 0; i < chunk.size(); ++i)
-        chunk[i] = page_word(first_page + i / words_per_page, i % words_per_page);
-      for (std::size_t p = 0; p < kChunk / kPage; ++p) expected_ += chunk[p * words_per_page];
-      write_all(fd, reinterpret_cast<const unsigned char*>(chunk.data()), kChunk, path_);
-    }
-  }
-  fd_ = fd_guard.release();
-}
-
-AmortisationFile::~AmortisationFile() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-void AmortisationFile::warm() const {
-  AlignedBuffer buf(kChunk);
-  std::uint64_t off = 0, sum = 0;
-  while (off < size_) {
-    const ssize_t n = core::retry_eintr([&] {
-      return ::pread(fd_, buf.data(), std::min<std::uint64_t>(kChunk, size_ - off),
-                     static_cast<off_t>(off));
-    });
-    if (n <= 0) core::throw_errno("cannot read " + path_);
-    sum += buf.data()[0];
-    off += static_cast<std::uint64_t>(n);
-  }
-  core::do_not_optimize(sum);
+    : file_(dir, "syscalls-amortise", size_bytes) {
+  // Passes sum the first word of every page (checksum_pages): the pattern says what they are.
+  const std::uint64_t words_per_page = kPage / sizeof(std::uint64_t);
+  for (std::uint64_t page = 0; page < size_bytes / kPage; ++page)
+    expected_ += core::TestFile::pattern_word(page * words_per_page);
 }
 
 double AmortisationFile::resident_fraction() const {
-  void* map = ::mmap(nullptr, size_, PROT_READ, MAP_SHARED, fd_, 0);
-  if (map == MAP_FAILED) return std::nan("");
-  const std::size_t pages = (size_ + kPage - 1) / kPage;
-  std::vector<unsigned char> vec(pages);
-  double fraction = std::nan("");
-  if (::mincore(map, size_, vec.data()) == 0) {
-    std::size_t resident = 0;
-    for (unsigned char v : vec) resident += v & 1u;
-    fraction = static_cast<double>(resident) / static_cast<double>(pages);
-  }
-  ::munmap(map, size_);
-  return fraction;
+  return file_.resident_fraction().value_or(std::nan(""));
 }
 
 core::Result measure_passes(core::RunContext& ctx, core::Result r, const AmortisationFile& file,

@@ -13,6 +13,7 @@
 #include "core/experiment.h"
 #include "core/profile.h"
 #include "core/result.h"
+#include "core/test_file.h"
 
 namespace illusion::labs::syscalls {
 
@@ -40,34 +41,28 @@ class AlignedBuffer {
   std::size_t bytes_ = 0;
 };
 
-// A file of `size_bytes` written once into `dir` with a known pattern and unlinked as soon as
-// it is written: the experiments read it through the fd, and closing the fd (destructor, on
-// every exit path) frees it. Its dirty pages are never synced: the file lives well under the
-// 30 s dirty_expire_centisecs, so usually no writeback ever happens.
+// The read-amortisation file: a core::TestFile (written once into `dir` with a known pattern,
+// unlinked as soon as written, freed when the fd closes on any exit path) plus the checksum a
+// pass must return. Its dirty pages are never synced: the file lives well under the 30 s
+// dirty_expire_centisecs, so usually no writeback ever happens.
 class AmortisationFile {
  public:
   AmortisationFile(const std::string& dir, std::uint64_t size_bytes);
-  AmortisationFile(const AmortisationFile&) = delete;
-  AmortisationFile& operator=(const AmortisationFile&) = delete;
-  ~AmortisationFile();
 
-  int fd() const { return fd_; }
-  std::uint64_t size() const { return size_; }
-  const std::string& path() const { return path_; }  // for messages: already unlinked
+  int fd() const { return file_.fd(); }
+  std::uint64_t size() const { return file_.size(); }
+  const std::string& path() const { return file_.path(); }  // for messages: already unlinked
   std::uint64_t expected_checksum() const { return expected_; }
 
   // Reads the whole file: "warm" is an action, not a state (DAMON reclaim on this machine pages
   // out memory that sits idle), so it is done right before each measurement.
-  void warm() const;
-  // Fraction of the file's pages in the page cache now (mmap(2) + mincore(2), which reports
-  // page-cache residency of a file mapping without faulting anything in).
+  void warm() const { file_.warm(); }
+  // Fraction of the file's pages in the page cache now (NaN when mincore fails).
   double resident_fraction() const;
 
  private:
-  std::string path_;
-  std::uint64_t size_ = 0;
+  core::TestFile file_;
   std::uint64_t expected_ = 0;
-  int fd_ = -1;
 };
 
 struct PassOutcome {
