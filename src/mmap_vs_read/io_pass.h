@@ -21,8 +21,8 @@ namespace illusion::labs::mmap_vs_read {
 
 class PassTimer {
  public:
-  // `ops_hint`: the number of ops all passes will time (reserved up front, so that recording
-  // an op never allocates inside a pass).
+  // `ops_hint`: the number of ops all passes will time (allocated and written up front, so
+  // that recording an op never allocates or faults inside a pass).
   PassTimer(const core::Clock& clock, std::size_t ops_hint);
 
   void begin_pass();  // counters on, first reading
