@@ -33,8 +33,8 @@ struct Series {
 };
 
 struct CounterValue {
-  std::string name;               // "page_faults", "rusage_minor_faults", "cycles", ...
-  std::optional<double> per_op;   // nullopt: unavailable this run
+  std::string name;              // "page_faults", "rusage_minor_faults", "cycles", ...
+  std::optional<double> per_op;  // nullopt: unavailable this run
 };
 
 enum class Status { ok, skipped, failed };
@@ -61,6 +61,14 @@ struct Result {
   const Metric* metric(const std::string& name) const;
   const CounterValue* counter(const std::string& name) const;
 };
+
+// `r` marked skipped with the reason the machine cannot run it (said in the output, never
+// silent).
+inline Result skipped(Result r, std::string reason) {
+  r.status = Status::skipped;
+  r.reason = std::move(reason);
+  return r;
+}
 
 // Finds a result by id in a run; nullptr when absent (or not ok).
 const Result* find_result(const std::vector<Result>& results, const std::string& id);

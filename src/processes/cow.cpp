@@ -139,12 +139,6 @@ std::optional<std::string> no_room() {
   return std::nullopt;
 }
 
-Result skipped(Result r, std::string reason) {
-  r.status = core::Status::skipped;
-  r.reason = std::move(reason);
-  return r;
-}
-
 std::string page_sets_text() {
   std::string s;
   for (std::size_t k : kPageSets) s += (s.empty() ? "" : ", ") + std::to_string(k);
@@ -164,7 +158,7 @@ Tally first_touch_tally(const RunContext& ctx, int rounds) {
 }
 
 Result run_first_touch(RunContext& ctx, Result r) {
-  if (auto why = no_room()) return skipped(std::move(r), *why);
+  if (auto why = no_room()) return core::skipped(std::move(r), *why);
   const int rounds = rounds_for(ctx.profile);
   Tally t = first_touch_tally(ctx, rounds);
   const double fpp = t.minor_per_page();
@@ -197,7 +191,7 @@ std::pair<double, std::string> first_touch_baseline(const RunContext& ctx) {
 }
 
 Result run_cow_write(RunContext& ctx, Result r) {
-  if (auto why = no_room()) return skipped(std::move(r), *why);
+  if (auto why = no_room()) return core::skipped(std::move(r), *why);
   const int rounds = rounds_for(ctx.profile);
   Mapping buf(kBufferBytes);
   prepare_buffer(buf, r);
@@ -235,7 +229,7 @@ Result run_cow_write(RunContext& ctx, Result r) {
 }
 
 Result run_cow_read(RunContext& ctx, Result r) {
-  if (auto why = no_room()) return skipped(std::move(r), *why);
+  if (auto why = no_room()) return core::skipped(std::move(r), *why);
   const int rounds = rounds_for(ctx.profile);
   Mapping buf(kBufferBytes);
   prepare_buffer(buf, r);
@@ -282,15 +276,18 @@ Result run_cow_read(RunContext& ctx, Result r) {
 
 std::vector<core::Experiment> cow_rows() {
   return {
-      experiment("processes.first_touch_fault", "first-touch fault",
+      experiment(
+          "processes.first_touch_fault", "first-touch fault",
           "The first write to a fresh anonymous page: one minor fault that allocates and zeroes "
           "a 4 KiB page, the baseline for copy-on-write.",
           "ns/fault", DurationHint{0.05, 0.1, 0.35}, run_first_touch),
-      experiment("processes.cow_write_fault", "copy-on-write fault",
+      experiment(
+          "processes.cow_write_fault", "copy-on-write fault",
           "A forked child writing pages it shares with its parent: one fault and one 4 KiB copy "
           "per page written, counted in the child.",
           "ns/fault", DurationHint{0.12, 0.2, 0.5}, run_cow_write),
-      experiment("processes.cow_read_no_fault", "read after fork, no fault",
+      experiment(
+          "processes.cow_read_no_fault", "read after fork, no fault",
           "A forked child reading the same shared pages: no fault at all, since fork copied the "
           "page-table entries.",
           "ns/page", DurationHint{0.1, 0.15, 0.4}, run_cow_read),

@@ -44,11 +44,9 @@ class Ring {
   int rc_ = -EINVAL;
 };
 
-core::Result skipped(core::Result r, std::string reason) {
-  r.status = core::Status::skipped;
-  r.reason = std::move(reason);
+core::Result skipped_amortisation(core::Result r, std::string reason) {
   r.add_param("category", kCategoryAmortisation);
-  return r;
+  return core::skipped(std::move(r), std::move(reason));
 }
 
 }  // namespace
@@ -56,15 +54,15 @@ core::Result skipped(core::Result r, std::string reason) {
 core::Result run_uring_batch(core::RunContext& ctx, core::Result r, unsigned sqes_per_submit) {
   const std::string disabled = io_uring_disabled_sysctl();
   if (disabled == "2")
-    return skipped(std::move(r),
-                   "io_uring is disabled on this machine (kernel.io_uring_disabled=2)");
+    return skipped_amortisation(
+        std::move(r), "io_uring is disabled on this machine (kernel.io_uring_disabled=2)");
   Ring ring(sqes_per_submit);
   if (const int err = ring.error()) {
     std::string why = fmt::format("io_uring_queue_init failed: {}", std::strerror(err));
     if (err == ENOSYS) why += " (kernel built without io_uring)";
     if (err == EPERM && disabled == "1")
       why += " (kernel.io_uring_disabled=1 and this user is not in kernel.io_uring_group)";
-    return skipped(std::move(r), why);
+    return skipped_amortisation(std::move(r), why);
   }
 
   AmortisationFile file(ctx.temp_dir, amortisation_file_bytes(ctx.profile));

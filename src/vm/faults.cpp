@@ -43,12 +43,8 @@ std::uint64_t prefault_bytes(Profile p) {
   }
   return 256ull << 20;
 }
-std::uint64_t zero_page_bytes(Profile p) { return prefault_bytes(p); }
-
-Result skipped(Result r, std::string reason) {
-  r.status = core::Status::skipped;
-  r.reason = std::move(reason);
-  return r;
+std::uint64_t zero_page_bytes(Profile p) {
+  return prefault_bytes(p);
 }
 
 void add_common_params(Result& r, const RunContext& ctx) {
@@ -71,7 +67,7 @@ Result run_first_touch(RunContext& ctx, Result r) {
   const std::size_t page = page_bytes();
   const std::size_t pages = bytes / page;
   if (auto why = no_room(bytes + pages * sizeof(double), "vm.first_touch"))
-    return skipped(std::move(r), *why);
+    return core::skipped(std::move(r), *why);
 
   core::Mapping m(bytes);
   if (!no_huge_pages(m.data(), m.size()))

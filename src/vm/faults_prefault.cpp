@@ -120,8 +120,7 @@ std::optional<std::string> memlock_too_small(std::uint64_t bytes) {
 }
 
 std::string verdict(Prefault how, double map_fpp, double use_fpp) {
-  if (map_fpp >= 0.9 && use_fpp <= 0.05)
-    return "the faults moved from first use to the map call";
+  if (map_fpp >= 0.9 && use_fpp <= 0.05) return "the faults moved from first use to the map call";
   if (map_fpp <= 0.05 && use_fpp >= 0.9) {
     if (how == Prefault::lazy) return "every page faulted at its first use";
     if (how == Prefault::madv_willneed)
@@ -136,9 +135,9 @@ std::string verdict(Prefault how, double map_fpp, double use_fpp) {
 
 Result run_prefault(RunContext& ctx, Result r, Prefault how) {
   const std::uint64_t bytes = prefault_bytes(ctx.profile);
-  if (auto why = no_room(bytes, r.id)) return skipped(std::move(r), *why);
+  if (auto why = no_room(bytes, r.id)) return core::skipped(std::move(r), *why);
   if (how == Prefault::mlock)
-    if (auto why = memlock_too_small(bytes)) return skipped(std::move(r), *why);
+    if (auto why = memlock_too_small(bytes)) return core::skipped(std::move(r), *why);
 
   const std::size_t chunk_pages = kChunkBytes / page_bytes();
   const std::size_t nchunks = bytes / kChunkBytes;
@@ -165,7 +164,7 @@ Result run_prefault(RunContext& ctx, Result r, Prefault how) {
     char* p = map_chunk(how, chunks, error);
     const double t1 = ctx.clock->now_ns();
     at_map.stop();
-    if (!p) return skipped(std::move(r), error);
+    if (!p) return core::skipped(std::move(r), error);
     at_use.start();
     const double use = time_pass(*ctx.clock, p, chunk_pages, Touch::write);
     at_use.stop();
@@ -190,10 +189,11 @@ Result run_prefault(RunContext& ctx, Result r, Prefault how) {
   r.add_param("region_bytes", static_cast<double>(nchunks * kChunkBytes));
   r.add_param("chunk_bytes", static_cast<double>(kChunkBytes));
   r.add_param("pages", pages);
-  r.add_param("op", "one 4 KiB page mapped (the call's share) and written once; one sample "
-                    "per 2 MiB chunk");
-  r.add_param("huge_pages", thp_off.ok() ? "off for the process (prctl PR_SET_THP_DISABLE)"
-                                         : "not disabled");
+  r.add_param("op",
+              "one 4 KiB page mapped (the call's share) and written once; one sample "
+              "per 2 MiB chunk");
+  r.add_param("huge_pages",
+              thp_off.ok() ? "off for the process (prctl PR_SET_THP_DISABLE)" : "not disabled");
 
   core::finish_result(r, std::move(per_page), pages, nullptr);
   write_fault_counters(r, m + u, pages);

@@ -107,8 +107,8 @@ void write_fault_counters(core::Result& r, const FaultTotals& t, double ops) {
         "perf fault events counted in user mode only (perf_event_paranoid >= 2): faults the "
         "kernel takes inside syscalls are missed there; the rusage_ counts include them");
   if (t.major > 0)
-    r.warnings.push_back(fmt::format(
-        "{} major faults: a page had to be read back during the measurement", t.major));
+    r.warnings.push_back(
+        fmt::format("{} major faults: a page had to be read back during the measurement", t.major));
 }
 
 void warm_up(const core::Clock& clock) {
@@ -156,7 +156,9 @@ std::uint64_t proc_kb_field(const char* path, const char* key) {
 
 }  // namespace
 
-std::uint64_t rss_anon_bytes() { return proc_kb_field("/proc/self/status", "RssAnon"); }
+std::uint64_t rss_anon_bytes() {
+  return proc_kb_field("/proc/self/status", "RssAnon");
+}
 
 std::uint64_t process_anon_huge_bytes() {
   return proc_kb_field("/proc/self/smaps_rollup", "AnonHugePages");
@@ -196,7 +198,8 @@ std::vector<std::pair<double, double>> bucket_max(const std::vector<double>& val
   }
   bucket = (values.size() + max_points - 1) / max_points;
   for (std::size_t i = 0; i < values.size(); i += bucket) {
-    const auto end = values.begin() + static_cast<std::ptrdiff_t>(std::min(values.size(), i + bucket));
+    const auto end =
+        values.begin() + static_cast<std::ptrdiff_t>(std::min(values.size(), i + bucket));
     points.emplace_back(static_cast<double>(i),
                         *std::max_element(values.begin() + static_cast<std::ptrdiff_t>(i), end));
   }

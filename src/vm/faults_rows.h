@@ -15,8 +15,6 @@ std::uint64_t first_touch_bytes(core::Profile p);  // 128 MiB quick, 1 GiB other
 std::uint64_t prefault_bytes(core::Profile p);     // 64 MiB quick, 256 MiB, 512 MiB thorough
 std::uint64_t zero_page_bytes(core::Profile p);    // 64 MiB quick, 256 MiB, 512 MiB thorough
 
-core::Result skipped(core::Result r, std::string reason);
-
 // The parameters every fault row records: page size, clock, how faults were counted.
 void add_common_params(core::Result& r, const core::RunContext& ctx);
 

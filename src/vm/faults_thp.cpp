@@ -57,9 +57,9 @@ Baseline baseline_4k(const RunContext& ctx) {
   const double ns = time_pass(*ctx.clock, m.data(), pages, Touch::write);
   meter.stop();
   const double n = static_cast<double>(pages);
-  return {ns / n, static_cast<double>(meter.totals().faults()) / n,
-          fmt::format("measured inline: one pass over {} of 4 KiB pages",
-                      core::format_size(m.size()))};
+  return {
+      ns / n, static_cast<double>(meter.totals().faults()) / n,
+      fmt::format("measured inline: one pass over {} of 4 KiB pages", core::format_size(m.size()))};
 }
 
 std::string thp_defrag() {
@@ -71,9 +71,9 @@ std::string thp_defrag() {
   if (!ok) return "unknown";
   const std::string text(buf);
   const auto a = text.find('['), b = text.find(']');
-  return a == std::string::npos || b == std::string::npos ? "unknown" : text.substr(a + 1, b - a - 1);
+  return a == std::string::npos || b == std::string::npos ? "unknown"
+                                                          : text.substr(a + 1, b - a - 1);
 }
-
 
 // One first-touch pass over a fresh MADV_HUGEPAGE region: one reading per 2 MiB block, the
 // faults of the pass, and how much of it became huge. The region is unmapped on return.
@@ -100,8 +100,8 @@ Round huge_round(const RunContext& ctx, std::uint64_t bytes, std::uint64_t huge,
     for (std::size_t e = lo; e < hi; ++e)
       out.ns[e] = time_pass(*ctx.clock, base + e * huge, pages_per_extent, Touch::write);
     out.meter.stop();
-    ctx.report_progress(progress_from + (progress_to - progress_from) *
-                                            static_cast<double>(hi) / static_cast<double>(extents));
+    ctx.report_progress(progress_from + (progress_to - progress_from) * static_cast<double>(hi) /
+                                            static_cast<double>(extents));
   }
   out.huge_bytes = m.huge_pages_bytes();
   return out;
@@ -134,14 +134,14 @@ Result run_thp_fault(RunContext& ctx, Result r) {
   const std::string mode = thp_mode_now();
   r.add_param("thp_enabled", mode);
   if (mode == "never" || mode == "unavailable" || (ctx.env && ctx.env->thp_enabled == "never"))
-    return skipped(std::move(r),
-                   fmt::format("transparent huge pages are \"{}\" "
-                               "(/sys/kernel/mm/transparent_hugepage/enabled): MADV_HUGEPAGE "
-                               "cannot apply",
-                               mode));
+    return core::skipped(std::move(r),
+                         fmt::format("transparent huge pages are \"{}\" "
+                                     "(/sys/kernel/mm/transparent_hugepage/enabled): MADV_HUGEPAGE "
+                                     "cannot apply",
+                                     mode));
   const std::uint64_t huge = thp_pmd_bytes();
   const std::uint64_t bytes = first_touch_bytes(ctx.profile) / huge * huge;
-  if (auto why = no_room(bytes + huge, r.id)) return skipped(std::move(r), *why);
+  if (auto why = no_room(bytes + huge, r.id)) return core::skipped(std::move(r), *why);
 
   warm_up(*ctx.clock);
   const Round cold = huge_round(ctx, bytes, huge, 0.0, 0.6);
@@ -149,11 +149,11 @@ Result run_thp_fault(RunContext& ctx, Result r) {
   const std::size_t pages_per_extent = huge / page_bytes();
   const double fraction = static_cast<double>(cold.huge_bytes) / static_cast<double>(bytes);
   if (cold.huge_bytes == 0)
-    return skipped(std::move(r),
-                   fmt::format("MADV_HUGEPAGE was honoured for none of the {} region "
-                               "(AnonHugePages 0 kB in /proc/self/smaps; THP \"{}\", defrag "
-                               "\"{}\"): no free 2 MiB blocks, or THP disabled for this process",
-                               core::format_size(bytes), mode, thp_defrag()));
+    return core::skipped(
+        std::move(r), fmt::format("MADV_HUGEPAGE was honoured for none of the {} region "
+                                  "(AnonHugePages 0 kB in /proc/self/smaps; THP \"{}\", defrag "
+                                  "\"{}\"): no free 2 MiB blocks, or THP disabled for this process",
+                                  core::format_size(bytes), mode, thp_defrag()));
   // The same again at once: the blocks just freed are handed out again before the guest
   // could report them to the host, so this round shows the guest kernel's cost alone.
   const Round recycled = huge_round(ctx, bytes, huge, 0.6, 0.9);
@@ -173,8 +173,9 @@ Result run_thp_fault(RunContext& ctx, Result r) {
   r.add_param("thp_defrag", thp_defrag());
   r.add_param("region_bytes", static_cast<double>(bytes));
   r.add_param("huge_page_bytes", static_cast<double>(huge));
-  r.add_param("op", "one aligned 2 MiB block of a MADV_HUGEPAGE mapping made usable: a write "
-                    "to each of its 4 KiB pages, timed together");
+  r.add_param("op",
+              "one aligned 2 MiB block of a MADV_HUGEPAGE mapping made usable: a write "
+              "to each of its 4 KiB pages, timed together");
   r.add_param("baseline_4k", base4k.source);
 
   core::finish_result(r, std::move(ns), static_cast<double>(extents), nullptr);
@@ -204,14 +205,12 @@ Result run_thp_fault(RunContext& ctx, Result r) {
   r.add_metric("recycled_ns_per_2mib", warm_p50, "ns/2MiB");
   r.add_metric("recycled_huge_fraction", warm_fraction, "fraction");
   r.add_metric("recycled_faults_per_2mib",
-               static_cast<double>(recycled.meter.totals().faults()) /
-                   static_cast<double>(extents),
+               static_cast<double>(recycled.meter.totals().faults()) / static_cast<double>(extents),
                "faults/2MiB");
   if (warm_p50 > 0) r.add_metric("first_vs_recycled", cold_p50 / warm_p50, "x");
   double warm_total_ns = 0;
   for (double v : recycled.ns) warm_total_ns += v;
-  if (warm_total_ns > 0)
-    r.add_metric("recycled_speedup_vs_4k", base_total_ns / warm_total_ns, "x");
+  if (warm_total_ns > 0) r.add_metric("recycled_speedup_vs_4k", base_total_ns / warm_total_ns, "x");
   const std::string reporting = free_page_reporting();
   r.add_param("free_page_reporting", reporting);
   if (warm_p50 > 0 && cold_p50 > 3 * warm_p50)

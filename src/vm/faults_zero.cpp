@@ -50,7 +50,7 @@ core::Result run_zero_page(core::RunContext& ctx, core::Result r) {
   const std::uint64_t bytes = zero_page_bytes(ctx.profile);
   const std::size_t pages = bytes / page_bytes();
   if (auto why = no_room(bytes + 2 * pages * sizeof(double), r.id))
-    return skipped(std::move(r), *why);
+    return core::skipped(std::move(r), *why);
 
   core::Mapping m(bytes);
   if (!no_huge_pages(m.data(), m.size()))
@@ -97,8 +97,8 @@ core::Result run_zero_page(core::RunContext& ctx, core::Result r) {
     if (ft && ft->stats && ft->stats->p50 > 0) {
       const double both = r.stats->p50 + write_p50;
       r.add_metric("read_then_write_vs_first_touch", both / ft->stats->p50, "x");
-      vs_first = fmt::format(" ({:.0f} ns per page in all, {:.2f}x a write-only first touch)",
-                             both, both / ft->stats->p50);
+      vs_first = fmt::format(" ({:.0f} ns per page in all, {:.2f}x a write-only first touch)", both,
+                             both / ft->stats->p50);
     }
   }
   if (read_fpp < 0.95)
