@@ -1,9 +1,12 @@
 #include "mmap_vs_read/io_file.h"
 
+#include <unistd.h>
+
 #include <cstring>
 
 #include <fmt/format.h>
 
+#include "core/errors.h"
 #include "core/resources.h"
 
 namespace illusion::labs::mmap_vs_read {
@@ -32,13 +35,18 @@ const IoFile& shared_file(core::RunContext& ctx) {
     auto f = std::make_unique<IoFile>();
     f->file = std::make_unique<core::TestFile>(ctx.temp_dir, "mmap-vs-read", bytes,
                                                [&ctx](double done) { ctx.report_progress(done); });
+    // Written back now, so that the first cold row's eviction does not also pay for writing
+    // the whole file to the disk.
+    if (::fsync(f->file->fd()) != 0) core::throw_errno("fsync of the test file");
     f->fs = core::filesystem_of(ctx.temp_dir);
     f->checksum = core::TestFile::pattern_sum(0, bytes);
     return f;
   });
 }
 
-const char* cache_name(Cache c) { return c == Cache::warm ? "warm" : "cold"; }
+const char* cache_name(Cache c) {
+  return c == Cache::warm ? "warm" : "cold";
+}
 
 CacheSnapshot cache_snapshot(const IoFile& f) {
   return {f.file->resident_fraction(), core::meminfo_kib("Cached")};

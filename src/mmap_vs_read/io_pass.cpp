@@ -48,9 +48,12 @@ void PassTimer::finish(core::Result& r, const std::string& op_words) const {
 
 std::size_t passes_for(core::Profile p, bool cold) {
   switch (p) {
-    case core::Profile::quick: return 1;
-    case core::Profile::thorough: return cold ? 4 : 8;
-    case core::Profile::standard: break;
+    case core::Profile::quick:
+      return 1;
+    case core::Profile::thorough:
+      return cold ? 4 : 8;
+    case core::Profile::standard:
+      break;
   }
   return cold ? 2 : 3;
 }

@@ -62,7 +62,9 @@ class PassTimer {
 };
 
 // GB/s (1e9 bytes per second) from bytes and nanoseconds: bytes per ns is GB/s.
-inline double gb_per_s(double bytes, double ns) { return ns > 0 ? bytes / ns : 0; }
+inline double gb_per_s(double bytes, double ns) {
+  return ns > 0 ? bytes / ns : 0;
+}
 
 // Passes per row: a cold pass of a 1 GiB file takes most of a second here, a warm one a tenth.
 std::size_t passes_for(core::Profile p, bool cold);

@@ -41,12 +41,6 @@ constexpr std::size_t kLargeCap = 2000;
 constexpr std::size_t kWarmupSamples = 16;
 constexpr const char* kAloneId = "mmap_vs_read.munmap_1thread";
 
-core::Result skipped(core::Result r, std::string reason) {
-  r.status = core::Status::skipped;
-  r.reason = std::move(reason);
-  return r;
-}
-
 // The first `bytes` of the test file, mapped shared and read-only; unmapped on destruction
 // unless unmap() (the timed op) already did it.
 class Region {
@@ -325,11 +319,11 @@ std::string compare_with_alone(core::Result& r, const core::RunContext& ctx) {
 core::Result run_shootdown(core::RunContext& ctx, core::Result r) {
   const std::vector<int> allowed = allowed_cpus();
   if (allowed.size() < 2)
-    return skipped(std::move(r),
-                   fmt::format("this process may run on {} CPU only ({}): no other CPU can run "
-                               "this mm and hold its translations, so munmap never needs a "
-                               "shootdown",
-                               allowed.size(), cpu_list(allowed)));
+    return core::skipped(
+        std::move(r), fmt::format("this process may run on {} CPU only ({}): no other CPU can run "
+                                  "this mm and hold its translations, so munmap never needs a "
+                                  "shootdown",
+                                  allowed.size(), cpu_list(allowed)));
   const IoFile& f = shared_file(ctx);
   warm_region(f);
   const core::SamplerConfig cfg = core::sampler_config_for(ctx.profile);

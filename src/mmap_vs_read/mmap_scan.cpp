@@ -57,12 +57,6 @@ std::string style_words(Style s) {
   return "mmap";
 }
 
-core::Result skipped(core::Result r, std::string reason) {
-  r.status = core::Status::skipped;
-  r.reason = std::move(reason);
-  return r;
-}
-
 // Faults the kernel took inside the mmap(2) call (MAP_POPULATE faults the whole range in
 // there), from both sources: populate goes through get_user_pages, whose faults the kernel adds
 // to the thread's counters (getrusage) but, having no user registers to attribute them to, does
@@ -225,7 +219,7 @@ core::Result run_mmap_scan(core::RunContext& ctx, core::Result r, Style style, C
   const IoFile& f = shared_file(ctx);
   if (cache == Cache::cold)
     if (std::string why = cold_unavailable_reason(f); !why.empty())
-      return skipped(std::move(r), why);
+      return core::skipped(std::move(r), why);
   const std::size_t passes = passes_for(ctx.profile, cache == Cache::cold);
   PassTimer timer(*ctx.clock, passes * (f.size() / kChunk + 1));
   SetupFaults setup_faults;

@@ -36,7 +36,7 @@ namespace {
 using random_io::kPage;
 
 constexpr double kPageBytes = static_cast<double>(kPage);
-constexpr std::size_t kSyscallCountOps = 64;       // pread and mmap: exact, so few suffice
+constexpr std::size_t kSyscallCountOps = 64;        // pread and mmap: exact, so few suffice
 constexpr std::size_t kUringSyscallCountOps = 256;  // qd32: eight refills of the whole ring
 
 // Reads per row. Cold reads cost ~60-150 µs each here, warm ones ~1 µs: the cold counts keep a
@@ -44,9 +44,12 @@ constexpr std::size_t kUringSyscallCountOps = 256;  // qd32: eight refills of th
 std::size_t planned_ops(core::Profile p, Cache cache) {
   const bool cold = cache == Cache::cold;
   switch (p) {
-    case core::Profile::quick: return cold ? 512 : 4096;
-    case core::Profile::thorough: return cold ? 16384 : std::numeric_limits<std::size_t>::max();
-    case core::Profile::standard: break;
+    case core::Profile::quick:
+      return cold ? 512 : 4096;
+    case core::Profile::thorough:
+      return cold ? 16384 : std::numeric_limits<std::size_t>::max();
+    case core::Profile::standard:
+      break;
   }
   return cold ? 4096 : 65536;
 }
@@ -54,9 +57,12 @@ std::size_t planned_ops(core::Profile p, Cache cache) {
 // Timed seconds one row may spend before it stops early (a slower disk than planned for).
 double time_share_s(core::Profile p) {
   switch (p) {
-    case core::Profile::quick: return 0.4;
-    case core::Profile::thorough: return 5.0;
-    case core::Profile::standard: break;
+    case core::Profile::quick:
+      return 0.4;
+    case core::Profile::thorough:
+      return 5.0;
+    case core::Profile::standard:
+      break;
   }
   return 1.2;
 }
@@ -100,12 +106,6 @@ Pass timed_pass(PassTimer& timer, const Plan& plan, ReadPage&& read_page) {
   return pass;
 }
 
-core::Result skipped(core::Result r, std::string reason) {
-  r.status = core::Status::skipped;
-  r.reason = std::move(reason);
-  return r;
-}
-
 // The reason a row cannot run here, "" when it can.
 std::string unavailable_reason(const IoFile& f, Cache cache) {
   return cache == Cache::cold ? cold_unavailable_reason(f) : std::string();
@@ -136,8 +136,9 @@ void record_faults(core::Result& r) {
   if (faults) r.add_metric("faults_per_op", *faults, "faults/op");
   if (major) r.add_metric("major_faults_per_op", *major, "faults/op");
   if (!faults || !major)
-    warn_once(r, "no fault counter (perf page-faults nor getrusage) was available: faults per "
-                 "read not measured");
+    warn_once(r,
+              "no fault counter (perf page-faults nor getrusage) was available: faults per "
+              "read not measured");
 }
 
 // Pages the page cache gained per op during a cold pass: 1 when each read brought in only its
@@ -187,7 +188,8 @@ void finish_row(core::Result& r, const IoFile& f, const Plan& plan, unsigned que
 std::string figures(const core::Result& r) {
   return fmt::format("{} per read at p50 (p99 {}), {:.2f} GB/s = {} IOPS",
                      core::format_ns(r.stats->p50), core::format_ns(r.stats->p99),
-                     r.metric("throughput_gbps")->value, core::format_count(r.metric("iops")->value));
+                     r.metric("throughput_gbps")->value,
+                     core::format_count(r.metric("iops")->value));
 }
 
 std::string metric_text(const core::Result& r, const char* name, const char* words) {
@@ -206,7 +208,7 @@ std::string syscall_text(const core::Result& r) {
 core::Result run_pread(core::RunContext& ctx, core::Result r, Cache cache) {
   const IoFile& f = shared_file(ctx);
   if (std::string why = unavailable_reason(f, cache); !why.empty())
-    return skipped(std::move(r), why);
+    return core::skipped(std::move(r), why);
   const random_io::RowFd fd(f.fd());
   if (!fd.warning().empty()) warn_once(r, fd.warning());
   const Plan plan = plan_for(ctx, f, cache);
@@ -221,8 +223,9 @@ core::Result run_pread(core::RunContext& ctx, core::Result r, Cache cache) {
   const CacheSnapshot after = cache_snapshot(f);
   ctx.report_progress(1.0);
 
-  timer.finish(r, "one pread(2) of 4 KiB at a random page offset into a buffer, then a sum of "
-                  "every word");
+  timer.finish(r,
+               "one pread(2) of 4 KiB at a random page offset into a buffer, then a sum of "
+               "every word");
   std::size_t next = 0;
   core::count_syscalls(r, kSyscallCountOps, [&] {
     random_io::pread_page(fd.get(), plan.offsets[next++ % pass.ops], buf.page(0));
@@ -232,8 +235,9 @@ core::Result run_pread(core::RunContext& ctx, core::Result r, Cache cache) {
   if (cache == Cache::cold) record_amplification(r, f, prepared, after, pass.ops);
   r.meaning = fmt::format("random pread(2) of 4 KiB, {}: {}{}{}", cache_name(cache), figures(r),
                           syscall_text(r),
-                          metric_text(r, "read_amplification", "pages brought into the cache "
-                                                               "per read"));
+                          metric_text(r, "read_amplification",
+                                      "pages brought into the cache "
+                                      "per read"));
   return r;
 }
 
@@ -252,10 +256,14 @@ Cache cache_of(MapStyle s) {
 
 std::string mapping_words(MapStyle s) {
   switch (s) {
-    case MapStyle::populated: return "MAP_SHARED | MAP_POPULATE, PROT_READ, mapped before timing";
-    case MapStyle::random: return "MAP_SHARED, PROT_READ, madvise(MADV_RANDOM), fresh";
-    case MapStyle::readaround: return "MAP_SHARED, PROT_READ, default advice (read-around), fresh";
-    case MapStyle::fresh: break;
+    case MapStyle::populated:
+      return "MAP_SHARED | MAP_POPULATE, PROT_READ, mapped before timing";
+    case MapStyle::random:
+      return "MAP_SHARED, PROT_READ, madvise(MADV_RANDOM), fresh";
+    case MapStyle::readaround:
+      return "MAP_SHARED, PROT_READ, default advice (read-around), fresh";
+    case MapStyle::fresh:
+      break;
   }
   return "MAP_SHARED, PROT_READ, fresh";
 }
@@ -265,8 +273,9 @@ std::string mapping_words(MapStyle s) {
 void record_mapped(core::Result& r, const std::optional<random_io::ReadMapping::Mapped>& m,
                    MapStyle style, std::size_t ops) {
   if (!m) {
-    warn_once(r, "this row's mapping was not found in /proc/self/smaps: pages mapped per fault "
-                 "not measured");
+    warn_once(r,
+              "this row's mapping was not found in /proc/self/smaps: pages mapped per fault "
+              "not measured");
     return;
   }
   const double rss = static_cast<double>(m->rss_bytes);
@@ -312,21 +321,24 @@ std::string mmap_meaning(const core::Result& r, MapStyle style) {
   const std::string faults = metric_text(r, "faults_per_op", "faults per page");
   switch (style) {
     case MapStyle::populated:
-      return fmt::format("summing a 4 KiB page of a populated mapping, warm: {}{}{}: no copy, "
-                         "no kernel entry{}",
-                         figures(r), faults, syscall_text(r), pmd_text(r));
+      return fmt::format(
+          "summing a 4 KiB page of a populated mapping, warm: {}{}{}: no copy, "
+          "no kernel entry{}",
+          figures(r), faults, syscall_text(r), pmd_text(r));
     case MapStyle::fresh:
-      return fmt::format("touching 4 KiB of a fresh mapping, warm: {}{}{}{}: fault-around maps "
-                         "cached neighbours (whole large folios), so most touches take no fault",
-                         figures(r), faults,
-                         metric_text(r, "pages_mapped_per_fault", "pages mapped per fault"),
-                         pmd_text(r));
+      return fmt::format(
+          "touching 4 KiB of a fresh mapping, warm: {}{}{}{}: fault-around maps "
+          "cached neighbours (whole large folios), so most touches take no fault",
+          figures(r), faults, metric_text(r, "pages_mapped_per_fault", "pages mapped per fault"),
+          pmd_text(r));
     case MapStyle::random:
-      return fmt::format("touching 4 KiB of a fresh MADV_RANDOM mapping, cold: {}{}{}",
-                         figures(r), metric_text(r, "major_faults_per_op", "major faults per page"),
-                         metric_text(r, "read_amplification", "pages brought into the cache per "
-                                                              "page touched"));
-    case MapStyle::readaround: break;
+      return fmt::format("touching 4 KiB of a fresh MADV_RANDOM mapping, cold: {}{}{}", figures(r),
+                         metric_text(r, "major_faults_per_op", "major faults per page"),
+                         metric_text(r, "read_amplification",
+                                     "pages brought into the cache per "
+                                     "page touched"));
+    case MapStyle::readaround:
+      break;
   }
   std::string text = fmt::format(
       "touching 4 KiB of a fresh mapping with read-around, cold: {}{}{}{}{}", figures(r),
@@ -343,7 +355,7 @@ core::Result run_mmap(core::RunContext& ctx, core::Result r, MapStyle style) {
   const Cache cache = cache_of(style);
   const IoFile& f = shared_file(ctx);
   if (std::string why = unavailable_reason(f, cache); !why.empty())
-    return skipped(std::move(r), why);
+    return core::skipped(std::move(r), why);
   const random_io::RowFd fd(f.fd());
   if (!fd.warning().empty()) warn_once(r, fd.warning());
   const Plan plan = plan_for(ctx, f, cache);
@@ -361,9 +373,8 @@ core::Result run_mmap(core::RunContext& ctx, core::Result r, MapStyle style) {
   const double map_ns = clock.now_ns() - t0;
 
   const char* data = map->data();
-  const Pass pass = timed_pass(timer, plan, [data](std::uint64_t offset) {
-    return sum_words(data + offset, kPage);
-  });
+  const Pass pass = timed_pass(
+      timer, plan, [data](std::uint64_t offset) { return sum_words(data + offset, kPage); });
   const CacheSnapshot after = cache_snapshot(f);
   const std::optional<random_io::ReadMapping::Mapped> mapped = map->mapped();
 
@@ -416,9 +427,9 @@ core::Result run_mmap(core::RunContext& ctx, core::Result r, MapStyle style) {
 core::Result run_uring(core::RunContext& ctx, core::Result r, unsigned depth, Cache cache) {
   const IoFile& f = shared_file(ctx);
   if (std::string why = unavailable_reason(f, cache); !why.empty())
-    return skipped(std::move(r), why);
+    return core::skipped(std::move(r), why);
   random_io::UringReader reader(depth);
-  if (!reader.unavailable().empty()) return skipped(std::move(r), reader.unavailable());
+  if (!reader.unavailable().empty()) return core::skipped(std::move(r), reader.unavailable());
   const random_io::RowFd fd(f.fd());
   if (!fd.warning().empty()) warn_once(r, fd.warning());
   const Plan plan = plan_for(ctx, f, cache);
@@ -447,8 +458,7 @@ core::Result run_uring(core::RunContext& ctx, core::Result r, unsigned depth, Ca
 
   const double ops = static_cast<double>(run.ops);
   const double bytes = ops * kPageBytes;
-  const double latency_total =
-      std::accumulate(latency_ns.begin(), latency_ns.end(), 0.0);
+  const double latency_total = std::accumulate(latency_ns.begin(), latency_ns.end(), 0.0);
   core::finish_result(r, std::move(latency_ns), ops, &window);
   r.add_param("op", fmt::format("one IORING_OP_READ of 4 KiB at a random page offset, {} in "
                                 "flight at most; per-op time from its submission to the reaping "
@@ -483,11 +493,11 @@ core::Result run_uring(core::RunContext& ctx, core::Result r, unsigned depth, Ca
   finish_row(r, f, plan, depth, pass, before, after);
   record_faults(r);
   if (cache == Cache::cold) record_amplification(r, f, prepared, after, pass.ops);
-  r.meaning = fmt::format("io_uring 4 KiB reads at queue depth {}, {}: {} (submission to "
-                          "reaping){}{}",
-                          depth, cache_name(cache), figures(r),
-                          metric_text(r, "mean_in_flight", "in flight on average"),
-                          syscall_text(r));
+  r.meaning = fmt::format(
+      "io_uring 4 KiB reads at queue depth {}, {}: {} (submission to "
+      "reaping){}{}",
+      depth, cache_name(cache), figures(r),
+      metric_text(r, "mean_in_flight", "in flight on average"), syscall_text(r));
   return r;
 }
 
@@ -498,9 +508,8 @@ core::ExperimentBody pread_body(Cache cache) {
 }
 
 core::ExperimentBody mmap_body(MapStyle style) {
-  return [style](core::RunContext& ctx, core::Result r) {
-    return run_mmap(ctx, std::move(r), style);
-  };
+  return
+      [style](core::RunContext& ctx, core::Result r) { return run_mmap(ctx, std::move(r), style); };
 }
 
 core::ExperimentBody uring_body(unsigned depth, Cache cache) {

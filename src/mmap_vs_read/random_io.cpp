@@ -58,10 +58,13 @@ std::uint64_t expected_sum(const std::vector<std::uint64_t>& offsets, std::size_
   return sum;
 }
 
-void PageBuffer::Free::operator()(char* p) const { std::free(p); }
+void PageBuffer::Free::operator()(char* p) const {
+  std::free(p);
+}
 
 PageBuffer::PageBuffer(std::size_t pages)
-    : data_(static_cast<char*>(std::aligned_alloc(kPage, std::max<std::size_t>(pages, 1) * kPage))) {
+    : data_(
+          static_cast<char*>(std::aligned_alloc(kPage, std::max<std::size_t>(pages, 1) * kPage))) {
   if (!data_) throw std::bad_alloc();
   // Touched now, so no op pays the buffer's first-touch faults.
   std::memset(data_.get(), 0, std::max<std::size_t>(pages, 1) * kPage);
@@ -91,7 +94,9 @@ ReadMapping::ReadMapping(int fd, std::size_t bytes, int extra_flags) : size_(byt
   data_ = static_cast<char*>(p);
 }
 
-ReadMapping::~ReadMapping() { ::munmap(data_, size_); }
+ReadMapping::~ReadMapping() {
+  ::munmap(data_, size_);
+}
 
 void ReadMapping::advise(int advice, const char* advice_name) const {
   if (::madvise(data_, size_, advice) != 0)
@@ -124,7 +129,7 @@ std::optional<ReadMapping::Mapped> ReadMapping::mapped() const {
 }
 
 std::optional<double> read_ahead_kib(int fd) {
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd, &st) != 0) return std::nullopt;
   std::ifstream in(
       fmt::format("/sys/class/bdi/{}:{}/read_ahead_kb", major(st.st_dev), minor(st.st_dev)));
@@ -134,12 +139,12 @@ std::optional<double> read_ahead_kib(int fd) {
 }
 
 void pread_page(int fd, std::uint64_t offset, char* buf) {
-  const ssize_t n = core::retry_eintr(
-      [&] { return ::pread(fd, buf, kPage, static_cast<off_t>(offset)); });
+  const ssize_t n =
+      core::retry_eintr([&] { return ::pread(fd, buf, kPage, static_cast<off_t>(offset)); });
   if (n < 0) core::throw_errno(fmt::format("pread of 4 KiB at offset {} of the test file", offset));
   if (static_cast<std::size_t>(n) != kPage)
-    throw std::runtime_error(fmt::format(
-        "pread of 4 KiB at offset {} of the test file returned {} bytes", offset, n));
+    throw std::runtime_error(
+        fmt::format("pread of 4 KiB at offset {} of the test file returned {} bytes", offset, n));
 }
 
 std::string uring_unavailable_reason(int init_errno) {

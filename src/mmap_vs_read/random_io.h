@@ -107,9 +107,9 @@ std::string uring_unavailable_reason(int init_errno);
 
 // One completed read, handed to the sink before its buffer is reused.
 struct PageRead {
-  std::size_t index;   // into the offsets
-  const char* page;    // kPage bytes
-  double latency_ns;   // submission to reaping, one clock reading's cost subtracted
+  std::size_t index;  // into the offsets
+  const char* page;   // kPage bytes
+  double latency_ns;  // submission to reaping, one clock reading's cost subtracted
 };
 using PageSink = std::function<void(const PageRead&)>;
 

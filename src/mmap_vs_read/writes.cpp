@@ -101,12 +101,6 @@ ModeText text_of(Mode m) {
   return {};
 }
 
-core::Result skipped(core::Result r, std::string reason) {
-  r.status = core::Status::skipped;
-  r.reason = std::move(reason);
-  return r;
-}
-
 std::optional<double> per_op(const core::Result& r, const std::string& counter) {
   const core::CounterValue* c = r.counter(counter);
   return c ? c->per_op : std::nullopt;
@@ -251,9 +245,10 @@ core::Result run_write(core::RunContext& ctx, core::Result r, Mode mode) {
   if (mode == Mode::dsync_direct) {
     direct = file.reopen(O_DIRECT | O_DSYNC);
     if (!direct.valid() && errno == EINVAL)
-      return skipped(std::move(r), fmt::format("{} refuses O_DIRECT (open(2) failed with EINVAL): "
-                                               "there is no direct path to a device to time",
-                                               fs.name));
+      return core::skipped(std::move(r),
+                           fmt::format("{} refuses O_DIRECT (open(2) failed with EINVAL): "
+                                       "there is no direct path to a device to time",
+                                       fs.name));
     if (!direct.valid()) core::throw_errno("cannot reopen a write row's file O_DIRECT|O_DSYNC");
     file.drop_cached_pages();  // the direct writes then have no cached pages to invalidate
   }

@@ -44,8 +44,8 @@ TEST(RandomOffsets, CappedAtTheFilesPageCount) {
 
 TEST(RandomOffsets, ExpectedSumCoversThePrefixOnly) {
   const std::vector<std::uint64_t> offsets = {8192, 0, 4096};
-  EXPECT_EQ(random_io::expected_sum(offsets, 2), core::TestFile::pattern_sum(8192, kPage) +
-                                                     core::TestFile::pattern_sum(0, kPage));
+  EXPECT_EQ(random_io::expected_sum(offsets, 2),
+            core::TestFile::pattern_sum(8192, kPage) + core::TestFile::pattern_sum(0, kPage));
   EXPECT_EQ(random_io::expected_sum(offsets, 0), 0u);
 }
 
@@ -112,10 +112,9 @@ TEST_F(RandomRows, UringReaderStopsSubmittingAtTheDeadline) {
   random_io::UringReader reader(8);
   if (!reader.unavailable().empty()) GTEST_SKIP() << reader.unavailable();
   std::size_t seen = 0;
-  const random_io::UringRun run =
-      reader.read(f.fd(), offsets, offsets.size(), *clock_,
-                  -std::numeric_limits<double>::infinity(),
-                  [&](const random_io::PageRead& p) { seen += p.index < 8 ? 1 : 100; });
+  const random_io::UringRun run = reader.read(
+      f.fd(), offsets, offsets.size(), *clock_, -std::numeric_limits<double>::infinity(),
+      [&](const random_io::PageRead& p) { seen += p.index < 8 ? 1 : 100; });
   EXPECT_EQ(run.ops, 8u);
   EXPECT_EQ(seen, 8u);
   EXPECT_TRUE(run.stopped_early);
