@@ -215,6 +215,10 @@ const std::vector<Rule>& all_rules() {
       rules::first_touch, rules::prefault, rules::zero_page, rules::huge_pages,
       rules::malloc_and_free, rules::major_vs_minor, rules::cache_and_tlb_reach,
       rules::fault_in_frame, rules::munmap_stalls_others,
+      // Lab 3.4.
+      rules::page_cache_illusion, rules::read_buffer_size, rules::mmap_streaming,
+      rules::mmap_random_access, rules::async_io_depth, rules::read_around, rules::direct_io,
+      rules::tlb_shootdown, rules::write_durability,
   };
   return kRules;
 }

@@ -68,6 +68,26 @@ std::optional<Insight> fault_in_frame(const std::vector<core::Result>& results);
 // mmap/munmap churn in one thread against the latency of threads touching memory.
 std::optional<Insight> munmap_stalls_others(const std::vector<core::Result>& results);
 
+// Lab 3.4 (commentary_io.cpp).
+// read_1m warm against cold, and random 4 KiB reads warm against cold.
+std::optional<Insight> page_cache_illusion(const std::vector<core::Result>& results);
+// read() of 4 KiB against 1 MiB from the cache, and the sweep's best buffer size.
+std::optional<Insight> read_buffer_size(const std::vector<core::Result>& results);
+// Scanning a mapping against read() of 64 KiB, warm and cold, and faults per 64 KiB.
+std::optional<Insight> mmap_streaming(const std::vector<core::Result>& results);
+// Random 4 KiB reads through a populated mapping against pread(), and on a fresh mapping.
+std::optional<Insight> mmap_random_access(const std::vector<core::Result>& results);
+// io_uring at queue depth 32 against 1 on cold random reads, in IOPS.
+std::optional<Insight> async_io_depth(const std::vector<core::Result>& results);
+// Pages read per random major fault without MADV_RANDOM.
+std::optional<Insight> read_around(const std::vector<core::Result>& results);
+// munmap with another thread running in the same mm against a single-threaded munmap.
+std::optional<Insight> tlb_shootdown(const std::vector<core::Result>& results);
+// A buffered write against write+fsync, and the deferred final fsync.
+std::optional<Insight> write_durability(const std::vector<core::Result>& results);
+// O_DIRECT against buffered cold reads.
+std::optional<Insight> direct_io(const std::vector<core::Result>& results);
+
 }  // namespace rules
 
 // Every rule, in the order the insights are printed.
