@@ -25,8 +25,8 @@ std::optional<double> resident_fraction(const void* addr, std::size_t bytes) {
   return static_cast<double>(resident) / static_cast<double>(pages);
 }
 
-std::optional<double> meminfo_kib(const std::string& field) {
-  std::ifstream in("/proc/meminfo");
+std::optional<double> proc_kib(const std::string& path, const std::string& field) {
+  std::ifstream in(path);
   std::string line;
   const std::string key = field + ":";
   while (std::getline(in, line)) {
@@ -39,17 +39,25 @@ std::optional<double> meminfo_kib(const std::string& field) {
 }
 
 FsInfo filesystem_of(const std::string& path) {
-  struct statfs st{};
+  struct statfs st {};
   if (::statfs(path.c_str(), &st) != 0) return {"unknown", false};
   switch (static_cast<unsigned long>(st.f_type)) {
-    case TMPFS_MAGIC: return {"tmpfs", true};
-    case RAMFS_MAGIC: return {"ramfs", true};
-    case EXT4_SUPER_MAGIC: return {"ext4", false};  // ext2/ext3 share the magic
-    case XFS_SUPER_MAGIC: return {"xfs", false};
-    case BTRFS_SUPER_MAGIC: return {"btrfs", false};
-    case OVERLAYFS_SUPER_MAGIC: return {"overlayfs", false};
-    case NFS_SUPER_MAGIC: return {"nfs", false};
-    default: break;
+    case TMPFS_MAGIC:
+      return {"tmpfs", true};
+    case RAMFS_MAGIC:
+      return {"ramfs", true};
+    case EXT4_SUPER_MAGIC:
+      return {"ext4", false};  // ext2/ext3 share the magic
+    case XFS_SUPER_MAGIC:
+      return {"xfs", false};
+    case BTRFS_SUPER_MAGIC:
+      return {"btrfs", false};
+    case OVERLAYFS_SUPER_MAGIC:
+      return {"overlayfs", false};
+    case NFS_SUPER_MAGIC:
+      return {"nfs", false};
+    default:
+      break;
   }
   return {fmt::format("{:#x}", static_cast<unsigned long>(st.f_type)), false};
 }

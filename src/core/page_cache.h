@@ -14,8 +14,12 @@ namespace illusion::core {
 // mincore fails. `addr` must be page-aligned (a mapping's start).
 std::optional<double> resident_fraction(const void* addr, std::size_t bytes);
 
-// A "Name:  123 kB" line of /proc/meminfo in KiB (proc(5)), e.g. "Cached"; nullopt when absent.
-std::optional<double> meminfo_kib(const std::string& field);
+// The "Name:  123 kB" line `field` of a /proc file in KiB (proc(5)); nullopt when absent.
+std::optional<double> proc_kib(const std::string& path, const std::string& field);
+// /proc/meminfo's `field` ("Cached", "Dirty") in KiB.
+inline std::optional<double> meminfo_kib(const std::string& field) {
+  return proc_kib("/proc/meminfo", field);
+}
 
 // The filesystem holding `path`, from statfs(2) f_type: "ext4", "tmpfs", ... or "0x<hex>".
 struct FsInfo {

@@ -11,14 +11,12 @@
 #include <thread>
 #include <vector>
 
+#include "core/affinity.h"
+
 namespace illusion::labs::mmap_vs_read {
 
-// The CPUs this process may run on (sched_getaffinity of the calling thread), ascending.
-std::vector<int> allowed_cpus();
-
-// Pins the calling thread, and only it, to `cpu` (pthread_setaffinity_np); "" on success, else
-// why not. Checks with sched_getcpu that the thread is there.
-std::string pin_this_thread(int cpu);
+using core::allowed_cpus;
+using core::pin_this_thread;
 
 // The sum over CPUs of the "TLB:" line of /proc/interrupts (x86: TLB shootdown IPIs received),
 // or nullopt when the line is missing (another architecture, or no such counter).

@@ -58,18 +58,6 @@ std::uint64_t expected_sum(const std::vector<std::uint64_t>& offsets, std::size_
   return sum;
 }
 
-void PageBuffer::Free::operator()(char* p) const {
-  std::free(p);
-}
-
-PageBuffer::PageBuffer(std::size_t pages)
-    : data_(
-          static_cast<char*>(std::aligned_alloc(kPage, std::max<std::size_t>(pages, 1) * kPage))) {
-  if (!data_) throw std::bad_alloc();
-  // Touched now, so no op pays the buffer's first-touch faults.
-  std::memset(data_.get(), 0, std::max<std::size_t>(pages, 1) * kPage);
-}
-
 RowFd::RowFd(int shared_fd) : fd_(shared_fd) {
   const std::string path = fmt::format("/proc/self/fd/{}", shared_fd);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

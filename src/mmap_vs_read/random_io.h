@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/aligned_buffer.h"
 #include "core/clock.h"
 
 struct io_uring;
@@ -33,17 +34,14 @@ std::vector<std::uint64_t> random_page_offsets(std::uint64_t file_bytes, std::si
 // What sum_words of the pages at the first `count` offsets must add up to (wrapping).
 std::uint64_t expected_sum(const std::vector<std::uint64_t>& offsets, std::size_t count);
 
-// A 4 KiB-aligned buffer of `pages` pages, freed on destruction.
+// `pages` page-aligned pages for reads to land in, written at construction.
 class PageBuffer {
  public:
-  explicit PageBuffer(std::size_t pages);
-  char* page(std::size_t i) const { return data_.get() + i * kPage; }
+  explicit PageBuffer(std::size_t pages) : buf_(pages * kPage) {}
+  char* page(std::size_t i) const { return buf_.data() + i * kPage; }
 
  private:
-  struct Free {
-    void operator()(char* p) const;
-  };
-  std::unique_ptr<char, Free> data_;
+  core::AlignedBuffer buf_;
 };
 
 // An open file description of its own for the test file (open of /proc/self/fd/N), closed on

@@ -40,16 +40,6 @@ core::Result skip_with(core::Result r, std::string reason) {
   return r;
 }
 
-AlignedBuffer::AlignedBuffer(std::size_t bytes) : size_(bytes) {
-  void* p = nullptr;
-  if (::posix_memalign(&p, kPage, bytes) != 0) throw std::bad_alloc();
-  data_ = static_cast<char*>(p);
-}
-
-AlignedBuffer::~AlignedBuffer() {
-  std::free(data_);
-}
-
 const char* call_name(Call c) {
   return c == Call::pread ? "pread" : "read";
 }

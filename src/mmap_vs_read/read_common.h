@@ -3,6 +3,8 @@
 // run, and the params every one of these rows records.
 #pragma once
 
+#include "core/aligned_buffer.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -13,22 +15,9 @@
 
 namespace illusion::labs::mmap_vs_read {
 
-// A heap buffer aligned to a page: O_DIRECT needs buffer, offset and length aligned to the
-// device's logical block (open(2), NOTES), and every row uses the same kind of buffer so the
-// copy into it costs the same for all of them.
-class AlignedBuffer {
- public:
-  explicit AlignedBuffer(std::size_t bytes);
-  AlignedBuffer(const AlignedBuffer&) = delete;
-  AlignedBuffer& operator=(const AlignedBuffer&) = delete;
-  ~AlignedBuffer();
-  char* data() const { return data_; }
-  std::size_t size() const { return size_; }
-
- private:
-  char* data_ = nullptr;
-  std::size_t size_ = 0;
-};
+// Every row reads into a core::AlignedBuffer (page-aligned, as O_DIRECT needs), so the copy
+// into it costs the same for all of them.
+using core::AlignedBuffer;
 
 // read(2) moves the descriptor's offset (one lseek before the pass); pread(2) names the offset
 // in every call and leaves the descriptor's alone.

@@ -77,18 +77,6 @@ void fill_pattern(char* buf, std::uint64_t offset, std::size_t bytes) {
   }
 }
 
-AlignedBuffer::AlignedBuffer(std::size_t bytes) : size_(bytes) {
-  void* p = nullptr;
-  if (::posix_memalign(&p, kWriteBlock, std::max<std::size_t>(bytes, 1)) != 0)
-    throw std::bad_alloc();
-  data_ = static_cast<char*>(p);
-  std::memset(data_, 0, size_);  // touched now, so no page fault lands in a timed op
-}
-
-AlignedBuffer::~AlignedBuffer() {
-  std::free(data_);
-}
-
 Fd& Fd::operator=(Fd&& other) noexcept {
   if (this != &other) {
     if (fd_ >= 0) ::close(fd_);

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/aligned_buffer.h"
 #include "core/experiment.h"
 #include "core/profile.h"
 
@@ -34,21 +35,8 @@ double write_time_share_s(core::Profile p);
 // multiples of 8): the word at file offset 8*i is core::TestFile::pattern_word(i).
 void fill_pattern(char* buf, std::uint64_t offset, std::size_t bytes);
 
-// A 4 KiB-aligned buffer (O_DIRECT needs the address aligned to the logical block size),
-// freed on destruction.
-class AlignedBuffer {
- public:
-  explicit AlignedBuffer(std::size_t bytes);
-  AlignedBuffer(const AlignedBuffer&) = delete;
-  AlignedBuffer& operator=(const AlignedBuffer&) = delete;
-  ~AlignedBuffer();
-  char* data() const { return data_; }
-  std::size_t size() const { return size_; }
-
- private:
-  char* data_ = nullptr;
-  std::size_t size_ = 0;
-};
+// The buffers writes come from: page-aligned, as O_DIRECT needs.
+using core::AlignedBuffer;
 
 // A file descriptor closed on destruction; -1 when empty.
 class Fd {

@@ -37,7 +37,7 @@ PassOutcome read_pass(const AmortisationFile& file, const AlignedBuffer& buf, st
     ++o.calls;
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0 || n % static_cast<ssize_t>(kPage) != 0) short_read(file, off, n);
-    o.checksum += checksum_pages(buf.data(), static_cast<std::size_t>(n));
+    o.checksum += checksum_pages(buf.bytes(), static_cast<std::size_t>(n));
     off += static_cast<std::uint64_t>(n);
   }
   return o;
@@ -95,7 +95,7 @@ core::Result run_preadv(core::RunContext& ctx, core::Result r) {
       ++o.calls;
       if (n < 0 && errno == EINTR) continue;
       if (n != static_cast<ssize_t>(kCallBytes)) short_read(file, off, n);
-      o.checksum += checksum_pages(buf.data(), kCallBytes);
+      o.checksum += checksum_pages(buf.bytes(), kCallBytes);
       off += kCallBytes;
     }
     return o;

@@ -45,18 +45,6 @@ std::uint64_t checksum_pages(const unsigned char* data, std::size_t bytes) {
   return sum;
 }
 
-AlignedBuffer::AlignedBuffer(std::size_t bytes) : bytes_(bytes) {
-  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) core::throw_errno(fmt::format("cannot map a {}-byte buffer", bytes));
-  data_ = static_cast<unsigned char*>(p);
-  // Fault every page now, so the first timed pass does not pay for first-touch faults.
-  std::memset(data_, 0, bytes_);
-}
-
-AlignedBuffer::~AlignedBuffer() {
-  if (data_) ::munmap(data_, bytes_);
-}
-
 AmortisationFile::AmortisationFile(const std::string& dir, std::uint64_t size_bytes)
     : file_(dir, "syscalls-amortise", size_bytes) {
   // Passes sum the first word of every page (checksum_pages): the pattern says what they are.

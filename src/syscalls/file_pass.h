@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 
+#include "core/aligned_buffer.h"
 #include "core/experiment.h"
 #include "core/profile.h"
 #include "core/result.h"
@@ -25,21 +26,8 @@ std::uint64_t amortisation_file_bytes(core::Profile profile);
 // touching one word per block proves the bytes arrived without making the pass compute-bound.
 std::uint64_t checksum_pages(const unsigned char* data, std::size_t bytes);
 
-// A page-aligned, pre-faulted anonymous buffer (mmap(2)); O_DIRECT-style alignment is not
-// needed for buffered reads, but it keeps every 4 KiB block on exactly one page.
-class AlignedBuffer {
- public:
-  explicit AlignedBuffer(std::size_t bytes);
-  AlignedBuffer(const AlignedBuffer&) = delete;
-  AlignedBuffer& operator=(const AlignedBuffer&) = delete;
-  ~AlignedBuffer();
-  unsigned char* data() const { return data_; }
-  std::size_t size() const { return bytes_; }
-
- private:
-  unsigned char* data_ = nullptr;
-  std::size_t bytes_ = 0;
-};
+// Reads go into a page-aligned, pre-faulted buffer: every 4 KiB block on exactly one page.
+using core::AlignedBuffer;
 
 // The read-amortisation file: a core::TestFile (written once into `dir` with a known pattern,
 // unlinked as soon as written, freed when the fd closes on any exit path) plus the checksum a

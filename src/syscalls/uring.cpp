@@ -105,7 +105,7 @@ core::Result run_uring_batch(core::RunContext& ctx, core::Result r, unsigned sqe
           throw std::runtime_error(
               fmt::format("io_uring read of {} returned {} (slot {}): expected {} bytes",
                           file.path(), cqe->res, slot, kBlock));
-        o.checksum += checksum_pages(buf.data() + slot * kBlock, kBlock);
+        o.checksum += checksum_pages(buf.bytes() + slot * kBlock, kBlock);
         io_uring_cqe_seen(ring_ptr, cqe);
       }
       off += static_cast<std::uint64_t>(batch) * kBlock;

@@ -20,8 +20,8 @@ std::size_t page_bytes() {
   return page;
 }
 
-void timed_touches(const core::Clock& clock, char* base, const std::size_t* offsets,
-                   std::size_t n, Touch touch, double* out) {
+void timed_touches(const core::Clock& clock, char* base, const std::size_t* offsets, std::size_t n,
+                   Touch touch, double* out) {
   char warm_byte[64] = {};
   const std::size_t zero = 0;
   double warm_ns = 0;
@@ -30,8 +30,7 @@ void timed_touches(const core::Clock& clock, char* base, const std::size_t* offs
   core::time_page_accesses(clock, base, offsets, n, touch, out);
 }
 
-__attribute__((no_sanitize_address)) void touch_pages(char* base, std::size_t bytes,
-                                                      Touch touch) {
+__attribute__((no_sanitize_address)) void touch_pages(char* base, std::size_t bytes, Touch touch) {
   std::uint64_t sink = 0;
   for (std::size_t off = 0; off < bytes; off += page_bytes()) {
     volatile char* p = base + off;
@@ -57,9 +56,8 @@ std::size_t PageTable::next_unmapped(const char* base, std::size_t from, std::si
   const std::uint64_t first_vpage = reinterpret_cast<std::uintptr_t>(base) / page_bytes();
   while (from < pages) {
     const std::size_t want = std::min(buf_.size(), pages - from);
-    const ssize_t got =
-        ::pread(fd_, buf_.data(), want * sizeof(std::uint64_t),
-                static_cast<off_t>((first_vpage + from) * sizeof(std::uint64_t)));
+    const ssize_t got = ::pread(fd_, buf_.data(), want * sizeof(std::uint64_t),
+                                static_cast<off_t>((first_vpage + from) * sizeof(std::uint64_t)));
     if (got <= 0) return pages;  // unreadable: treat the rest as mapped, the counts will tell
     const std::size_t entries = static_cast<std::size_t>(got) / sizeof(std::uint64_t);
     for (std::size_t i = 0; i < entries; ++i)
@@ -70,16 +68,7 @@ std::size_t PageTable::next_unmapped(const char* base, std::size_t from, std::si
 }
 
 std::optional<double> status_kib(const std::string& field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  const std::string key = field + ":";
-  while (std::getline(in, line)) {
-    if (line.compare(0, key.size(), key) != 0) continue;
-    unsigned long long kib = 0;
-    if (std::sscanf(line.c_str() + key.size(), " %llu kB", &kib) == 1)
-      return static_cast<double>(kib);
-  }
-  return std::nullopt;
+  return core::proc_kib("/proc/self/status", field);
 }
 
 }  // namespace illusion::labs::vm::alloc

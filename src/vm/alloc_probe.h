@@ -26,8 +26,8 @@ using Touch = core::PageAccess;
 // out[i] (ns). A warm-up touch of a stack byte first runs this code, the clock and the loop
 // once, so the first timed touch does not also pay for faulting in the program's own pages.
 // `out` must already be written (its own first-touch faults must not land in a window).
-void timed_touches(const core::Clock& clock, char* base, const std::size_t* offsets,
-                   std::size_t n, Touch touch, double* out);
+void timed_touches(const core::Clock& clock, char* base, const std::size_t* offsets, std::size_t n,
+                   Touch touch, double* out);
 
 // One byte per page, untimed.
 void touch_pages(char* base, std::size_t bytes, Touch touch);
@@ -36,8 +36,8 @@ void touch_pages(char* base, std::size_t bytes, Touch touch);
 using core::FaultCount;
 using core::FaultWindow;
 using core::FileMapping;
-using core::FsInfo;
 using core::filesystem_of;
+using core::FsInfo;
 using core::resident_fraction;
 using core::TestFile;
 

@@ -60,8 +60,7 @@ struct TouchOut {
 // line moving within the page from lap to lap. The 4 MiB buffer (1024 pages) fits the
 // second-level TLB, so a batch is all TLB hits until a shootdown flushes the entries: after
 // one, the next batches pay a page walk per page.
-void toucher(const core::Clock& clock, const ChurnConfig& cfg, Shared& sh, int cpu,
-             TouchOut& out) {
+void toucher(const core::Clock& clock, const ChurnConfig& cfg, Shared& sh, int cpu, TouchOut& out) {
   try {
     pin_self(sh, cpu, "a toucher");
     core::Mapping mem(kTouchBytes);
@@ -115,8 +114,8 @@ void churner(const ChurnConfig& cfg, Shared& sh, std::uint64_t& rounds) {
     pin_self(sh, cfg.churn_cpu, "the churn thread");
     wait_for_go(sh);
     while (!sh.stop.load(std::memory_order_relaxed)) {
-      void* m = mmap(nullptr, kChurnBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                     -1, 0);
+      void* m =
+          mmap(nullptr, kChurnBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
       if (m == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "mmap");
       madvise(m, kChurnBytes, MADV_NOHUGEPAGE);
       volatile char* c = static_cast<char*>(m);
@@ -132,16 +131,6 @@ void churner(const ChurnConfig& cfg, Shared& sh, std::uint64_t& rounds) {
 }
 
 }  // namespace
-
-std::vector<int> allowed_cpus() {
-  std::vector<int> out;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return out;
-  for (int c = 0; c < CPU_SETSIZE; ++c)
-    if (CPU_ISSET(c, &set)) out.push_back(c);
-  return out;
-}
 
 ChurnRun run_churn(const core::Clock& clock, const ChurnConfig& cfg) {
   Shared sh;
@@ -169,10 +158,10 @@ ChurnRun run_churn(const core::Clock& clock, const ChurnConfig& cfg) {
     while (sh.ready.load() < expected) std::this_thread::yield();
     const double t0 = clock.now_ns();
     sh.go.store(true, std::memory_order_release);
-    timespec ts{static_cast<time_t>(cfg.duration_s),
-                static_cast<long>((cfg.duration_s - static_cast<double>(
-                                                        static_cast<time_t>(cfg.duration_s))) *
-                                  1e9)};
+    timespec ts{
+        static_cast<time_t>(cfg.duration_s),
+        static_cast<long>(
+            (cfg.duration_s - static_cast<double>(static_cast<time_t>(cfg.duration_s))) * 1e9)};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
     sh.stop.store(true);
