@@ -1,0 +1,10 @@
+// Placeholder: this group's rows are being written.
+#include "scheduling/rows.h"
+
+namespace illusion::labs::scheduling {
+
+std::vector<core::Experiment> wakeup_rows() {
+  return {};
+}
+
+}  // namespace illusion::labs::scheduling
