@@ -1,0 +1,170 @@
+// The context-switch rows: every row runs (or says why not), the ping-pongs really switch
+// (counted, two per round trip), pinned tasks do not migrate, and nothing is left behind (the
+// fixture checks children, affinity, policy and nice after each test).
+#include <cmath>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/affinity.h"
+#include "fixture.h"
+#include "scheduling/switch_measure.h"
+#include "scheduling/switch_pingpong.h"
+
+namespace illusion::labs::scheduling {
+namespace {
+
+class SwitchRows : public SchedLabTest {
+ protected:
+  static std::string param(const core::Result& r, const std::string& name) {
+    for (const core::Param& p : r.params)
+      if (p.name == name) {
+        if (const auto* s = std::get_if<std::string>(&p.value)) return *s;
+        return std::to_string(std::get<double>(p.value));
+      }
+    return "";
+  }
+
+  // A ping-pong row: ran, quotes its figures, switched twice per round trip, never moved.
+  // On one CPU the two tasks must alternate, so a round trip is at least two switches by
+  // construction. Across CPUs a side skips its block only if the token beat it to its read
+  // (its vCPU stalled by the host between write and read): allowed once in 20 round trips.
+  void expect_pingpong(const core::Result& r, const std::string& baseline_metric,
+                       double min_switches = 2.0) {
+    expect_ok(r);
+    EXPECT_FALSE(param(r, "stats_per").empty()) << r.id;
+    EXPECT_GT(metric(r, "round_trip_ns"), 0) << r.id;
+    EXPECT_GT(metric(r, baseline_metric), 0) << r.id;
+    EXPECT_GE(metric(r, "switches_per_round_trip"), min_switches) << r.id << ": " << r.meaning;
+    EXPECT_EQ(metric(r, "migrations_per_round_trip"), 0.0) << r.id << ": " << r.meaning;
+    EXPECT_GE(counter(r, "context_switches"), min_switches / 2) << r.id;  // per hand-off
+    EXPECT_NE(r.meaning.find("switches"), std::string::npos) << r.meaning;
+  }
+
+  void expect_cross_cpu(const std::string& id, const std::string& baseline_metric) {
+    const core::Result& r = run(id);
+    const std::string why = cross_cpu_reason();
+    if (!why.empty()) {
+      EXPECT_EQ(r.status, core::Status::skipped) << id;
+      EXPECT_EQ(r.reason, why) << id;
+      return;
+    }
+    expect_pingpong(r, baseline_metric, 1.9);
+  }
+};
+
+TEST(PerSwitch, SubtractsTwoBaselinesAndHalves) {
+  EXPECT_DOUBLE_EQ(per_switch_ns(3000, 500), 1000);
+  EXPECT_DOUBLE_EQ(per_switch_ns(1000, 500), 0);
+  EXPECT_DOUBLE_EQ(per_switch_ns(800, 500), -100);  // kept negative, never clamped
+  const std::vector<double> s = per_switch_samples({3000, 5000}, 250);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_DOUBLE_EQ(s[0], 1250);
+  EXPECT_DOUBLE_EQ(s[1], 2250);
+}
+
+TEST_F(SwitchRows, TableOrderAndHeadline) {
+  const std::vector<std::string> want = {
+      "scheduling.pipe_baseline",          "scheduling.pipe_threads_same_cpu",
+      "scheduling.pipe_threads_cross_cpu", "scheduling.pipe_procs_same_cpu",
+      "scheduling.pipe_procs_cross_cpu",   "scheduling.futex_same_cpu",
+      "scheduling.futex_cross_cpu",        "scheduling.switch_indirect_cost"};
+  std::vector<std::string> got;
+  for (const core::Experiment& e : lab_.experiments) {
+    for (const std::string& id : want)
+      if (e.id == id) got.push_back(e.id);
+    if (e.id == "scheduling.pipe_threads_same_cpu") {
+      EXPECT_TRUE(e.headline);
+    }
+  }
+  EXPECT_EQ(got, want);
+}
+
+TEST_F(SwitchRows, PipeBaselineHasNoSwitch) {
+  const core::Result& r = run("scheduling.pipe_baseline");
+  expect_ok(r);
+  EXPECT_FALSE(param(r, "stats_per").empty());
+}
+
+TEST_F(SwitchRows, PipeThreadsSameCpuUsesTheBaselineRow) {
+  const core::Result& base = run("scheduling.pipe_baseline");
+  expect_ok(base);
+  const core::Result& r = run("scheduling.pipe_threads_same_cpu");
+  expect_pingpong(r, "pipe_baseline_ns");
+  EXPECT_EQ(metric(r, "pipe_baseline_ns"), base.stats->p50);
+  EXPECT_NE(param(r, "baseline_source").find("scheduling.pipe_baseline"), std::string::npos);
+  // The thread rows also measure the pipe's cost with the partner thread alive.
+  EXPECT_GT(metric(r, "pipe_baseline_two_threads_ns"), 0);
+  EXPECT_TRUE(std::isfinite(metric(r, "per_switch_two_threads_baseline_ns")));
+}
+
+TEST_F(SwitchRows, PipeProcsSameCpuMeasuresItsBaselineInline) {
+  const core::Result& r = run("scheduling.pipe_procs_same_cpu");
+  expect_pingpong(r, "pipe_baseline_ns");
+  EXPECT_NE(param(r, "baseline_source").find("inline"), std::string::npos);
+  EXPECT_EQ(r.metric("pipe_baseline_two_threads_ns"), nullptr);  // processes share no fd table
+}
+
+TEST_F(SwitchRows, FutexSameCpu) {
+  expect_pingpong(run("scheduling.futex_same_cpu"), "futex_baseline_ns");
+}
+
+TEST_F(SwitchRows, CrossCpuRowsRunOrSayWhy) {
+  expect_cross_cpu("scheduling.pipe_threads_cross_cpu", "pipe_baseline_ns");
+  expect_cross_cpu("scheduling.pipe_procs_cross_cpu", "pipe_baseline_ns");
+  expect_cross_cpu("scheduling.futex_cross_cpu", "futex_baseline_ns");
+}
+
+TEST_F(SwitchRows, IndirectCostReportsBothRereads) {
+  const core::Result& r = run("scheduling.switch_indirect_cost");
+  ASSERT_EQ(r.status, core::Status::ok) << r.reason;
+  ASSERT_TRUE(r.stats.has_value());
+  EXPECT_GT(r.stats->n, 0u);
+  EXPECT_FALSE(r.meaning.empty());
+  EXPECT_GT(metric(r, "reread_no_switch_p50_ns"), 0);
+  EXPECT_GT(metric(r, "reread_after_switch_p50_ns"), 0);
+  EXPECT_GT(metric(r, "reread_after_idle_switch_p50_ns"), 0);
+  EXPECT_TRUE(std::isfinite(metric(r, "extra_ns_per_switch")));
+  EXPECT_GE(metric(r, "noise_ns"), 0);
+}
+
+// Counting on its own: N round trips are at least 2N switches for every kind of link.
+TEST_F(SwitchRows, EveryRoundTripIsTwoSwitches) {
+  const int cpu = core::allowed_cpus().back();
+  AffinityGuard caller;
+  ASSERT_EQ(caller.pin(cpu), "");
+  constexpr std::size_t kTrips = 200;
+  const std::vector<std::pair<const char*, StartedPingPong (*)(int)>> kinds = {
+      {"pipe thread", start_pipe_thread},
+      {"pipe process", start_pipe_process},
+      {"futex thread", [](int c) { return start_futex_thread(c); }}};
+  for (const auto& [name, start] : kinds) {
+    const SwitchCount count = count_switches([&] { return start(cpu); }, kTrips);
+    ASSERT_TRUE(count.refusal.empty()) << name << ": " << count.refusal;
+    ASSERT_TRUE(count.switches.has_value()) << name;
+    EXPECT_GE(*count.switches, 2.0 * kTrips) << name << " (" << count.source << ")";
+    if (count.migrations) {
+      EXPECT_EQ(*count.migrations, 0.0) << name;
+    }
+  }
+}
+
+// A partner that cannot pin itself is refused, and torn down: the thread joined, the child
+// reaped (the fixture checks no child is left).
+TEST_F(SwitchRows, RefusedPartnersAreCleanedUp) {
+  constexpr int kNoSuchCpu = 1000;  // below CPU_SETSIZE, not allowed on any test machine
+  for (StartedPingPong (*start)(int) : {start_pipe_thread, start_pipe_process}) {
+    StartedPingPong s = start(kNoSuchCpu);
+    EXPECT_EQ(s.link, nullptr);
+    EXPECT_NE(s.refusal.find("CPU 1000"), std::string::npos) << s.refusal;
+  }
+  StartedPingPong f = start_futex_thread(kNoSuchCpu);
+  EXPECT_EQ(f.link, nullptr);
+  EXPECT_FALSE(f.refusal.empty());
+}
+
+}  // namespace
+}  // namespace illusion::labs::scheduling
