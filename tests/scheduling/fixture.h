@@ -9,12 +9,32 @@
 #include <cerrno>
 #include <cmath>
 #include <string>
+#include <variant>
 
 #include "scheduling/lab.h"
 #include "scheduling/placement.h"
+#include "support/files.h"
 #include "support/lab_fixture.h"
 
 namespace illusion::labs::scheduling {
+
+// Threads of this process (/proc/self/task), to check that a row joined every thread it made.
+inline int thread_count() {
+  return static_cast<int>(illusion::testing::dir_entries("/proc/self/task").size());
+}
+
+// A numeric or text param of a result; NaN or "" when absent.
+inline double param_number(const core::Result& r, const std::string& name) {
+  for (const core::Param& p : r.params)
+    if (p.name == name && std::holds_alternative<double>(p.value)) return std::get<double>(p.value);
+  return std::nan("");
+}
+inline std::string param_text(const core::Result& r, const std::string& name) {
+  for (const core::Param& p : r.params)
+    if (p.name == name && std::holds_alternative<std::string>(p.value))
+      return std::get<std::string>(p.value);
+  return "";
+}
 
 class SchedLabTest : public illusion::testing::LabTest {
  protected:
