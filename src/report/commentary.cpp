@@ -219,6 +219,10 @@ const std::vector<Rule>& all_rules() {
       rules::page_cache_illusion, rules::read_buffer_size, rules::mmap_streaming,
       rules::mmap_random_access, rules::async_io_depth, rules::read_around, rules::direct_io,
       rules::tlb_shootdown, rules::write_durability,
+      // Lab 3.5.
+      rules::context_switch_cost, rules::cross_cpu_wakeup, rules::switch_indirect_cost,
+      rules::oversubscription, rules::pinning_tradeoffs, rules::wakeup_latency,
+      rules::frame_loop_policies, rules::priority_inversion,
   };
   return kRules;
 }

@@ -88,6 +88,24 @@ std::optional<Insight> write_durability(const std::vector<core::Result>& results
 // O_DIRECT against buffered cold reads.
 std::optional<Insight> direct_io(const std::vector<core::Result>& results);
 
+// Lab 3.5 (commentary_scheduling.cpp).
+// Per-switch cost on one CPU (futex, pipe, processes) against a bare syscall.
+std::optional<Insight> context_switch_cost(const std::vector<core::Result>& results);
+// A hand-off to another CPU against one on the same CPU.
+std::optional<Insight> cross_cpu_wakeup(const std::vector<core::Result>& results);
+// Re-reading a working set after a switch against without one.
+std::optional<Insight> switch_indirect_cost(const std::vector<core::Result>& results);
+// 4x oversubscription against one thread per CPU: throughput, waits, work per CPU-second.
+std::optional<Insight> oversubscription(const std::vector<core::Result>& results);
+// Two threads pinned to one CPU, and the cost of a forced migration.
+std::optional<Insight> pinning_tradeoffs(const std::vector<core::Result>& results);
+// A periodic sleeper's lateness idle, loaded and as SCHED_FIFO.
+std::optional<Insight> wakeup_latency(const std::vector<core::Result>& results);
+// A frame loop's missed deadlines beside batch work under each policy.
+std::optional<Insight> frame_loop_policies(const std::vector<core::Result>& results);
+// A high-priority wait with a plain mutex against a priority-inheritance mutex.
+std::optional<Insight> priority_inversion(const std::vector<core::Result>& results);
+
 }  // namespace rules
 
 // Every rule, in the order the insights are printed.

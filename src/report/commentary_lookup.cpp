@@ -16,6 +16,12 @@ std::optional<double> p50_of(const std::vector<core::Result>& results, const std
   return r->stats->p50;
 }
 
+std::optional<double> p99_of(const std::vector<core::Result>& results, const std::string& id) {
+  const core::Result* r = core::find_result(results, id);
+  if (!r || !r->stats || !positive(r->stats->p99)) return std::nullopt;
+  return r->stats->p99;
+}
+
 std::optional<double> metric_of(const std::vector<core::Result>& results, const std::string& id,
                                 const std::string& name) {
   const core::Result* r = core::find_result(results, id);

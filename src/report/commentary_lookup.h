@@ -12,6 +12,8 @@ namespace illusion::report::lookup {
 
 // The median of an ok, sampled result when it is finite and positive.
 std::optional<double> p50_of(const std::vector<core::Result>& results, const std::string& id);
+// The p99 of an ok, sampled result when it is finite and positive.
+std::optional<double> p99_of(const std::vector<core::Result>& results, const std::string& id);
 // A metric of an ok result when finite.
 std::optional<double> metric_of(const std::vector<core::Result>& results, const std::string& id,
                                 const std::string& name);
