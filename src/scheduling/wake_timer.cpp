@@ -1,6 +1,5 @@
 #include "scheduling/wake_timer.h"
 
-#include <sys/prctl.h>
 #include <time.h>
 
 #include <cerrno>
@@ -25,16 +24,6 @@ void sleep_until_ns(std::int64_t deadline_ns) {
   // deadline (clock_nanosleep(2) returns the error number; it does not set errno).
   while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
   }
-}
-
-TimerSlackGuard::TimerSlackGuard() {
-  // PR_GET_TIMERSLACK returns the slack as the call's value (prctl(2)).
-  old_ = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
-  applied_ = old_ >= 0 && prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0) == 0;
-}
-
-TimerSlackGuard::~TimerSlackGuard() {
-  if (applied_) prctl(PR_SET_TIMERSLACK, static_cast<unsigned long>(old_), 0, 0, 0);
 }
 
 void run_on_own_thread(const core::RunContext& ctx,

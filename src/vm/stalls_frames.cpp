@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,16 +40,6 @@ timespec to_timespec(double ns) {
 }
 
 }  // namespace
-
-TimerSlackGuard::TimerSlackGuard() {
-  // PR_GET_TIMERSLACK returns the current slack as the call's value (prctl(2)).
-  old_ = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
-  applied_ = old_ >= 0 && prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0) == 0;
-}
-
-TimerSlackGuard::~TimerSlackGuard() {
-  if (applied_) prctl(PR_SET_TIMERSLACK, static_cast<unsigned long>(old_), 0, 0, 0);
-}
 
 FrameWork::FrameWork(std::size_t buffer_bytes, std::uint64_t passes)
     : mem_(buffer_bytes), passes_(passes) {

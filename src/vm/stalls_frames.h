@@ -14,26 +14,11 @@
 #include "core/clock.h"
 #include "core/counters.h"
 #include "core/mapping.h"
+#include "core/timer_slack.h"
 
 namespace illusion::labs::vm {
 
-// Sets this thread's timer slack to 1 ns and restores the old value on destruction.
-// SCHED_OTHER sleepers are woken up to 50 us late by default so the kernel can batch timer
-// expiries (prctl(2) PR_SET_TIMERSLACK); a frame loop that sleeps to its next deadline would
-// measure that slack instead of its own work.
-class TimerSlackGuard {
- public:
-  TimerSlackGuard();
-  ~TimerSlackGuard();
-  TimerSlackGuard(const TimerSlackGuard&) = delete;
-  TimerSlackGuard& operator=(const TimerSlackGuard&) = delete;
-  long old_slack_ns() const { return old_; }
-  bool applied() const { return applied_; }
-
- private:
-  long old_ = -1;
-  bool applied_ = false;
-};
+using core::TimerSlackGuard;  // 1 ns timer slack while measuring lateness
 
 // The frame's fixed work: `passes` read-modify-write passes over every cache line of a
 // resident buffer (populated at construction, so the work itself never faults).
