@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -19,6 +20,7 @@
 #include "report/commentary.h"
 #include "report/console.h"
 #include "report/json.h"
+#include "report/markdown.h"
 #include "report/progress.h"
 #include "report/run_record.h"
 
@@ -54,6 +56,7 @@ int cmd_run(const RunOptions& options) {
   const std::vector<core::Lab> labs = all_labs();
   const auto selected = core::select_experiments(labs, options.targets);
   if (!options.json_path.empty()) report::check_output_path(options.json_path, "--json");
+  if (!options.md_path.empty()) report::check_output_path(options.md_path, "--md");
   if (options.pin_cpu) validate_pin(*options.pin_cpu);
   const std::string parent = test_file_parent(options.dir);
   core::RunContext ctx;
@@ -86,8 +89,7 @@ int cmd_run(const RunOptions& options) {
     report::ConsoleProgress progress(std::cerr, report::stderr_is_live(), options.profile);
     record.results = core::run_experiments(selected, ctx, progress);
   }
-  record.duration_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  record.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   record.env = env;
   record.clock = clock->info();
   record.insights = report::commentary(record.results);
@@ -97,6 +99,12 @@ int cmd_run(const RunOptions& options) {
   if (!options.json_path.empty()) {
     report::write_file_atomically(options.json_path, report::to_json(record).dump(2) + "\n");
     std::cerr << fmt::format("Wrote {}\n", options.json_path);
+  }
+  if (!options.md_path.empty()) {
+    std::ostringstream md;
+    report::write_markdown(md, record);
+    report::write_file_atomically(options.md_path, md.str());
+    std::cerr << fmt::format("Wrote {}\n", options.md_path);
   }
   return 0;
 }

@@ -3,8 +3,8 @@
 // The story of the program: parse the command line, run one subcommand, and turn every error
 // into one line on stderr with an exit status (2: the user can fix the command line; 1: the
 // machine or a file failed us). No stack traces, no silent exits.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <exception>
@@ -50,8 +50,9 @@ int main(int argc, char** argv) {
   quick->excludes(thorough);
   run->add_option("--json", run_opts.json_path, "Also write the results as JSON to FILE")
       ->type_name("FILE");
-  run->add_option("--pin", run_opts.pin_cpu, "Run every experiment on this CPU")
-      ->type_name("CPU");
+  run->add_option("--pin", run_opts.pin_cpu, "Run every experiment on this CPU")->type_name("CPU");
+  run->add_option("--md", run_opts.md_path, "Also write the results as Markdown to FILE")
+      ->type_name("FILE");
   run->add_option("--dir", run_opts.dir,
                   "Directory (and so filesystem) for test files (default: $TMPDIR or /tmp)")
       ->type_name("DIR");
@@ -59,6 +60,26 @@ int main(int argc, char** argv) {
                   "Size of the mmap vs read() lab's test file, whole MiB (default 1G, 128M "
                   "with --quick)")
       ->type_name("SIZE");
+
+  cli::ReportOptions report_opts;
+  auto* report = app.add_subcommand("report",
+                                    "Print a saved run (from run --json), or write it "
+                                    "as Markdown");
+  report->add_option("file", report_opts.file, "A run file written by 'illusion run --json'")
+      ->required()
+      ->type_name("FILE");
+  report->add_option("--md", report_opts.md_path, "Write the report as Markdown to OUT")
+      ->type_name("OUT");
+
+  cli::CompareOptions compare_opts;
+  auto* compare = app.add_subcommand(
+      "compare",
+      "Compare two saved runs: each common experiment, the ratio, and whether the "
+      "difference exceeds the runs' own spread");
+  compare->add_option("a", compare_opts.a, "The first run file (the baseline)")
+      ->required()
+      ->type_name("A.json");
+  compare->add_option("b", compare_opts.b, "The second run file")->required()->type_name("B.json");
 
   try {
     app.parse(argc, argv);
@@ -78,6 +99,8 @@ int main(int argc, char** argv) {
     if (*list) return cli::cmd_list();
     if (*env) return cli::cmd_env();
     if (*run) return cli::cmd_run(run_opts);
+    if (*report) return cli::cmd_report(report_opts);
+    if (*compare) return cli::cmd_compare(compare_opts);
     std::cout << app.help();
     return 0;
   } catch (const core::UsageError& e) {

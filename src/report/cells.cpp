@@ -1,0 +1,156 @@
+// The cells and lines both reports share (see cells.h).
+#include "report/cells.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "report/format.h"
+
+namespace illusion::report {
+
+std::string short_id(const core::Result& r) {
+  const std::string prefix = r.lab + ".";
+  return r.id.rfind(prefix, 0) == 0 ? r.id.substr(prefix.size()) : r.id;
+}
+
+std::optional<double> per_op(const core::Result& r, const std::string& name) {
+  const core::CounterValue* c = r.counter(name);
+  if (!c || !c->per_op || !std::isfinite(*c->per_op)) return std::nullopt;
+  return c->per_op;
+}
+
+CounterCell faults_cell(const core::Result& r) {
+  const auto perf = per_op(r, "page_faults");
+  const auto minor = per_op(r, "rusage_minor_faults");
+  const auto major = per_op(r, "rusage_major_faults");
+  const std::optional<double> rusage =
+      minor ? std::optional<double>(*minor + major.value_or(0)) : std::nullopt;
+  // Faults the kernel takes on its own behalf (MAP_POPULATE, mlock, get_user_pages) raise no
+  // perf event but count in getrusage: when perf saw clearly fewer, getrusage is the truth.
+  const bool perf_missed = perf && rusage && *rusage > *perf + 0.5 && *rusage > 1.1 * *perf;
+  if (perf && !perf_missed) return {format_count(*perf), false};
+  if (rusage) return {format_count(*rusage) + "*", true};
+  return {};
+}
+
+CounterCell switches_cell(const core::Result& r) {
+  if (const auto v = per_op(r, "context_switches")) return {format_count(*v), false};
+  const auto voluntary = per_op(r, "rusage_voluntary_switches");
+  const auto involuntary = per_op(r, "rusage_involuntary_switches");
+  if (voluntary && involuntary) return {format_count(*voluntary + *involuntary) + "*", true};
+  return {};
+}
+
+std::string status_text(const core::Result& r) {
+  switch (r.status) {
+    case core::Status::skipped:
+      return "skipped: " + r.reason;
+    case core::Status::failed:
+      return "FAILED: " + r.reason;
+    case core::Status::ok:
+      break;
+  }
+  return r.meaning;
+}
+
+std::optional<double> throughput(const core::Result& r) {
+  const core::Metric* m = r.metric("throughput_gbps");
+  if (r.status != core::Status::ok || !m || !std::isfinite(m->value)) return std::nullopt;
+  return m->value;
+}
+
+bool any_throughput(const std::vector<const core::Result*>& results) {
+  for (const core::Result* r : results)
+    if (throughput(*r)) return true;
+  return false;
+}
+
+std::vector<std::string> lab_table_headers(bool with_throughput) {
+  std::vector<std::string> h{"experiment", "p50", "p99", "max"};
+  if (with_throughput) h.emplace_back("GB/s");
+  for (const char* c : {"faults", "ctx-sw", "syscalls"}) h.emplace_back(c);
+  return h;
+}
+
+RowCells lab_table_row(const core::Result& r, bool with_throughput) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  RowCells row;
+  row.cells.push_back(short_id(r));
+  const bool sampled = r.status == core::Status::ok && r.stats;
+  for (double v : {sampled ? r.stats->p50 : kNaN, sampled ? r.stats->p99 : kNaN,
+                   sampled ? r.stats->max : kNaN})
+    row.cells.push_back(format_value(v, r.unit));
+  if (with_throughput) {
+    const auto gbps = throughput(r);
+    row.cells.push_back(gbps ? format_sig3(*gbps) : kMissing);
+  }
+  const CounterCell faults = faults_cell(r), switches = switches_cell(r);
+  row.from_rusage = faults.from_rusage || switches.from_rusage;
+  row.cells.push_back(faults.text);
+  row.cells.push_back(switches.text);
+  const auto syscalls = per_op(r, "syscalls");
+  row.cells.push_back(syscalls ? format_count(*syscalls) : kMissing);
+  return row;
+}
+
+std::vector<LabInfo> labs_to_show(const RunRecord& record) {
+  std::vector<LabInfo> labs = record.labs;
+  for (const core::Result& r : record.results) {
+    bool known = false;
+    for (const LabInfo& lab : labs) known = known || lab.id == r.lab;
+    if (!known) labs.push_back({r.lab, "", ""});
+  }
+  return labs;
+}
+
+std::vector<WarningLine> deduplicated_warnings(const std::vector<core::Result>& results) {
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<std::string>> where;
+  for (const core::Result& r : results) {
+    for (const std::string& w : r.warnings) {
+      auto& ids = where[w];
+      if (ids.empty()) order.push_back(w);
+      if (ids.empty() || ids.back() != r.id) ids.push_back(r.id);
+    }
+  }
+  std::vector<WarningLine> lines;
+  for (const std::string& w : order) {
+    const auto& ids = where[w];
+    std::string from;
+    if (ids.size() == results.size() && ids.size() > 1) {
+      from = "every experiment";
+    } else {
+      constexpr std::size_t kShown = 3;
+      for (std::size_t i = 0; i < ids.size() && i < kShown; ++i) from += (i ? ", " : "") + ids[i];
+      if (ids.size() > kShown) from += fmt::format(" and {} more", ids.size() - kShown);
+    }
+    lines.push_back({w, from});
+  }
+  return lines;
+}
+
+std::vector<std::string> run_header_parts(const RunRecord& record) {
+  return {"illusion " + record.tool_version, "profile " + record.profile,
+          record.started_at.empty() ? "start time unknown" : record.started_at,
+          std::isfinite(record.duration_s) ? fmt::format("{:.1f} s", record.duration_s)
+                                           : std::string(kMissing)};
+}
+
+std::vector<std::string> machine_parts(const RunRecord& record) {
+  const core::EnvInfo& e = record.env;
+  std::vector<std::string> parts{e.kernel.empty() ? "kernel unknown" : "Linux " + e.kernel};
+  if (!e.cpu_model.empty()) parts.push_back(e.cpu_model);
+  if (e.online_cpus > 0) parts.push_back(fmt::format("{} CPUs", e.online_cpus));
+  if (e.virtualized)
+    parts.push_back("VM" + (e.hypervisor.empty() ? "" : " (" + e.hypervisor + ")"));
+  if (!record.clock.source.empty())
+    parts.push_back(fmt::format("clock {} ({} per reading)", record.clock.source,
+                                format_ns(record.clock.overhead_ns)));
+  if (!record.pinned_cpu.empty()) parts.push_back("pinned to CPU " + record.pinned_cpu);
+  return parts;
+}
+
+}  // namespace illusion::report

@@ -1,0 +1,67 @@
+// What the console and the Markdown reports show for a run, computed once: a result's table
+// cells ("—" for what does not exist, "*" for a getrusage(2) fallback), its meaning or
+// skip/fail reason, the labs in run order, the warnings deduplicated with where they came from,
+// and the header's machine description. Plain text: each writer lays it out (and escapes it).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "report/format.h"
+#include "report/run_record.h"
+
+namespace illusion::report {
+
+// The id without its "lab." prefix.
+std::string short_id(const core::Result& r);
+
+// A counter's per-op value, when it exists and is finite.
+std::optional<double> per_op(const core::Result& r, const std::string& name);
+
+// A counter cell: the perf event when it could be opened, else getrusage(2)'s count of the
+// same thing marked "*", else "—". Unavailable is never shown as 0.
+struct CounterCell {
+  std::string text = kMissing;
+  bool from_rusage = false;
+};
+CounterCell faults_cell(const core::Result& r);
+CounterCell switches_cell(const core::Result& r);
+
+// The meaning for an ok row, "skipped: reason" or "FAILED: reason" otherwise.
+std::string status_text(const core::Result& r);
+
+// The IO rows' throughput (metric throughput_gbps), when the row has one.
+std::optional<double> throughput(const core::Result& r);
+
+// True when any of `results` has a throughput: the table then gets a GB/s column.
+bool any_throughput(const std::vector<const core::Result*>& results);
+
+// The lab table's column headers: experiment, p50, p99, max, [GB/s], faults, ctx-sw, syscalls.
+std::vector<std::string> lab_table_headers(bool with_throughput);
+
+// One result's row, cell for cell under lab_table_headers(with_throughput).
+struct RowCells {
+  std::vector<std::string> cells;
+  bool from_rusage = false;  // a counter cell fell back to getrusage ("*")
+};
+RowCells lab_table_row(const core::Result& r, bool with_throughput);
+
+// Labs in run order: those the record names first, then any lab only the results mention (a
+// hand-made or older file may lack "labs").
+std::vector<LabInfo> labs_to_show(const RunRecord& record);
+
+// Each warning once, with the experiments that raised it ("every experiment", or up to three
+// ids and "and N more"), in order of first appearance.
+struct WarningLine {
+  std::string text, from;
+};
+std::vector<WarningLine> deduplicated_warnings(const std::vector<core::Result>& results);
+
+// The header's pieces. Run: version, profile, start time, duration. Machine: kernel, CPU
+// model, CPUs, VM/hypervisor, clock, pinning (absent pieces are left out).
+std::vector<std::string> run_header_parts(const RunRecord& record);
+std::vector<std::string> machine_parts(const RunRecord& record);
+
+}  // namespace illusion::report
