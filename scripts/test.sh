@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds illusion and its tests (Release, warnings as errors) and runs the whole suite.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+PACKAGES+=(chromium)  # the HTML report test renders the report in headless Chromium
 install_missing_packages
 configure_and_build
 cd "$BUILD_DIR"

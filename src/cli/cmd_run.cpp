@@ -19,6 +19,7 @@
 #include "report/atomic_file.h"
 #include "report/commentary.h"
 #include "report/console.h"
+#include "report/html.h"
 #include "report/json.h"
 #include "report/markdown.h"
 #include "report/progress.h"
@@ -57,6 +58,7 @@ int cmd_run(const RunOptions& options) {
   const auto selected = core::select_experiments(labs, options.targets);
   if (!options.json_path.empty()) report::check_output_path(options.json_path, "--json");
   if (!options.md_path.empty()) report::check_output_path(options.md_path, "--md");
+  if (!options.html_path.empty()) report::check_output_path(options.html_path, "--html");
   if (options.pin_cpu) validate_pin(*options.pin_cpu);
   const std::string parent = test_file_parent(options.dir);
   core::RunContext ctx;
@@ -105,6 +107,12 @@ int cmd_run(const RunOptions& options) {
     report::write_markdown(md, record);
     report::write_file_atomically(options.md_path, md.str());
     std::cerr << fmt::format("Wrote {}\n", options.md_path);
+  }
+  if (!options.html_path.empty()) {
+    std::ostringstream html;
+    report::write_html(html, record);
+    report::write_file_atomically(options.html_path, html.str());
+    std::cerr << fmt::format("Wrote {}\n", options.html_path);
   }
   return 0;
 }

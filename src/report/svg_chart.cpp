@@ -1,0 +1,260 @@
+// Inline SVG charts for the HTML report (see svg_chart.h).
+#include "report/svg_chart.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+
+#include "report/html.h"
+
+namespace illusion::report {
+namespace {
+
+constexpr const char* kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
+                                    "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+constexpr std::size_t kPaletteSize = sizeof kPalette / sizeof kPalette[0];
+constexpr std::size_t kMaxLinePoints = 1000;
+constexpr std::size_t kMaxDots = 3000;
+
+bool drawable(double v, bool log) {
+  return std::isfinite(v) && (!log || v > 0);
+}
+
+// A tick label without the unit (the axis title has it): "0.5", "20", "1k", "2.5M".
+std::string tick_label(double v) {
+  const double a = std::fabs(v);
+  if (a >= 1e9) return fmt::format("{:g}G", v / 1e9);
+  if (a >= 1e6) return fmt::format("{:g}M", v / 1e6);
+  if (a >= 1e3) return fmt::format("{:g}k", v / 1e3);
+  return fmt::format("{:g}", v);
+}
+
+// One axis: the data range rounded out to decades (log) or to a "nice" step (linear), mapped
+// onto pixels [pix0, pix1].
+struct Axis {
+  bool log = false;
+  double lo = 0, hi = 1;
+  double pix0 = 0, pix1 = 1;
+  std::vector<double> ticks;
+
+  double map(double v) const {
+    const double f = log ? (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo))
+                         : (v - lo) / (hi - lo);
+    return pix0 + f * (pix1 - pix0);
+  }
+};
+
+Axis make_axis(double min, double max, bool log, double pix0, double pix1) {
+  Axis a;
+  a.log = log;
+  a.pix0 = pix0;
+  a.pix1 = pix1;
+  if (log) {
+    int d0 = static_cast<int>(std::floor(std::log10(min)));
+    int d1 = static_cast<int>(std::ceil(std::log10(max)));
+    if (d1 <= d0) d1 = d0 + 1;
+    a.lo = std::pow(10.0, d0);
+    a.hi = std::pow(10.0, d1);
+    const int step = (d1 - d0 + 7) / 8;  // at most about eight labelled decades
+    for (int d = d0; d <= d1; d += step) a.ticks.push_back(std::pow(10.0, d));
+    return a;
+  }
+  min = std::min(min, 0.0);
+  if (max <= min) max = min + 1;
+  const double raw = (max - min) / 5;
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = mag * 10;
+  for (double m : {1.0, 2.0, 5.0, 10.0}) {
+    if (raw <= m * mag) {
+      step = m * mag;
+      break;
+    }
+  }
+  a.lo = std::floor(min / step) * step;
+  a.hi = std::ceil(max / step) * step;
+  if (a.hi <= a.lo) a.hi = a.lo + step;
+  for (double t = a.lo; t <= a.hi + step * 1e-9; t += step) a.ticks.push_back(t);
+  return a;
+}
+
+std::string px(double v) {
+  return fmt::format("{:.1f}", v);
+}
+
+void open_svg(std::ostream& out, double width, double height, const std::string& title) {
+  out << fmt::format(
+      "<svg class=\"chart\" role=\"img\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+      "aria-label=\"{2}\">\n",
+      px(width), px(height), escape_html(title));
+  out << "<title>" << escape_html(title) << "</title>\n";
+  out << fmt::format(
+      "<text class=\"chart-title\" x=\"{}\" y=\"22\" text-anchor=\"middle\">{}</text>\n",
+      px(width / 2), escape_html(title));
+}
+
+std::vector<std::pair<double, double>> thinned(const std::vector<std::pair<double, double>>& pts,
+                                               std::size_t cap) {
+  if (pts.size() <= cap) return pts;
+  std::vector<std::pair<double, double>> out;
+  const double stride = static_cast<double>(pts.size() - 1) / static_cast<double>(cap - 1);
+  for (std::size_t i = 0; i < cap; ++i)
+    out.push_back(pts[static_cast<std::size_t>(std::lround(static_cast<double>(i) * stride))]);
+  return out;
+}
+
+}  // namespace
+
+bool has_drawable_points(const LineChart& chart) {
+  for (const ChartLine& line : chart.lines)
+    for (const auto& [x, y] : line.points)
+      if (drawable(x, chart.log_x) && drawable(y, chart.log_y)) return true;
+  return false;
+}
+
+bool has_drawable_bars(const BarChart& chart) {
+  return std::any_of(chart.bars.begin(), chart.bars.end(),
+                     [](const Bar& b) { return drawable(b.value, true); });
+}
+
+void write_line_chart(std::ostream& out, const LineChart& chart) {
+  // Only the points that can be drawn, per line.
+  std::vector<ChartLine> lines;
+  double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+  for (const ChartLine& line : chart.lines) {
+    ChartLine kept{line.label, {}};
+    for (const auto& [x, y] : line.points) {
+      if (!drawable(x, chart.log_x) || !drawable(y, chart.log_y)) continue;
+      kept.points.emplace_back(x, y);
+      xmin = std::min(xmin, x);
+      xmax = std::max(xmax, x);
+      ymin = std::min(ymin, y);
+      ymax = std::max(ymax, y);
+    }
+    if (!kept.points.empty()) lines.push_back(std::move(kept));
+  }
+  if (lines.empty()) return;
+
+  const bool legend = lines.size() > 1;
+  const double width = legend ? 860 : 720, height = 380;
+  const double left = 78, right = legend ? 640 : 700, top = 40, bottom = height - 56;
+  const Axis ax = make_axis(xmin, xmax, chart.log_x, left, right);
+  const Axis ay = make_axis(ymin, ymax, chart.log_y, bottom, top);
+
+  open_svg(out, width, height, chart.title);
+  out << fmt::format(
+      "<rect class=\"plot\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" "
+      "stroke=\"#999\"/>\n",
+      px(left), px(top), px(right - left), px(bottom - top));
+  for (double t : ax.ticks) {
+    const double x = ax.map(t);
+    out << fmt::format(
+        "<line class=\"grid\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#e4e4e4\"/>"
+        "<line x1=\"{0}\" y1=\"{2}\" x2=\"{0}\" y2=\"{3}\" stroke=\"#666\"/>"
+        "<text class=\"tick\" x=\"{0}\" y=\"{4}\" text-anchor=\"middle\">{5}</text>\n",
+        px(x), px(top), px(bottom), px(bottom + 5), px(bottom + 18), escape_html(tick_label(t)));
+  }
+  for (double t : ay.ticks) {
+    const double y = ay.map(t);
+    out << fmt::format(
+        "<line class=\"grid\" x1=\"{1}\" y1=\"{0}\" x2=\"{2}\" y2=\"{0}\" stroke=\"#e4e4e4\"/>"
+        "<line x1=\"{3}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"#666\"/>"
+        "<text class=\"tick\" x=\"{4}\" y=\"{5}\" text-anchor=\"end\">{6}</text>\n",
+        px(y), px(left), px(right), px(left - 5), px(left - 8), px(y + 4),
+        escape_html(tick_label(t)));
+  }
+  out << fmt::format(
+      "<text class=\"axis-label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}{}</text>\n",
+      px((left + right) / 2), px(height - 14), escape_html(chart.x_label),
+      chart.log_x ? " (log scale)" : "");
+  out << fmt::format(
+      "<text class=\"axis-label\" x=\"{0}\" y=\"{1}\" text-anchor=\"middle\" "
+      "transform=\"rotate(-90 {0} {1})\">{2}{3}</text>\n",
+      px(18), px((top + bottom) / 2), escape_html(chart.y_label),
+      chart.log_y ? " (log scale)" : "");
+
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const char* color = kPalette[i % kPaletteSize];
+    if (chart.dots) {
+      out << fmt::format("<g class=\"series\" fill=\"{}\" fill-opacity=\"0.6\">", color);
+      for (const auto& [x, y] : thinned(lines[i].points, kMaxDots))
+        out << fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"1.6\"/>", px(ax.map(x)), px(ay.map(y)));
+      out << "</g>\n";
+    } else {
+      out << fmt::format(
+          "<polyline class=\"series\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"",
+          color);
+      bool first = true;
+      for (const auto& [x, y] : thinned(lines[i].points, kMaxLinePoints)) {
+        out << (first ? "" : " ") << px(ax.map(x)) << ',' << px(ay.map(y));
+        first = false;
+      }
+      out << "\"/>\n";
+      if (lines[i].points.size() <= 40)
+        for (const auto& [x, y] : lines[i].points)
+          out << fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"2.5\" fill=\"{}\"/>", px(ax.map(x)),
+                             px(ay.map(y)), color);
+    }
+    if (legend) {
+      const double ly = top + 8 + 20 * static_cast<double>(i);
+      out << fmt::format(
+          "<g class=\"legend\"><rect x=\"{}\" y=\"{}\" width=\"14\" height=\"10\" fill=\"{}\"/>"
+          "<text x=\"{}\" y=\"{}\">{}</text></g>\n",
+          px(right + 14), px(ly), color, px(right + 34), px(ly + 10), escape_html(lines[i].label));
+    }
+  }
+  out << "</svg>\n";
+}
+
+void write_log_bar_chart(std::ostream& out, const BarChart& chart) {
+  std::vector<Bar> bars;
+  double vmin = INFINITY, vmax = -INFINITY;
+  for (const Bar& b : chart.bars) {
+    if (!drawable(b.value, true)) continue;
+    bars.push_back(b);
+    vmin = std::min(vmin, b.value);
+    vmax = std::max(vmax, b.value);
+  }
+  if (bars.empty()) return;
+  const double row = 26, top = 40, label_w = 250;
+  const double width = 820, left = label_w + 10, right = width - 110;
+  const double bottom = top + row * static_cast<double>(bars.size()) + 6;
+  const double height = bottom + 50;
+  // The axis starts a decade below the smallest bar (even when that bar sits on a decade),
+  // so every bar has a length and the lengths order like the values.
+  Axis ax = make_axis(vmin, vmax, true, left, right);
+  if (std::log10(vmin) - std::log10(ax.lo) < 0.1) {
+    ax = make_axis(vmin / 10, vmax, true, left, right);
+  }
+
+  open_svg(out, width, height, chart.title);
+  for (double t : ax.ticks) {
+    const double x = ax.map(t);
+    out << fmt::format(
+        "<line class=\"grid\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#e4e4e4\"/>"
+        "<text class=\"tick\" x=\"{0}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
+        px(x), px(top), px(bottom), px(bottom + 16), escape_html(tick_label(t)));
+  }
+  out << fmt::format(
+      "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#666\"/>"
+      "<line x1=\"{0}\" y1=\"{2}\" x2=\"{3}\" y2=\"{2}\" stroke=\"#666\"/>\n",
+      px(left), px(top), px(bottom), px(right));
+  out << fmt::format(
+      "<text class=\"axis-label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n",
+      px((left + right) / 2), px(height - 12), escape_html(chart.x_label));
+  for (std::size_t i = 0; i < bars.size(); ++i) {
+    const double y = top + row * static_cast<double>(i) + 4;
+    const double w = std::max(1.0, ax.map(bars[i].value) - left);
+    out << fmt::format(
+        "<text class=\"bar-label\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>"
+        "<rect class=\"bar\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"/>"
+        "<text class=\"bar-value\" x=\"{}\" y=\"{}\">{}</text>\n",
+        px(left - 8), px(y + 13), escape_html(bars[i].label), px(left), px(y),
+        fmt::format("{:.2f}", w), px(row - 8), kPalette[0], px(left + w + 6), px(y + 13),
+        escape_html(bars[i].value_text));
+  }
+  out << "</svg>\n";
+}
+
+}  // namespace illusion::report

@@ -1,0 +1,47 @@
+// Inline SVG charts for the HTML report (html.h): line charts with linear or log axes and a
+// horizontal bar chart on a log scale. Self-contained markup (no xmlns URL, no script, no
+// external font); every label is HTML-escaped; non-finite points (and points <= 0 on a log
+// axis) are skipped, never drawn. A chart with nothing to draw writes nothing.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace illusion::report {
+
+struct ChartLine {
+  std::string label;
+  std::vector<std::pair<double, double>> points;
+};
+
+struct LineChart {
+  std::string title;
+  std::string x_label, y_label;  // axis titles, with the unit: "buffer (KiB)"
+  bool log_x = false, log_y = false;
+  bool dots = false;  // a scatter of points instead of lines (the fault timeline)
+  std::vector<ChartLine> lines;
+};
+
+struct Bar {
+  std::string label;
+  double value = 0;        // the bar's length, on the log axis
+  std::string value_text;  // printed at the end of the bar
+};
+
+struct BarChart {
+  std::string title;
+  std::string x_label;  // "p50 (ns, log scale)"
+  std::vector<Bar> bars;
+};
+
+// True when `chart` has at least one point it would draw.
+bool has_drawable_points(const LineChart& chart);
+bool has_drawable_bars(const BarChart& chart);
+
+// One <svg> element (or nothing when there is nothing to draw).
+void write_line_chart(std::ostream& out, const LineChart& chart);
+void write_log_bar_chart(std::ostream& out, const BarChart& chart);
+
+}  // namespace illusion::report

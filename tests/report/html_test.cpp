@@ -1,0 +1,242 @@
+// The HTML report: the same content as the Markdown one, escaped, self-contained, with one
+// inline <svg> per chart whose data the run holds and none for the others.
+#include "report/html.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "report/svg_chart.h"
+#include "report/synthetic.h"
+
+namespace illusion::report {
+namespace {
+
+using testing::has;
+using testing::make_result;
+using testing::make_skipped;
+
+std::size_t count(const std::string& text, const std::string& part) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+std::string html_of(const RunRecord& record) {
+  std::ostringstream out;
+  write_html(out, record);
+  return out.str();
+}
+
+RunRecord base_record() {
+  RunRecord r;
+  r.tool_version = "9.9.9";
+  r.profile = "quick";
+  r.started_at = "2026-01-01T00:00:00Z";
+  r.duration_s = 1.5;
+  r.env.kernel = "6.1.0-test";
+  r.env.cpu_model = "Test CPU";
+  r.env.online_cpus = 4;
+  r.env.allowed_cpus = 4;
+  r.labs = {{"syscalls", "Syscalls", "What does a syscall cost?"}};
+  return r;
+}
+
+core::Result with_series(core::Result r, const std::string& name,
+                         std::vector<std::pair<double, double>> points,
+                         const std::string& x_unit = "ns", const std::string& y_unit = "ns") {
+  r.series.push_back({name, x_unit, y_unit, std::move(points)});
+  return r;
+}
+
+std::vector<std::pair<double, double>> cdf_points() {
+  return {{1e3, 0.1}, {5e3, 0.5}, {2e4, 0.9}, {1e5, 1.0}};
+}
+
+TEST(EscapeHtml, EscapesTheFiveCharacters) {
+  EXPECT_EQ(escape_html("a&b<c>d\"e'f"), "a&amp;b&lt;c&gt;d&quot;e&#39;f");
+  EXPECT_EQ(escape_html("plain"), "plain");
+}
+
+TEST(Html, IsOneDocumentWithTheTablesAndNoCharts) {
+  RunRecord record = base_record();
+  core::Result r = make_result("syscalls.other_call", 50);
+  r.meaning = "fifty nanoseconds";
+  record.results = {r, make_skipped("syscalls.skipped_one", "no perf here")};
+  const std::string html = html_of(record);
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_TRUE(has(html, "</html>"));
+  EXPECT_TRUE(has(html, "illusion 9.9.9")) << html;
+  EXPECT_TRUE(has(html, "6.1.0-test"));
+  EXPECT_TRUE(has(html, "Syscalls (syscalls)"));
+  EXPECT_TRUE(has(html, "<th>experiment</th>")) << html;
+  EXPECT_TRUE(has(html, "<td>other_call</td>")) << html;
+  EXPECT_TRUE(has(html, "fifty nanoseconds"));
+  EXPECT_TRUE(has(html, "skipped: no perf here"));
+  // No chart data: no svg at all (other_call is not on the ladder).
+  EXPECT_EQ(count(html, "<svg"), 0u) << html;
+  EXPECT_FALSE(has(html, "<script"));
+}
+
+TEST(Html, OneSvgPerChartWhoseDataIsPresent) {
+  RunRecord record = base_record();
+  record.results = {make_result("syscalls.function_call", 1.2),
+                    make_result("syscalls.getppid_raw", 80)};
+  EXPECT_EQ(count(html_of(record), "<svg"), 1u);  // the ladder only
+
+  record.results.push_back(
+      with_series(make_result("scheduling.wakeup_idle", 60000), "cdf", cdf_points()));
+  record.results.push_back(
+      with_series(make_result("scheduling.wakeup_loaded", 90000), "cdf", cdf_points()));
+  EXPECT_EQ(count(html_of(record), "<svg"), 2u);
+
+  record.results.push_back(with_series(make_result("vm.first_touch", 300), "first_touch_timeline",
+                                       {{0, 250}, {1, 300}, {2, 4000}}, "page", "ns"));
+  record.results.push_back(with_series(make_result("mmap_vs_read.read_sweep_warm", 100),
+                                       "throughput_vs_buffer", {{4, 1.0}, {64, 5.0}, {1024, 8.0}},
+                                       "KiB", "GB/s"));
+  record.results.push_back(with_series(make_result("processes.fork_vs_size", 100000),
+                                       "latency_vs_size", {{0, 50}, {256, 900}, {1024, 3500}},
+                                       "MiB", "us"));
+  core::Result reach = make_result("vm.tlb_reach", 5);
+  reach.series.push_back({"latency_vs_working_set_4k", "KiB", "ns", {{16, 1.5}, {65536, 90}}});
+  reach.series.push_back({"latency_vs_working_set_huge", "KiB", "ns", {{16, 1.5}, {65536, 40}}});
+  record.results.push_back(reach);
+  const std::string html = html_of(record);
+  EXPECT_EQ(count(html, "<svg"), 6u) << html;
+  EXPECT_EQ(count(html, "</svg>"), 6u);
+  for (const char* title : {"Cost ladder", "Wake-up lateness", "First-touch fault timeline",
+                            "Read throughput vs buffer size", "latency vs parent size",
+                            "Load latency vs working-set size"})
+    EXPECT_TRUE(has(html, title)) << title;
+  // Several lines: a legend naming them.
+  EXPECT_TRUE(has(html, ">wakeup_idle</text>")) << html;
+  EXPECT_TRUE(has(html, ">wakeup_loaded</text>"));
+  EXPECT_TRUE(has(html, ">huge pages</text>"));
+  EXPECT_TRUE(has(html, "(log scale)"));
+}
+
+TEST(Html, ASeriesWithOnlyNonFinitePointsDrawsNothing) {
+  RunRecord record = base_record();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  record.results = {with_series(make_result("scheduling.wakeup_idle", 1), "cdf",
+                                {{nan, 0.5}, {inf, 1.0}, {-5, 0.2}})};
+  EXPECT_EQ(count(html_of(record), "<svg"), 0u);
+}
+
+TEST(Html, NonFiniteValuesAreSkippedNeverDrawn) {
+  RunRecord record = base_record();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  core::Result wake = with_series(make_result("scheduling.wakeup_idle", 1000), "cdf",
+                                  {{1e3, 0.1}, {nan, 0.5}, {inf, 0.7}, {1e4, nan}, {1e5, 1.0}});
+  core::Result nan_ladder = make_result("syscalls.getppid_raw", 1);
+  nan_ladder.stats->p50 = nan;
+  record.results = {wake, nan_ladder, make_result("syscalls.function_call", 1.0)};
+  const std::string html = html_of(record);
+  EXPECT_EQ(count(html, "<svg"), 2u) << html;
+  std::string svg;
+  for (std::size_t at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1))
+    svg += html.substr(at, html.find("</svg>", at) - at);
+  std::string lower = svg;
+  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+  EXPECT_FALSE(has(lower, "nan")) << svg;
+  EXPECT_FALSE(has(lower, "inf")) << svg;
+}
+
+TEST(Html, HostileStringsAreEscaped) {
+  const std::string evil = "<script>alert('x')</script>&\"";
+  RunRecord record = base_record();
+  record.env.kernel = evil;
+  record.env.cpu_model = evil;
+  record.env.caveats = {evil};
+  record.selection = {evil};
+  record.labs = {{"syscalls", evil, evil}};
+  core::Result ok = make_result("syscalls.function_call", 2);
+  ok.meaning = evil;
+  ok.warnings = {evil};
+  core::Result skipped = make_skipped("syscalls.x", evil);
+  core::Result wake =
+      with_series(make_result("scheduling.wakeup_idle", 1000), "cdf", cdf_points(), evil, evil);
+  record.results = {ok, skipped, wake};
+  record.insights = {{"id", evil, {}}};
+  const std::string html = html_of(record);
+  EXPECT_FALSE(has(html, "<script")) << html;
+  EXPECT_FALSE(has(html, "alert('x')"));
+  EXPECT_TRUE(has(html, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;")) << html;
+  EXPECT_GE(count(html, "&lt;script&gt;"), 7u);
+}
+
+TEST(Html, ReferencesNoExternalResource) {
+  RunRecord record = base_record();
+  record.results = {make_result("syscalls.function_call", 1.2),
+                    with_series(make_result("scheduling.wakeup_idle", 1000), "cdf", cdf_points())};
+  const std::string html = html_of(record);
+  EXPECT_FALSE(has(html, "http://")) << html;
+  EXPECT_FALSE(has(html, "https://"));
+  EXPECT_FALSE(has(html, "<script"));
+  EXPECT_FALSE(has(html, "<link"));
+  EXPECT_FALSE(has(html, "@import"));
+  EXPECT_FALSE(has(html, "src="));
+}
+
+// The ladder's bars, in chart order: (label, width).
+std::vector<std::pair<std::string, double>> bars_of(const std::string& html) {
+  std::vector<std::pair<std::string, double>> out;
+  const std::regex bar(
+      "<text class=\"bar-label\"[^>]*>([^<]*)</text><rect class=\"bar\"[^>]* width=\"([0-9.]+)\"");
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), bar); it != std::sregex_iterator();
+       ++it)
+    out.emplace_back((*it)[1].str(), std::stod((*it)[2].str()));
+  return out;
+}
+
+TEST(Html, LadderUsesALogScale) {
+  RunRecord record = base_record();
+  record.results = {
+      make_result("syscalls.function_call", 1), make_result("syscalls.vdso_clock_gettime", 20),
+      make_result("syscalls.getppid_raw", 100), make_result("processes.fork_exit", 100000),
+      make_result("vm.major_fault", 1000000)};
+  const std::string html = html_of(record);
+  const auto bars = bars_of(html);
+  ASSERT_EQ(bars.size(), 5u) << html;
+  EXPECT_EQ(bars[0].first, "syscalls.function_call");
+  EXPECT_EQ(bars[4].first, "vm.major_fault");
+  for (std::size_t i = 1; i < bars.size(); ++i) EXPECT_LT(bars[i - 1].second, bars[i].second);
+  EXPECT_GT(bars[0].second, 0);
+  // Log scale: equal ratios give equal steps (100 -> 100000 is 3 decades, 1 -> 1000 would be
+  // too); linear would make the first three bars invisible next to the last.
+  const double per_decade = (bars[4].second - bars[2].second) / 4;
+  EXPECT_NEAR(bars[3].second - bars[2].second, 3 * per_decade, 1.0);
+  EXPECT_NEAR(bars[2].second - bars[0].second, 2 * per_decade, 1.0);
+  EXPECT_TRUE(has(html, "p50 (ns, log scale)"));
+}
+
+TEST(SvgChart, AxesHaveTicksAndUnits) {
+  LineChart chart;
+  chart.title = "T";
+  chart.x_label = "buffer (KiB)";
+  chart.y_label = "throughput (GB/s)";
+  chart.log_x = true;
+  chart.lines = {{"a", {{4, 1}, {4096, 9}}}};
+  std::ostringstream out;
+  write_line_chart(out, chart);
+  const std::string svg = out.str();
+  EXPECT_TRUE(has(svg, "buffer (KiB) (log scale)")) << svg;
+  EXPECT_TRUE(has(svg, "throughput (GB/s)"));
+  EXPECT_TRUE(has(svg, ">1</text>")) << svg;
+  EXPECT_TRUE(has(svg, ">10k</text>")) << svg;
+  EXPECT_TRUE(has(svg, ">0</text>")) << svg;
+  EXPECT_TRUE(has(svg, ">10</text>")) << svg;
+  EXPECT_FALSE(has(svg, "class=\"legend\""));  // one line: no legend
+}
+
+}  // namespace
+}  // namespace illusion::report
