@@ -1,0 +1,379 @@
+#include "cli/verify_checks.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "cli/verify_parse.h"
+#include "core/format.h"
+#include "core/resources.h"
+
+extern char** environ;
+
+namespace illusion::cli::verify {
+
+namespace {
+
+constexpr long kSyscallLoops = 10000;  // getppid and clock_gettime calls
+constexpr long kRoundTrips = 10000;    // ping-pong round trips
+constexpr long kPages = 8192;          // 32 MiB of fresh 4 KiB pages
+constexpr long kPageSize = 4096;
+constexpr int kChildAlarmSeconds = 15;  // a stuck child dies on its own
+constexpr auto kToolTimeout = std::chrono::seconds(20);
+
+// ---- child modes ---------------------------------------------------------------------------
+
+int child_getppid(long n) {
+  for (long i = 0; i < n; ++i) syscall(SYS_getppid);
+  return 0;
+}
+
+int child_clock_gettime(long n) {
+  volatile long sink = 0;
+  timespec ts{};
+  for (long i = 0; i < n; ++i) {
+    clock_gettime(CLOCK_MONOTONIC, &ts);  // glibc -> vDSO, no syscall on a vDSO clocksource
+    sink = sink + ts.tv_nsec;
+  }
+  return 0;
+}
+
+bool write_byte(int fd) {
+  const char c = 'x';
+  return write(fd, &c, 1) == 1;
+}
+bool read_byte(int fd) {
+  char c = 0;
+  return read(fd, &c, 1) == 1;
+}
+
+// Two threads on one CPU bouncing a byte through a pair of pipes: every round trip blocks
+// each thread once, so the CPU switches at least twice.
+int child_pingpong(long n) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return 3;
+  int cpu = -1;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &allowed)) {
+      cpu = c;
+      break;
+    }
+  if (cpu < 0) return 3;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  if (sched_setaffinity(0, sizeof one, &one) != 0) return 3;  // the new thread inherits it
+  int ping[2], pong[2];
+  if (pipe(ping) != 0) return 3;
+  if (pipe(pong) != 0) {
+    close(ping[0]);
+    close(ping[1]);
+    return 3;
+  }
+  // The partner answers until the ping pipe closes, so after its last answer it blocks in
+  // read once more: each of the n round trips blocks both threads (2 switches at least).
+  long answered = 0;
+  bool partner_ok = true;
+  std::thread partner([&] {
+    while (read_byte(ping[0])) {
+      if (!write_byte(pong[1])) {
+        partner_ok = false;
+        return;
+      }
+      ++answered;
+    }
+  });
+  bool ok = true;
+  for (long i = 0; i < n && ok; ++i) ok = write_byte(ping[1]) && read_byte(pong[0]);
+  close(ping[1]);  // end of file for the partner's read
+  partner.join();
+  for (int fd : {ping[0], pong[0], pong[1]}) close(fd);
+  partner_ok = partner_ok && answered == n;
+  return ok && partner_ok ? 0 : 3;
+}
+
+int child_pages(long n) {
+  if (n == 0) return 0;  // the start-up baseline
+  const std::size_t bytes = static_cast<std::size_t>(n) * kPageSize;
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return 3;
+  madvise(p, bytes, MADV_NOHUGEPAGE);  // one fault per 4 KiB page, not per 2 MiB
+  auto* bytes_p = static_cast<volatile char*>(p);
+  for (long i = 0; i < n; ++i) bytes_p[static_cast<std::size_t>(i) * kPageSize] = 1;
+  munmap(p, bytes);
+  return 0;
+}
+
+// ---- running a tool ------------------------------------------------------------------------
+
+int file_counter = 0;  // names the tools' output files apart
+
+std::string self_path() {
+  char buf[4096] = {};
+  const ssize_t len = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return len > 0 ? std::string(buf, static_cast<std::size_t>(len)) : std::string();
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct ToolRun {
+  int spawn_error = 0;  // errno from posix_spawnp, e.g. ENOENT for a missing tool
+  int exit_code = -1;   // -1: killed by a signal
+  bool timed_out = false;
+  std::string err;  // the tool's stderr
+};
+
+// Runs `argv` (a tool whose command line ends with this binary's `verify`) with kChildEnv set
+// to `spec`, stdout to /dev/null and stderr captured. Waits for it (killing it after
+// kToolTimeout); the child is registered so an interrupt kills and reaps it too.
+ToolRun run_tool(const std::vector<std::string>& argv, const std::string& spec,
+                 core::TempDir& tmp) {
+  ToolRun run;
+  const std::string err_path = tmp.register_file("stderr-" + std::to_string(++file_counter));
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t defaults;  // what reset_signals_in_child does after a fork
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGINT);
+  sigaddset(&defaults, SIGTERM);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<std::string> env_strings;
+  const std::string prefix = std::string(kChildEnv) + "=";
+  for (char** e = environ; *e; ++e)
+    if (std::strncmp(*e, prefix.c_str(), prefix.size()) != 0) env_strings.emplace_back(*e);
+  env_strings.push_back(prefix + spec);
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  pid_t pid = -1;
+  run.spawn_error = posix_spawnp(&pid, args[0], &fa, &attr, args.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (run.spawn_error != 0) return run;
+  core::register_child(pid);
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + kToolTimeout;
+  for (;;) {
+    const pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid || (r < 0 && errno != EINTR)) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      run.timed_out = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  core::unregister_child(pid);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  run.err = slurp(err_path);
+  tmp.remove_file(err_path);
+  return run;
+}
+
+std::string last_line(const std::string& text) {
+  std::istringstream in(text);
+  std::string last;
+  for (std::string line; std::getline(in, line);)
+    if (line.find_first_not_of(" \t") != std::string::npos) last = line;
+  return last.empty() ? "no message" : last;
+}
+
+// Why a tool run gave no figure, or "" when it ran fine.
+std::string failure_reason(const std::string& tool, const ToolRun& run) {
+  if (run.spawn_error == ENOENT) return tool + " is not installed";
+  if (run.spawn_error != 0) return tool + " could not start: " + std::strerror(run.spawn_error);
+  if (run.timed_out) return tool + " did not finish in time";
+  if (run.exit_code == 0) return "";
+  const std::string& e = run.err;
+  if (e.find("ptrace") != std::string::npos || e.find("PTRACE") != std::string::npos)
+    return "ptrace not permitted: " + last_line(e);
+  if (e.find("perf_event_paranoid") != std::string::npos ||
+      e.find("Access to performance monitoring") != std::string::npos)
+    return "perf refused by perf_event_paranoid";
+  return tool + " exited with status " + std::to_string(run.exit_code) + ": " + last_line(e);
+}
+
+// A count from `tool` run over this binary's child mode `spec`.
+struct Measured {
+  std::optional<long long> value;
+  std::string reason;  // when !value
+};
+
+Measured strace_count(const std::string& self, const std::string& syscall_name,
+                      const std::string& spec, core::TempDir& tmp) {
+  const std::string out = tmp.register_file("strace-" + syscall_name);
+  const auto run = run_tool(
+      {"strace", "-f", "-c", "-e", "trace=" + syscall_name, "-o", out, self, "verify"}, spec, tmp);
+  Measured m;
+  if (auto why = failure_reason("strace", run); !why.empty()) {
+    m.reason = why;
+  } else {
+    const auto p = strace_calls(slurp(out), syscall_name);
+    if (p.ok())
+      m.value = *p.value;
+    else
+      m.reason = p.error;
+  }
+  tmp.remove_file(out);
+  return m;
+}
+
+Measured perf_stat_count(const std::string& self, const std::string& event, const std::string& spec,
+                         core::TempDir& tmp) {
+  const std::string out = tmp.register_file("perf-" + event + "-" + std::to_string(++file_counter));
+  const auto run =
+      run_tool({"perf", "stat", "-e", event, "-x,", "-o", out, self, "verify"}, spec, tmp);
+  Measured m;
+  if (auto why = failure_reason("perf", run); !why.empty()) {
+    m.reason = why;
+  } else {
+    const auto p = perf_count(slurp(out), event);
+    if (p.ok())
+      m.value = *p.value;
+    else
+      m.reason = p.error;
+  }
+  tmp.remove_file(out);
+  return m;
+}
+
+std::string whole(long long v) {
+  return core::format_whole(static_cast<double>(v));
+}
+
+void not_checked(CheckResult& r, const std::string& reason) {
+  r.verdict = Verdict::not_checked;
+  r.note = reason;
+}
+
+// ---- the checks ----------------------------------------------------------------------------
+
+CheckResult check_getppid(const std::string& self, core::TempDir& tmp) {
+  CheckResult r;
+  r.name = "syscalls: getppid";
+  r.assumes = "1 syscall per raw getppid call";
+  r.tool = "strace -f -c";
+  r.expected = "= " + whole(kSyscallLoops);
+  const auto m = strace_count(self, "getppid", "getppid:" + std::to_string(kSyscallLoops), tmp);
+  if (!m.value) return not_checked(r, m.reason), r;
+  r.figure = m.value;
+  r.verdict = *m.value == kSyscallLoops ? Verdict::agree : Verdict::disagree;
+  r.note = "a child doing " + whole(kSyscallLoops) + " syscall(SYS_getppid)";
+  return r;
+}
+
+CheckResult check_vdso(const std::string& self, core::TempDir& tmp) {
+  CheckResult r;
+  r.name = "syscalls: vDSO clock_gettime";
+  r.assumes = "0 syscalls: clock_gettime stays in user space";
+  r.tool = "strace -f -c";
+  r.expected = "= 0";
+  const auto m =
+      strace_count(self, "clock_gettime", "clock_gettime:" + std::to_string(kSyscallLoops), tmp);
+  if (!m.value) return not_checked(r, m.reason), r;
+  r.figure = m.value;
+  r.verdict = *m.value == 0 ? Verdict::agree : Verdict::disagree;
+  r.note = "a child doing " + whole(kSyscallLoops) + " clock_gettime(CLOCK_MONOTONIC)";
+  if (r.verdict == Verdict::disagree)
+    r.note += "; the clocksource has no vDSO support here, so every call enters the kernel";
+  return r;
+}
+
+CheckResult check_context_switches(const std::string& self, core::TempDir& tmp) {
+  CheckResult r;
+  r.name = "context switches: ping-pong";
+  r.assumes = ">= 2 switches per round trip on one CPU";
+  r.tool = "perf stat";
+  r.expected = ">= " + whole(2 * kRoundTrips);
+  const auto m =
+      perf_stat_count(self, "context-switches", "pingpong:" + std::to_string(kRoundTrips), tmp);
+  if (!m.value) return not_checked(r, m.reason), r;
+  r.figure = m.value;
+  r.verdict = *m.value >= 2 * kRoundTrips ? Verdict::agree : Verdict::disagree;
+  r.note = whole(kRoundTrips) + " round trips between two threads pinned to one CPU (pipes)";
+  return r;
+}
+
+CheckResult check_page_faults(const std::string& self, core::TempDir& tmp) {
+  CheckResult r;
+  r.name = "page faults: fresh pages";
+  r.assumes = "1 fault per first write to a 4 KiB page";
+  r.tool = "perf stat";
+  const long long tolerance = kPages * 3 / 100 + 64;  // 3% plus a small constant
+  r.expected = whole(kPages) + " ± " + whole(tolerance);
+  const auto base = perf_stat_count(self, "page-faults", "pages:0", tmp);
+  if (!base.value) return not_checked(r, base.reason), r;
+  const auto m = perf_stat_count(self, "page-faults", "pages:" + std::to_string(kPages), tmp);
+  if (!m.value) return not_checked(r, m.reason), r;
+  const long long net = *m.value - *base.value;
+  r.figure = net;
+  r.verdict =
+      (net >= kPages - tolerance && net <= kPages + tolerance) ? Verdict::agree : Verdict::disagree;
+  r.note = whole(*m.value) + " faults touching " + whole(kPages) +
+           " pages (anonymous, MADV_NOHUGEPAGE) minus " + whole(*base.value) +
+           " for process start-up (the same child touching 0 pages)";
+  return r;
+}
+
+}  // namespace
+
+int run_verify_child(const std::string& spec) {
+  alarm(kChildAlarmSeconds);
+  const auto colon = spec.find(':');
+  if (colon == std::string::npos) return 2;
+  const std::string mode = spec.substr(0, colon);
+  const auto n = detail::parse_whole(spec.substr(colon + 1));
+  if (!n || *n > 100'000'000) return 2;
+  if (mode == "getppid") return child_getppid(*n);
+  if (mode == "clock_gettime") return child_clock_gettime(*n);
+  if (mode == "pingpong") return child_pingpong(*n);
+  if (mode == "pages") return child_pages(*n);
+  return 2;
+}
+
+std::vector<CheckResult> run_checks() {
+  core::TempDir tmp;
+  const std::string self = self_path();
+  std::vector<CheckResult> results;
+  results.push_back(check_getppid(self, tmp));
+  results.push_back(check_vdso(self, tmp));
+  results.push_back(check_context_switches(self, tmp));
+  results.push_back(check_page_faults(self, tmp));
+  return results;
+}
+
+}  // namespace illusion::cli::verify
