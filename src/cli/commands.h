@@ -16,14 +16,23 @@ struct RunOptions {
   std::string json_path;  // "" = no JSON file
   std::optional<int> pin_cpu;
   std::string md_path;    // "" = no Markdown file
+  std::string html_path;  // "" = no HTML report
   std::string dir;        // --dir: where test files go ("" = $TMPDIR or /tmp)
   std::string file_size;  // --file-size as typed ("" = each lab's default)
 };
 
 // `illusion report FILE`: a saved run printed as the console report, or written as Markdown.
 struct ReportOptions {
-  std::string file;     // a run file written by `run --json`
-  std::string md_path;  // "" = print the console report to stdout
+  std::string file;       // a run file written by `run --json`
+  std::string md_path;    // "" = print the console report to stdout
+  std::string html_path;  // "" = no HTML report
+};
+
+// `illusion budget --hz 90 [--from FILE]`: what fits in one frame and in 1% of it.
+struct BudgetOptions {
+  std::vector<double> hz{90};  // frame rates
+  std::string from;            // a saved run; "" = measure what is needed now
+  core::Profile profile = core::Profile::quick;
 };
 
 // `illusion compare A B`: every common experiment of two saved runs side by side.
@@ -34,6 +43,9 @@ struct CompareOptions {
 int cmd_list();
 int cmd_report(const ReportOptions& options);
 int cmd_compare(const CompareOptions& options);
+int cmd_budget(const BudgetOptions& options);
+// `illusion verify`: each count a method assumes, checked with an independent tool.
+int cmd_verify();
 int cmd_env();
 int cmd_run(const RunOptions& options);
 

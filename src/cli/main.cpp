@@ -53,6 +53,9 @@ int main(int argc, char** argv) {
   run->add_option("--pin", run_opts.pin_cpu, "Run every experiment on this CPU")->type_name("CPU");
   run->add_option("--md", run_opts.md_path, "Also write the results as Markdown to FILE")
       ->type_name("FILE");
+  run->add_option("--html", run_opts.html_path,
+                  "Also write a self-contained HTML report with charts to FILE")
+      ->type_name("FILE");
   run->add_option("--dir", run_opts.dir,
                   "Directory (and so filesystem) for test files (default: $TMPDIR or /tmp)")
       ->type_name("DIR");
@@ -71,6 +74,11 @@ int main(int argc, char** argv) {
   report->add_option("--md", report_opts.md_path, "Write the report as Markdown to OUT")
       ->type_name("OUT");
 
+  report
+      ->add_option("--html", report_opts.html_path,
+                   "Write a self-contained HTML report with charts to OUT")
+      ->type_name("OUT");
+
   cli::CompareOptions compare_opts;
   auto* compare = app.add_subcommand(
       "compare",
@@ -80,6 +88,20 @@ int main(int argc, char** argv) {
       ->required()
       ->type_name("A.json");
   compare->add_option("b", compare_opts.b, "The second run file")->required()->type_name("B.json");
+
+  cli::BudgetOptions budget_opts;
+  auto* budget = app.add_subcommand(
+      "budget",
+      "How many syscalls, switches, faults, thread creations and cold reads fit in a "
+      "frame and in 1% of it");
+  budget->add_option("--hz", budget_opts.hz, "Frame rates (default 90)")->type_name("HZ");
+  budget
+      ->add_option("--from", budget_opts.from,
+                   "Take the costs from a saved run instead of measuring them now")
+      ->type_name("FILE");
+
+  auto* verify = app.add_subcommand(
+      "verify", "Check the counts illusion's methods assume with strace and perf stat");
 
   try {
     app.parse(argc, argv);
@@ -101,6 +123,8 @@ int main(int argc, char** argv) {
     if (*run) return cli::cmd_run(run_opts);
     if (*report) return cli::cmd_report(report_opts);
     if (*compare) return cli::cmd_compare(compare_opts);
+    if (*budget) return cli::cmd_budget(budget_opts);
+    if (*verify) return cli::cmd_verify();
     std::cout << app.help();
     return 0;
   } catch (const core::UsageError& e) {
