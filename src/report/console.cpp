@@ -5,6 +5,7 @@
 
 #include "report/budget.h"
 #include "report/cells.h"
+#include "report/cost_ladder.h"
 #include "report/format.h"
 #include "report/text_table.h"
 
@@ -94,6 +95,7 @@ void write_console(std::ostream& out, const RunRecord& record) {
     write_lab_table(out, results);
     write_budget_table(out, syscall_budget(lab_results));
   }
+  write_ladder_table(out, cost_ladder(record.results));
   write_warnings(out, record.results);
   if (!record.env.caveats.empty()) {
     out << "\nCaveats (details: illusion env)\n";

@@ -8,6 +8,7 @@
 
 #include "report/budget.h"
 #include "report/cells.h"
+#include "report/cost_ladder.h"
 #include "report/format.h"
 #include "report/svg_chart.h"
 
@@ -135,25 +136,13 @@ void write_figure(std::ostream& out, const LineChart& chart, const std::string& 
   out << "</figure>\n";
 }
 
-BarChart cost_ladder(const RunRecord& record) {
-  static const char* const kLadder[] = {"syscalls.function_call", "syscalls.vdso_clock_gettime",
-                                        "syscalls.getppid_raw",   "scheduling.futex_same_cpu",
-                                        "vm.first_touch",         "processes.pthread_create",
-                                        "processes.fork_exit",    "mmap_vs_read.rand_pread_cold",
-                                        "vm.major_fault"};
+// The same rungs as the console's ladder table (cost_ladder.h).
+BarChart ladder_chart(const RunRecord& record) {
   BarChart chart;
   chart.title = "Cost ladder: p50 per operation";
   chart.x_label = "p50 (ns, log scale)";
-  for (const char* id : kLadder) {
-    for (const core::Result& r : record.results) {
-      if (r.id != id || r.status != core::Status::ok || !r.stats) continue;
-      if (!starts_with(r.unit, "ns")) continue;  // one axis: nanoseconds
-      const double v = r.stats->p50;
-      if (!std::isfinite(v) || v <= 0) continue;
-      chart.bars.push_back({r.id, v, format_value(v, r.unit)});
-      break;
-    }
-  }
+  for (const LadderRung& r : cost_ladder(record.results))
+    chart.bars.push_back({r.id, r.p50, format_value(r.p50, r.unit)});
   return chart;
 }
 
@@ -174,7 +163,7 @@ LineChart lines_of(const RunRecord& record, const std::string& prefix, const std
 }
 
 void write_charts(std::ostream& out, const RunRecord& record) {
-  const BarChart ladder = cost_ladder(record);
+  const BarChart ladder = ladder_chart(record);
 
   LineChart wake = lines_of(record, "scheduling.wakeup_", "cdf");
   wake.title = "Wake-up lateness (CDF)";

@@ -1,0 +1,66 @@
+#include "report/cost_ladder.h"
+
+#include <cmath>
+
+#include "report/format.h"
+#include "report/text_table.h"
+
+namespace illusion::report {
+namespace {
+
+constexpr double kFrameNs90Hz = 1e9 / 90;
+
+struct Rung {
+  const char* id;
+  const char* label;
+};
+
+constexpr Rung kRungs[] = {
+    {"syscalls.function_call", "function call"},
+    {"syscalls.vdso_clock_gettime", "vDSO call (clock_gettime)"},
+    {"syscalls.getppid_raw", "syscall (getppid)"},
+    {"scheduling.futex_same_cpu", "context switch (futex, one CPU)"},
+    {"vm.first_touch", "minor fault (first touch of a page)"},
+    {"processes.pthread_create", "thread create + join"},
+    {"processes.fork_exit", "process create (fork + exit + wait)"},
+    {"mmap_vs_read.rand_pread_cold", "cold 4 KiB read (pread, disk)"},
+    {"vm.major_fault", "major fault (file page from disk)"},
+};
+
+}  // namespace
+
+std::vector<LadderRung> cost_ladder(const std::vector<core::Result>& results) {
+  std::vector<LadderRung> rungs;
+  std::optional<double> call;
+  for (const Rung& rung : kRungs) {
+    const core::Result* r = core::find_result(results, rung.id);
+    if (!r || !r->stats || r->unit.rfind("ns", 0) != 0) continue;
+    const double p50 = r->stats->p50;
+    if (!std::isfinite(p50) || p50 <= 0) continue;
+    if (std::string(rung.id) == "syscalls.function_call") call = p50;
+    LadderRung out{r->id,         rung.label,   r->unit,           p50,
+                   r->stats->p99, std::nullopt, p50 / kFrameNs90Hz};
+    if (call) out.times_call = p50 / *call;
+    rungs.push_back(std::move(out));
+  }
+  return rungs;
+}
+
+void write_ladder_table(std::ostream& out, const std::vector<LadderRung>& rungs) {
+  if (rungs.size() < 2) return;
+  out << "\nCost ladder: what each illusion costs (p50, against a function call and a 90 Hz "
+         "frame)\n";
+  TextTable table(118);
+  table.add_column("operation", Align::left);
+  for (const char* h : {"p50", "p99", "x a call", "of a 90 Hz frame"})
+    table.add_column(h, Align::right);
+  for (const LadderRung& r : rungs) {
+    table.add_row({r.label, format_value(r.p50, r.unit), format_value(r.p99, r.unit),
+                   r.times_call ? format_whole(*r.times_call) : std::string(kMissing),
+                   // Shares under 0.001% would print as a string of zeros.
+                   r.frame_share < 1e-5 ? std::string("<0.001%") : format_percent(r.frame_share)});
+  }
+  table.write(out);
+}
+
+}  // namespace illusion::report

@@ -1,0 +1,44 @@
+// The cost ladder: rungs in ladder order whatever the result order, ratios to a function call,
+// shares of a 90 Hz frame, and the console table only when there is a ladder to show.
+#include "report/cost_ladder.h"
+
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "synthetic.h"
+
+using namespace illusion;
+using illusion::testing::has;
+using illusion::testing::make_result;
+
+TEST(CostLadder, RungsInLadderOrderWithRatiosAndFrameShares) {
+  const std::vector<core::Result> results{
+      make_result("processes.fork_exit", 224'000), make_result("syscalls.getppid_raw", 164),
+      make_result("syscalls.function_call", 1.0), make_result("vm.tlb_reach", 200)};  // not a rung
+  const auto rungs = report::cost_ladder(results);
+  ASSERT_EQ(rungs.size(), 3u);
+  EXPECT_EQ(rungs[0].id, "syscalls.function_call");
+  EXPECT_EQ(rungs[1].id, "syscalls.getppid_raw");
+  EXPECT_EQ(rungs[2].id, "processes.fork_exit");
+  EXPECT_DOUBLE_EQ(*rungs[1].times_call, 164);
+  EXPECT_NEAR(rungs[2].frame_share, 224'000 / (1e9 / 90), 1e-12);
+
+  std::ostringstream out;
+  report::write_ladder_table(out, rungs);
+  EXPECT_TRUE(has(out.str(), "syscall (getppid)")) << out.str();
+  EXPECT_TRUE(has(out.str(), "224,000")) << out.str();  // fork = 224,000 function calls
+  EXPECT_TRUE(has(out.str(), "2.0%")) << out.str();     // of an 11.1 ms frame
+}
+
+TEST(CostLadder, NoCallMeansNoRatioAndOneRungNoTable) {
+  const auto rungs = report::cost_ladder({make_result("syscalls.getppid_raw", 164)});
+  ASSERT_EQ(rungs.size(), 1u);
+  EXPECT_FALSE(rungs[0].times_call.has_value());
+  std::ostringstream out;
+  report::write_ladder_table(out, rungs);
+  EXPECT_TRUE(out.str().empty());
+  EXPECT_TRUE(report::cost_ladder({make_result("syscalls.getppid_raw", 164, -1, "ns/KiB"),
+                                   make_result("vm.first_touch", 1'350, -1, "pages")})
+                  .size() == 1);  // a unit other than ns cannot share the ladder's axis
+}
