@@ -233,42 +233,38 @@ struct Measured {
   std::string reason;  // when !value
 };
 
-Measured strace_count(const std::string& self, const std::string& syscall_name,
-                      const std::string& spec, core::TempDir& tmp) {
-  const std::string out = tmp.register_file("strace-" + syscall_name);
-  const auto run = run_tool(
-      {"strace", "-f", "-c", "-e", "trace=" + syscall_name, "-o", out, self, "verify"}, spec, tmp);
+// Runs `argv` (a tool wrapping this binary's child mode `spec`) and reads its count from the
+// file the tool wrote to `out`, with `parse`; the file goes as soon as it is read.
+template <class Parse>
+Measured tool_count(const std::string& tool, const std::vector<std::string>& argv,
+                    const std::string& out, const std::string& spec, core::TempDir& tmp,
+                    Parse&& parse) {
+  const auto run = run_tool(argv, spec, tmp);
   Measured m;
-  if (auto why = failure_reason("strace", run); !why.empty()) {
+  if (auto why = failure_reason(tool, run); !why.empty()) {
     m.reason = why;
+  } else if (const auto p = parse(slurp(out)); p.ok()) {
+    m.value = *p.value;
   } else {
-    const auto p = strace_calls(slurp(out), syscall_name);
-    if (p.ok())
-      m.value = *p.value;
-    else
-      m.reason = p.error;
+    m.reason = p.error;
   }
   tmp.remove_file(out);
   return m;
 }
 
+Measured strace_count(const std::string& self, const std::string& syscall_name,
+                      const std::string& spec, core::TempDir& tmp) {
+  const std::string out = tmp.register_file("strace-" + syscall_name);
+  return tool_count(
+      "strace", {"strace", "-f", "-c", "-e", "trace=" + syscall_name, "-o", out, self, "verify"},
+      out, spec, tmp, [&](const std::string& text) { return strace_calls(text, syscall_name); });
+}
+
 Measured perf_stat_count(const std::string& self, const std::string& event, const std::string& spec,
                          core::TempDir& tmp) {
   const std::string out = tmp.register_file("perf-" + event + "-" + std::to_string(++file_counter));
-  const auto run =
-      run_tool({"perf", "stat", "-e", event, "-x,", "-o", out, self, "verify"}, spec, tmp);
-  Measured m;
-  if (auto why = failure_reason("perf", run); !why.empty()) {
-    m.reason = why;
-  } else {
-    const auto p = perf_count(slurp(out), event);
-    if (p.ok())
-      m.value = *p.value;
-    else
-      m.reason = p.error;
-  }
-  tmp.remove_file(out);
-  return m;
+  return tool_count("perf", {"perf", "stat", "-e", event, "-x,", "-o", out, self, "verify"}, out,
+                    spec, tmp, [&](const std::string& text) { return perf_count(text, event); });
 }
 
 std::string whole(long long v) {

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "support/files.h"
 #include "support/subprocess.h"
 
 namespace {
@@ -34,19 +35,12 @@ class BudgetCli : public ::testing::Test {
  protected:
   // One saved run for the suite: it is the slow part, and the tests only read it.
   static void SetUpTestSuite() {
-    const char* tmpdir = std::getenv("TMPDIR");
-    std::string templ = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/illusion-bud-XXXXXX";
-    if (mkdtemp(templ.data()) == nullptr) return;
-    dir_ = new std::string(templ);
+    dir_ = new illusion::testing::ScratchDir();
     run_ = new illusion::testing::Outcome(
         run_illusion({"run", "syscalls.getppid_raw", "--quick", "--json", file("run.json")}));
   }
   static void TearDownTestSuite() {
-    if (dir_) {
-      std::error_code ec;
-      std::filesystem::remove_all(*dir_, ec);
-    }
-    delete dir_;
+    delete dir_;  // removes the directory and the files in it
     delete run_;
     dir_ = nullptr;
     run_ = nullptr;
@@ -56,7 +50,7 @@ class BudgetCli : public ::testing::Test {
     ASSERT_EQ(run_->exit_code, 0) << run_->err;
   }
 
-  static std::string file(const std::string& name) { return *dir_ + "/" + name; }
+  static std::string file(const std::string& name) { return dir_->file(name); }
 
   static void expect_hz_refused(const std::string& hz) {
     const auto o = run_illusion({"budget", "--hz", hz, "--from", file("run.json")});
@@ -65,11 +59,11 @@ class BudgetCli : public ::testing::Test {
     EXPECT_TRUE(o.out.empty()) << o.out;
   }
 
-  static std::string* dir_;
+  static illusion::testing::ScratchDir* dir_;
   static illusion::testing::Outcome* run_;
 };
 
-std::string* BudgetCli::dir_ = nullptr;
+illusion::testing::ScratchDir* BudgetCli::dir_ = nullptr;
 illusion::testing::Outcome* BudgetCli::run_ = nullptr;
 
 TEST_F(BudgetCli, FromSavedRunPrintsTheSyscallRowWithCounts) {

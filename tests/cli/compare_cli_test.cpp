@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "support/files.h"
 #include "support/subprocess.h"
 
 namespace {
@@ -22,20 +23,13 @@ class CompareCli : public ::testing::Test {
  protected:
   // The run is made once for the suite: it is the slow part, and every test only reads it.
   static void SetUpTestSuite() {
-    const char* tmpdir = std::getenv("TMPDIR");
-    std::string templ = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/illusion-cmp-XXXXXX";
-    if (mkdtemp(templ.data()) == nullptr) return;
-    dir_ = new std::string(templ);
+    dir_ = new illusion::testing::ScratchDir();
     run_ = new illusion::testing::Outcome(
         run_illusion({"run", "syscalls.getppid_raw", "syscalls.function_call", "--quick", "--json",
                       file("run.json")}));
   }
   static void TearDownTestSuite() {
-    if (dir_) {
-      std::error_code ec;
-      std::filesystem::remove_all(*dir_, ec);
-    }
-    delete dir_;
+    delete dir_;  // removes the directory and the files in it
     delete run_;
     dir_ = nullptr;
     run_ = nullptr;
@@ -45,7 +39,7 @@ class CompareCli : public ::testing::Test {
     ASSERT_EQ(run_->exit_code, 0) << run_->err;
   }
 
-  static std::string file(const std::string& name) { return *dir_ + "/" + name; }
+  static std::string file(const std::string& name) { return dir_->file(name); }
   static std::string write(const std::string& name, const std::string& text) {
     std::ofstream(file(name)) << text;
     return file(name);
@@ -58,11 +52,11 @@ class CompareCli : public ::testing::Test {
     EXPECT_TRUE(o.out.empty()) << o.out;
   }
 
-  static std::string* dir_;
+  static illusion::testing::ScratchDir* dir_;
   static illusion::testing::Outcome* run_;
 };
 
-std::string* CompareCli::dir_ = nullptr;
+illusion::testing::ScratchDir* CompareCli::dir_ = nullptr;
 illusion::testing::Outcome* CompareCli::run_ = nullptr;
 
 TEST_F(CompareCli, RunAgainstItselfIsWithinNoiseOnEveryRow) {
