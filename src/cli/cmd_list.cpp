@@ -19,8 +19,23 @@ int cmd_list() {
     }
     fmt::print("\n");
   }
-  fmt::print("Run one lab with 'illusion run LAB', one experiment with its id, or a group with an "
-             "id prefix.\n");
+  std::size_t headline = 0, total = 0;
+  double headline_s = 0, quick_s = 0;
+  for (const core::Lab& lab : all_labs()) {
+    for (const auto& e : lab.experiments) {
+      ++total;
+      if (!e.headline) continue;
+      ++headline;
+      headline_s += e.duration.for_profile(core::Profile::standard);
+      quick_s += e.duration.for_profile(core::Profile::quick);
+    }
+  }
+  fmt::print(
+      "'illusion run' with no targets runs the {} [headline] experiments (estimated {:.0f} s, "
+      "{:.0f} s with --quick); 'illusion run all' runs all {}.\n"
+      "Run one lab with 'illusion run LAB', one experiment with its id, or a group with an "
+      "id prefix.\n",
+      headline, headline_s, quick_s, total);
   return 0;
 }
 

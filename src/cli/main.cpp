@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
   cli::RunOptions run_opts;
   auto* run = app.add_subcommand("run", "Run experiments and print their results");
   run->add_option("targets", run_opts.targets,
-                  "Labs, experiment ids or id prefixes (default: everything)");
+                  "Labs, experiment ids, id prefixes, or 'all' (default: the headline set "
+                  "from every lab, marked in 'illusion list')");
   bool quick_flag = false, thorough_flag = false;
   auto* quick = run->add_flag("--quick", quick_flag, "Smoke profile: seconds, wider intervals");
   auto* thorough =

@@ -7,10 +7,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
@@ -30,9 +32,9 @@ struct RunContext {
   Profile profile = Profile::standard;
   const Clock* clock = nullptr;
   const EnvInfo* env = nullptr;
-  std::optional<int> pin_cpu;     // the run is pinned to this CPU (already applied)
-  std::string temp_dir;           // private directory, removed at exit (SIGINT too)
-  std::uint64_t file_bytes = 0;   // --file-size: size of a lab's test file; 0 = the lab's default
+  std::optional<int> pin_cpu;    // the run is pinned to this CPU (already applied)
+  std::string temp_dir;          // private directory, removed at exit (SIGINT too)
+  std::uint64_t file_bytes = 0;  // --file-size: size of a lab's test file; 0 = the lab's default
   const std::vector<Result>* earlier = nullptr;  // results so far in this run
   std::function<void(double)> progress;          // fraction [0,1] done within the experiment
 
@@ -62,7 +64,7 @@ struct Experiment {
   std::string unit;   // unit of stats, e.g. "ns/op"
   DurationHint duration;
   std::function<Result(RunContext&)> run;
-  bool headline = false;  // part of the flagship cost ladder
+  bool headline = false;  // in the default run (`illusion run` with no targets): mark_headline
   // Bytes of disk the row writes in the run's directory (checked before any work); none if unset.
   std::function<std::uint64_t(const RunContext&)> disk_bytes;
 };
@@ -83,6 +85,11 @@ using ExperimentBody = std::function<Result(RunContext&, Result)>;
 // One table row: the form every lab's table is written in.
 Experiment make_experiment(const std::string& lab_id, std::string id, std::string title,
                            std::string shows, std::string unit, DurationHint hint,
-                           ExperimentBody body, bool headline = false);
+                           ExperimentBody body);
+
+// Marks the rows of `lab` named in `names` (ids without the "lab." prefix) as headline: the set
+// `illusion run` measures when given no targets. Throws std::logic_error naming an unknown name,
+// so a renamed row cannot silently drop out of the default run.
+void mark_headline(Lab& lab, std::initializer_list<std::string_view> names);
 
 }  // namespace illusion::core

@@ -50,6 +50,7 @@ struct Result {
   std::vector<Series> series;
   std::vector<std::string> warnings;
   std::string meaning;  // one line computed from this run's values; empty -> the "shows" text
+  double wall_s = 0;    // wall-clock seconds the experiment took, set-up and warm-up included
 
   void add_param(std::string name, double value) { params.push_back({std::move(name), value}); }
   void add_param(std::string name, std::string value) {

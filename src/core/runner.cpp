@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <exception>
 #include <set>
 
@@ -22,6 +23,7 @@ std::vector<Selected> select_experiments(const std::vector<Lab>& labs,
                                          const std::vector<std::string>& patterns) {
   std::vector<Selected> out;
   for (const std::string& p : patterns) {
+    if (p == kEverything) continue;
     bool any = false;
     for (const Lab& lab : labs)
       for (const Experiment& e : lab.experiments) any = any || matches(p, lab, e);
@@ -29,15 +31,15 @@ std::vector<Selected> select_experiments(const std::vector<Lab>& labs,
       std::string known;
       for (const Lab& lab : labs) known += (known.empty() ? "" : ", ") + lab.id;
       throw UsageError(fmt::format(
-          "no lab or experiment matches '{}'. Labs: {}. Run 'illusion list' to see every "
-          "experiment id",
-          p, known));
+          "no lab or experiment matches '{}'. Labs: {} (or '{}' for every experiment). Run "
+          "'illusion list' to see every experiment id",
+          p, known, kEverything));
     }
   }
   for (const Lab& lab : labs) {
     for (const Experiment& e : lab.experiments) {
-      bool take = patterns.empty();
-      for (const std::string& p : patterns) take = take || matches(p, lab, e);
+      bool take = patterns.empty() && e.headline;
+      for (const std::string& p : patterns) take = take || p == kEverything || matches(p, lab, e);
       if (take) out.push_back({&e, lab.id});
     }
   }
@@ -58,6 +60,7 @@ std::vector<Result> run_experiments(const std::vector<Selected>& selected, RunCo
     if (i > 0 && selected[i - 1].lab_id != s.lab_id) ctx.drop_lab_shared();
     observer.on_experiment_start(s, i, selected.size(), remaining);
     Result r;
+    const auto started = std::chrono::steady_clock::now();
     try {
       r = s.experiment->run(ctx);
     } catch (const UsageError&) {
@@ -72,6 +75,7 @@ std::vector<Result> run_experiments(const std::vector<Selected>& selected, RunCo
     r.lab = s.lab_id;
     if (r.title.empty()) r.title = s.experiment->title;
     if (r.unit.empty()) r.unit = s.experiment->unit;
+    r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     remaining -= s.experiment->duration.for_profile(ctx.profile);
     observer.on_experiment_end(s, r);
     results.push_back(std::move(r));

@@ -30,8 +30,12 @@ class RunObserver {
   virtual void on_run_end() {}
 };
 
+// The pattern that selects every experiment of every lab.
+inline constexpr const char* kEverything = "all";
+
 // Picks experiments by lab id, exact experiment id or id prefix ("syscalls.getppid" matches
-// both getppid experiments). Empty patterns select every experiment. Order follows the tables.
+// both getppid experiments), or every one with "all". Empty patterns select the headline set
+// (Experiment::headline, the default run). Order follows the tables.
 // Throws UsageError naming the pattern that matched nothing and how to list what exists.
 std::vector<Selected> select_experiments(const std::vector<Lab>& labs,
                                          const std::vector<std::string>& patterns);

@@ -265,7 +265,7 @@ std::vector<core::Experiment> mmap_rows() {
       experiment("mmap_warm", "mmap scan, warm",
                  "Sequential scan of a fresh mapping of the cached file, per 64 KiB: no copy "
                  "and no syscall, but page faults (fault-around maps several pages per fault)",
-                 "ns/op", warm, body(Style::plain, Cache::warm), /*headline=*/true),
+                 "ns/op", warm, body(Style::plain, Cache::warm)),
       experiment("mmap_cold", "mmap scan, cold",
                  "Sequential scan of a fresh mapping with the file evicted: faults wait for the "
                  "readahead's IO (only a fault that finds no page at all counts as major)",

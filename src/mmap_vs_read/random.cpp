@@ -1,7 +1,8 @@
 // Random 4 KiB reads, warm and cold: pread(2), touching a page of a mapping (populated, fresh,
-// fresh with MADV_RANDOM, fresh with the default read-around), and io_uring at queue depth 1
-// and 32. Every row reads the same distinct pages in the same random order (a prefix of one
-// fixed shuffle), sums every word of each page and checks the total against the file's pattern.
+// fresh with MADV_RANDOM, fresh with the default read-around), a memcpy of the page out of a
+// populated mapping (pread's copy without the syscall), and io_uring at queue depth 1 and 32. Every
+// row reads the same distinct pages in the same random order (a prefix of one fixed shuffle), sums
+// every word of each page and checks the total against the file's pattern.
 //
 // What the rows show: from the cache, a page already mapped costs no syscall, no copy and no
 // fault (mmap wins); a fresh mapping pays a minor fault per page instead; from the disk, every
@@ -10,6 +11,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <optional>
@@ -245,18 +247,24 @@ core::Result run_pread(core::RunContext& ctx, core::Result r, Cache cache) {
 
 enum class MapStyle {
   populated,   // warm: MAP_POPULATE, every page mapped before timing
+  copied,      // warm: populated, and each page memcpy'd to a buffer first: pread minus the kernel
   fresh,       // warm: a fresh mapping, a minor fault per page not yet mapped
   random,      // cold: a fresh mapping with MADV_RANDOM, a major fault per page
   readaround,  // cold: a fresh mapping with the default advice, a major fault reads around
 };
 
 Cache cache_of(MapStyle s) {
-  return s == MapStyle::populated || s == MapStyle::fresh ? Cache::warm : Cache::cold;
+  return s == MapStyle::random || s == MapStyle::readaround ? Cache::cold : Cache::warm;
+}
+
+bool populated(MapStyle s) {
+  return s == MapStyle::populated || s == MapStyle::copied;
 }
 
 std::string mapping_words(MapStyle s) {
   switch (s) {
     case MapStyle::populated:
+    case MapStyle::copied:
       return "MAP_SHARED | MAP_POPULATE, PROT_READ, mapped before timing";
     case MapStyle::random:
       return "MAP_SHARED, PROT_READ, madvise(MADV_RANDOM), fresh";
@@ -284,7 +292,7 @@ void record_mapped(core::Result& r, const std::optional<random_io::ReadMapping::
     r.add_metric("pmd_mapped_share", static_cast<double>(m->pmd_mapped_bytes) / rss, "fraction");
   const core::Metric* faults = r.metric("faults_per_op");
   const double fault_count = faults ? faults->value * static_cast<double>(ops) : 0;
-  if (style != MapStyle::populated && fault_count > 0)
+  if (!populated(style) && fault_count > 0)
     r.add_metric("pages_mapped_per_fault", rss / kPageBytes / fault_count, "pages/fault");
 }
 
@@ -325,6 +333,11 @@ std::string mmap_meaning(const core::Result& r, MapStyle style) {
           "summing a 4 KiB page of a populated mapping, warm: {}{}{}: no copy, "
           "no kernel entry{}",
           figures(r), faults, syscall_text(r), pmd_text(r));
+    case MapStyle::copied:
+      return fmt::format(
+          "memcpy of a 4 KiB page out of a populated mapping into a buffer, then its sum, warm: "
+          "{}{}{}: pread's copy and sum without the syscall and the page-cache lookup",
+          figures(r), faults, syscall_text(r));
     case MapStyle::fresh:
       return fmt::format(
           "touching 4 KiB of a fresh mapping, warm: {}{}{}{}: fault-around maps "
@@ -367,14 +380,22 @@ core::Result run_mmap(core::RunContext& ctx, core::Result r, MapStyle style) {
 
   const double t0 = clock.now_ns();
   std::optional<random_io::ReadMapping> map;
-  map.emplace(fd.get(), static_cast<std::size_t>(f.size()),
-              style == MapStyle::populated ? MAP_POPULATE : 0);
+  map.emplace(fd.get(), static_cast<std::size_t>(f.size()), populated(style) ? MAP_POPULATE : 0);
   if (style == MapStyle::random) map->advise(MADV_RANDOM, "MADV_RANDOM");
   const double map_ns = clock.now_ns() - t0;
 
   const char* data = map->data();
-  const Pass pass = timed_pass(
-      timer, plan, [data](std::uint64_t offset) { return sum_words(data + offset, kPage); });
+  random_io::PageBuffer buf(1);  // the copy's destination, like pread's: one reused page
+  const Pass pass = style == MapStyle::copied
+                        ? timed_pass(timer, plan,
+                                     [data, &buf](std::uint64_t offset) {
+                                       std::memcpy(buf.page(0), data + offset, kPage);
+                                       core::clobber_memory();  // the copy must happen
+                                       return sum_words(buf.page(0), kPage);
+                                     })
+                        : timed_pass(timer, plan, [data](std::uint64_t offset) {
+                            return sum_words(data + offset, kPage);
+                          });
   const CacheSnapshot after = cache_snapshot(f);
   const std::optional<random_io::ReadMapping::Mapped> mapped = map->mapped();
 
@@ -390,14 +411,17 @@ core::Result run_mmap(core::RunContext& ctx, core::Result r, MapStyle style) {
   const double unmap_ns = clock.now_ns() - t1;
   ctx.report_progress(1.0);
 
-  if (style == MapStyle::populated) {
+  if (populated(style)) {
     // Faulting in was done before timing on purpose: this row is the mapping already paid for.
     r.add_metric("populate_ns", map_ns, "ns");
     r.add_metric("munmap_ns", unmap_ns, "ns");
   } else {
     timer.add_setup_ns(map_ns + unmap_ns);  // a fresh mapping's set-up belongs to its reads
   }
-  timer.finish(r, style == MapStyle::populated
+  timer.finish(r, style == MapStyle::copied
+                      ? "a memcpy of one 4 KiB page of a mapping whose pages are all mapped "
+                        "already into a buffer, then a sum of every word of the buffer"
+                  : style == MapStyle::populated
                       ? "the sum of every word of one 4 KiB page of a mapping whose pages are "
                         "all mapped already"
                       : "the first touch (sum of every word) of one 4 KiB page of a fresh "
@@ -413,7 +437,7 @@ core::Result run_mmap(core::RunContext& ctx, core::Result r, MapStyle style) {
       r.add_param("read_ahead_kb", *ra);
   }
   r.add_param("mapping", mapping_words(style));
-  if (style == MapStyle::populated)
+  if (populated(style))
     if (const core::Metric* faults = r.metric("faults_per_op"); faults && faults->value > 0.01)
       warn_once(r, fmt::format("the populated mapping still took {} faults per page: some pages "
                                "were unmapped or reclaimed between populating and reading",
@@ -532,6 +556,11 @@ std::vector<core::Experiment> random_rows() {
                  "Summing random 4 KiB pages of a mapping populated before timing: no syscall, "
                  "no copy, no fault; where mmap wins",
                  "ns/op", warm, mmap_body(MapStyle::populated)),
+      experiment("rand_copy_warm", "memcpy 4 KiB random, warm",
+                 "memcpy of random 4 KiB pages out of a populated mapping into a buffer: "
+                 "pread's copy with no syscall and no page-cache lookup, what kernel bypass "
+                 "leaves",
+                 "ns/op", warm, mmap_body(MapStyle::copied)),
       experiment("rand_mmap_warm_fresh", "mmap touch 4 KiB random, warm, fresh mapping",
                  "First touches of random pages of a fresh mapping of the cached file: a minor "
                  "fault per page not yet mapped by fault-around",
@@ -547,7 +576,7 @@ std::vector<core::Experiment> random_rows() {
       experiment("rand_pread_cold", "pread 4 KiB random, cold",
                  "pread(2) of 4 KiB at random pages of the evicted file: one device read per "
                  "call, no readahead for a random read",
-                 "ns/op", cold, pread_body(Cache::cold), /*headline=*/true),
+                 "ns/op", cold, pread_body(Cache::cold)),
       experiment("rand_mmap_cold", "mmap touch 4 KiB random, cold, MADV_RANDOM",
                  "First touches of random pages of an MADV_RANDOM mapping of the evicted file: "
                  "one major fault, one device read per page",

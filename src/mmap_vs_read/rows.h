@@ -18,7 +18,7 @@ inline constexpr const char* kLabId = "mmap_vs_read";
 // row declares its size as the disk it needs (plus `extra_disk` for files of its own).
 core::Experiment experiment(std::string id, std::string title, std::string shows, std::string unit,
                             core::DurationHint hint, core::ExperimentBody body,
-                            bool headline = false, std::uint64_t extra_disk = 0);
+                            std::uint64_t extra_disk = 0);
 
 std::vector<core::Experiment> sequential_rows();  // sequential.cpp: read/pread/O_DIRECT, sweeps
 std::vector<core::Experiment> mmap_rows();        // mmap_scan.cpp: plain, MADV_SEQUENTIAL, POPULATE

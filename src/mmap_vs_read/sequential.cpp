@@ -80,8 +80,7 @@ std::vector<core::Experiment> sequential_rows() {
       experiment("read_64k_warm", "read() 64 KiB, warm",
                  "Sequential read() of 64 KiB from the page cache: a copy per call, "
                  "one syscall per 64 KiB",
-                 "ns/op", warm, read_body(Call::read, 64 * kKiB, Cache::warm),
-                 /*headline=*/true),
+                 "ns/op", warm, read_body(Call::read, 64 * kKiB, Cache::warm)),
       experiment("read_64k_cold", "read() 64 KiB, cold", cold_shows("read", "64 KiB"), "ns/op",
                  cold, read_body(Call::read, 64 * kKiB, Cache::cold)),
       experiment("read_1m_warm", "read() 1 MiB, warm",

@@ -191,14 +191,14 @@ std::vector<core::Experiment> creation_rows() {
       make_row("processes.pthread_create", "pthread_create + join",
                "Creating and joining a thread that returns at once: the floor for a new unit "
                "of execution.",
-               kCreate, run_pthread_create, true),
+               kCreate, run_pthread_create),
       make_row("processes.std_thread", "std::thread + join",
                "The same through std::thread: what the C++ wrapper adds, if anything.", kCreate,
                run_std_thread),
       make_row("processes.fork_exit", "fork + exit + wait",
                "Forking a child that exits at once and reaping it: a new address space made "
                "and torn down.",
-               kCreate, run_fork_exit, true),
+               kCreate, run_fork_exit),
       make_row("processes.vfork_exit", "vfork + exit + wait",
                "vfork: the child borrows the parent's memory and the parent sleeps until it "
                "exits; nothing is copied.",

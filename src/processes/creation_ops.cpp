@@ -201,9 +201,9 @@ void fork_exec_wait(const std::string& path, char* const argv[]) {
 }
 
 core::Experiment make_row(std::string id, std::string title, std::string shows,
-                          core::DurationHint hint, BodyFn body, bool headline) {
+                          core::DurationHint hint, BodyFn body) {
   return experiment(std::move(id), std::move(title), std::move(shows), "ns/op", hint,
-                    std::move(body), headline);
+                    std::move(body));
 }
 
 std::optional<double> earlier_p50(const core::RunContext& ctx, const std::string& id) {

@@ -79,7 +79,7 @@ void fork_exec_wait(const std::string& path, char* const argv[]);
 // A table row whose blank result carries the row's identity.
 using BodyFn = core::ExperimentBody;
 core::Experiment make_row(std::string id, std::string title, std::string shows,
-                          core::DurationHint hint, BodyFn body, bool headline = false);
+                          core::DurationHint hint, BodyFn body);
 
 // p50 of an earlier ok result of this run, or nullopt.
 std::optional<double> earlier_p50(const core::RunContext& ctx, const std::string& id);

@@ -15,15 +15,15 @@ inline constexpr const char* kLabId = "processes";
 // A row of this lab's table.
 inline core::Experiment experiment(std::string id, std::string title, std::string shows,
                                    std::string unit, core::DurationHint hint,
-                                   core::ExperimentBody body, bool headline = false) {
+                                   core::ExperimentBody body) {
   return core::make_experiment(kLabId, std::move(id), std::move(title), std::move(shows),
-                               std::move(unit), hint, std::move(body), headline);
+                               std::move(unit), hint, std::move(body));
 }
 
-std::vector<core::Experiment> creation_rows();     // creation.cpp: create and reap one unit
-std::vector<core::Experiment> fork_size_rows();    // fork_size.cpp: fork/vfork/spawn vs parent size
-std::vector<core::Experiment> cow_rows();          // cow.cpp: copy-on-write faults in the child
-std::vector<core::Experiment> spawn_many_rows();   // spawn_many.cpp: N threads vs N processes alive
-std::vector<core::Experiment> isolation_rows();    // isolation.cpp: crashes contained or shared
+std::vector<core::Experiment> creation_rows();    // creation.cpp: create and reap one unit
+std::vector<core::Experiment> fork_size_rows();   // fork_size.cpp: fork/vfork/spawn vs parent size
+std::vector<core::Experiment> cow_rows();         // cow.cpp: copy-on-write faults in the child
+std::vector<core::Experiment> spawn_many_rows();  // spawn_many.cpp: N threads vs N processes alive
+std::vector<core::Experiment> isolation_rows();   // isolation.cpp: crashes contained or shared
 
 }  // namespace illusion::labs::processes

@@ -106,6 +106,17 @@ std::optional<Insight> frame_loop_policies(const std::vector<core::Result>& resu
 // A high-priority wait with a plain mutex against a priority-inheritance mutex.
 std::optional<Insight> priority_inversion(const std::vector<core::Result>& results);
 
+// Across the labs (commentary_summary.cpp).
+// A random 4 KiB pread from the cache against memcpy of the same page from a mapping: what the
+// syscall and page-cache path add, in CPUs at a million reads a second, and against the disk.
+std::optional<Insight> kernel_bypass(const std::vector<core::Result>& results);
+// The amortisations this run measured: thread pool vs create, read size, io_uring batching,
+// huge pages, prefaulting. Silent with fewer than two.
+std::optional<Insight> amortised_costs(const std::vector<core::Result>& results);
+// The tails a 90 Hz frame cannot absorb (major fault, cold read, cross-CPU wake-up, thread
+// creation, first touch of a 64 MiB buffer) against a syscall's median.
+std::optional<Insight> hot_path(const std::vector<core::Result>& results);
+
 }  // namespace rules
 
 // Every rule, in the order the insights are printed.

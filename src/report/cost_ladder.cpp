@@ -29,6 +29,12 @@ constexpr Rung kRungs[] = {
 
 }  // namespace
 
+std::vector<std::string> cost_ladder_ids() {
+  std::vector<std::string> ids;
+  for (const Rung& rung : kRungs) ids.emplace_back(rung.id);
+  return ids;
+}
+
 std::vector<LadderRung> cost_ladder(const std::vector<core::Result>& results) {
   std::vector<LadderRung> rungs;
   std::optional<double> call;
@@ -46,20 +52,25 @@ std::vector<LadderRung> cost_ladder(const std::vector<core::Result>& results) {
   return rungs;
 }
 
+std::vector<std::string> ladder_headings() {
+  return {"operation", "p50", "p99", "x a call", "of a 90 Hz frame"};
+}
+
+std::vector<std::string> ladder_cells(const LadderRung& r) {
+  return {r.label, format_value(r.p50, r.unit), format_value(r.p99, r.unit),
+          r.times_call ? format_whole(*r.times_call) : std::string(kMissing),
+          // Shares under 0.001% would print as a string of zeros.
+          r.frame_share < 1e-5 ? std::string("<0.001%") : format_percent(r.frame_share)};
+}
+
 void write_ladder_table(std::ostream& out, const std::vector<LadderRung>& rungs) {
   if (rungs.size() < 2) return;
-  out << "\nCost ladder: what each illusion costs (p50, against a function call and a 90 Hz "
-         "frame)\n";
+  out << '\n' << kLadderTitle << '\n';
   TextTable table(118);
-  table.add_column("operation", Align::left);
-  for (const char* h : {"p50", "p99", "x a call", "of a 90 Hz frame"})
-    table.add_column(h, Align::right);
-  for (const LadderRung& r : rungs) {
-    table.add_row({r.label, format_value(r.p50, r.unit), format_value(r.p99, r.unit),
-                   r.times_call ? format_whole(*r.times_call) : std::string(kMissing),
-                   // Shares under 0.001% would print as a string of zeros.
-                   r.frame_share < 1e-5 ? std::string("<0.001%") : format_percent(r.frame_share)});
-  }
+  const std::vector<std::string> headings = ladder_headings();
+  for (std::size_t i = 0; i < headings.size(); ++i)
+    table.add_column(headings[i], i == 0 ? Align::left : Align::right);
+  for (const LadderRung& r : rungs) table.add_row(ladder_cells(r));
   table.write(out);
 }
 

@@ -20,8 +20,18 @@ struct LadderRung {
   double frame_share = 0;            // p50 / one 90 Hz frame (11.1 ms)
 };
 
+// The experiment ids of every rung, in ladder order (all of them run in the default run).
+std::vector<std::string> cost_ladder_ids();
+
 // The rungs present (ok, with stats in a unit of ns) in the run, in ladder order.
 std::vector<LadderRung> cost_ladder(const std::vector<core::Result>& results);
+
+// The ladder table's title, column headings and one rung's cells: the same in the console,
+// Markdown and HTML. A table is worth printing only with two rungs or more.
+inline constexpr const char* kLadderTitle =
+    "Cost ladder: what each illusion costs (p50, against a function call and a 90 Hz frame)";
+std::vector<std::string> ladder_headings();
+std::vector<std::string> ladder_cells(const LadderRung& r);
 
 // The console table; nothing when fewer than two rungs ran.
 void write_ladder_table(std::ostream& out, const std::vector<LadderRung>& rungs);

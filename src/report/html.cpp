@@ -110,6 +110,15 @@ void write_budget_table(std::ostream& out, const std::vector<BudgetRow>& rows) {
   out << "</tbody>\n</table>\n";
 }
 
+void write_ladder_section(std::ostream& out, const std::vector<LadderRung>& rungs) {
+  if (rungs.size() < 2) return;
+  out << "<h2>Cost ladder</h2>\n<p>" << escape_html(kLadderTitle) << "</p>\n<table>\n<thead>";
+  write_row(out, ladder_headings(), true);
+  out << "</thead>\n<tbody>\n";
+  for (const LadderRung& r : rungs) write_row(out, ladder_cells(r), false);
+  out << "</tbody>\n</table>\n";
+}
+
 // ---- charts ----
 
 bool starts_with(const std::string& s, const std::string& prefix) {
@@ -261,13 +270,17 @@ void write_html(std::ostream& out, const RunRecord& record) {
   out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       << "<title>" << join_escaped(run_header_parts(record)) << "</title>\n"
       << "<style>" << kStyle << "</style>\n</head>\n<body>\n";
+  // A reader's order: the prices, the pictures, what they mean, under which conditions; then
+  // every lab's full table.
   write_header(out, record);
-  std::vector<std::string> caveats;
-  for (const std::string& c : record.env.caveats) caveats.push_back(escape_html(c));
-  write_list(out, "Caveats (details: illusion env)", caveats);
+  write_ladder_section(out, cost_ladder(record.results));
+  write_charts(out, record);
   std::vector<std::string> commentary;
   for (const Insight& in : record.insights) commentary.push_back(escape_html(in.text));
   write_list(out, "Commentary", commentary);
+  std::vector<std::string> caveats;
+  for (const std::string& c : record.env.caveats) caveats.push_back(escape_html(c));
+  write_list(out, "Caveats (details: illusion env)", caveats);
 
   for (const LabInfo& lab : labs_to_show(record)) {
     std::vector<const core::Result*> results;
@@ -292,7 +305,6 @@ void write_html(std::ostream& out, const RunRecord& record) {
   for (const WarningLine& w : deduplicated_warnings(record.results))
     warnings.push_back(fmt::format("{} — {}", escape_html(w.text), escape_html(w.from)));
   write_list(out, "Warnings", warnings);
-  write_charts(out, record);
   out << "</body>\n</html>\n";
 }
 

@@ -147,6 +147,7 @@ Json experiment_json(const core::Result& r) {
   j["series"] = std::move(series);
   j["warnings"] = r.warnings;
   j["meaning"] = r.meaning;
+  j["wall_s"] = number(r.wall_s);
   return j;
 }
 

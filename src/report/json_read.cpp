@@ -190,6 +190,7 @@ core::Result read_experiment(const Json& v, const std::string& where) {
   if (const Json* w = optional_field(j, "warnings"))
     r.warnings = strings(*w, child(where, "warnings"));
   read_text(j, "meaning", where, r.meaning);
+  read_number(j, "wall_s", where, r.wall_s);
   return r;
 }
 

@@ -7,6 +7,7 @@
 
 #include "report/budget.h"
 #include "report/cells.h"
+#include "report/cost_ladder.h"
 #include "report/format.h"
 
 namespace illusion::report {
@@ -84,6 +85,14 @@ void write_budget_table(std::ostream& out, const std::vector<BudgetRow>& rows) {
   out << '\n';
 }
 
+void write_ladder(std::ostream& out, const std::vector<LadderRung>& rungs) {
+  if (rungs.size() < 2) return;
+  out << "## Cost ladder\n\n" << escape_markdown(kLadderTitle) << "\n\n";
+  write_table_header(out, ladder_headings());
+  for (const LadderRung& r : rungs) write_table_row(out, ladder_cells(r));
+  out << '\n';
+}
+
 void write_bullets(std::ostream& out, const std::string& heading,
                    const std::vector<std::string>& items) {
   if (items.empty()) return;
@@ -151,6 +160,7 @@ void write_markdown(std::ostream& out, const RunRecord& record) {
     write_lab_table(out, results);
     write_budget_table(out, syscall_budget(lab_results));
   }
+  write_ladder(out, cost_ladder(record.results));
   std::vector<std::string> warnings;
   for (const WarningLine& w : deduplicated_warnings(record.results))
     warnings.push_back(fmt::format("{} — {}", escape_markdown(w.text), escape_markdown(w.from)));

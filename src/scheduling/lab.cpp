@@ -15,6 +15,14 @@ core::Lab lab() {
     auto rows = group();
     l.experiments.insert(l.experiments.end(), rows.begin(), rows.end());
   }
+  // The default run: the switch on one CPU and across CPUs, what it costs afterwards,
+  // oversubscription, wake-up lateness idle, loaded and real-time, a frame loop under three
+  // policies, and priority inversion. Pinning and the other policies refine these.
+  core::mark_headline(
+      l, {"pipe_baseline", "pipe_threads_same_cpu", "futex_same_cpu", "futex_cross_cpu",
+          "switch_indirect_cost", "cpu_bound_cores", "cpu_bound_4x", "wakeup_idle", "wakeup_loaded",
+          "wakeup_fifo", "frames_alone", "frames_free", "frames_nice", "frames_fifo",
+          "inversion_pi", "inversion_plain"});
   return l;
 }
 

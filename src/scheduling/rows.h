@@ -16,9 +16,9 @@ inline constexpr const char* kLabId = "scheduling";
 // lab's prefix ("scheduling.futex_same_cpu").
 inline core::Experiment experiment(const std::string& id, std::string title, std::string shows,
                                    std::string unit, core::DurationHint hint,
-                                   core::ExperimentBody body, bool headline = false) {
+                                   core::ExperimentBody body) {
   return core::make_experiment(kLabId, std::string(kLabId) + "." + id, std::move(title),
-                               std::move(shows), std::move(unit), hint, std::move(body), headline);
+                               std::move(shows), std::move(unit), hint, std::move(body));
 }
 
 std::vector<core::Experiment> switch_rows();     // switches.cpp: ping-pong, direct/indirect cost

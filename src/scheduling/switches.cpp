@@ -266,15 +266,13 @@ core::Result run_pipe_baseline(core::RunContext& ctx, core::Result r) {
 }
 
 core::Experiment pingpong_row(const std::string& id, std::string title, std::string shows,
-                              const LinkKind& kind, Place place, bool headline = false) {
+                              const LinkKind& kind, Place place) {
   const core::DurationHint hint = place == Place::same_cpu ? core::DurationHint{0.12, 0.5, 1.8}
                                                            : core::DurationHint{0.15, 0.6, 2.0};
-  return experiment(
-      id, std::move(title), std::move(shows), "ns/op", hint,
-      [&kind, place](core::RunContext& ctx, core::Result r) {
-        return run_pingpong(ctx, std::move(r), kind, place);
-      },
-      headline);
+  return experiment(id, std::move(title), std::move(shows), "ns/op", hint,
+                    [&kind, place](core::RunContext& ctx, core::Result r) {
+                      return run_pingpong(ctx, std::move(r), kind, place);
+                    });
 }
 
 }  // namespace
@@ -288,7 +286,7 @@ std::vector<core::Experiment> switch_rows() {
       pingpong_row("pipe_threads_same_cpu", "Switch, threads, one CPU",
                    "One context switch between two threads of a process pinned to one CPU, "
                    "from a pipe ping-pong minus the pipe's own cost.",
-                   kPipeThreads, Place::same_cpu, true),
+                   kPipeThreads, Place::same_cpu),
       pingpong_row("pipe_threads_cross_cpu", "Hand-off, threads, two CPUs",
                    "One hand-off between two threads pinned to different CPUs: each one "
                    "wakes a task on the other CPU instead of switching to it.",

@@ -22,7 +22,6 @@ constexpr DurationHint kFile{0.12, 0.5, 1.75};
 
 using BodyFn = core::ExperimentBody;
 
-
 BodyFn loop(std::uint64_t k) {
   return
       [k](core::RunContext& ctx, core::Result r) { return run_tight_loop(ctx, std::move(r), k); };
@@ -34,9 +33,9 @@ BodyFn uring(unsigned n) {
 }
 
 core::Experiment row(std::string id, std::string title, std::string shows, std::string unit,
-                     DurationHint hint, BodyFn body, bool headline = false) {
+                     DurationHint hint, BodyFn body) {
   return core::make_experiment(kLabId, std::move(id), std::move(title), std::move(shows),
-                               std::move(unit), hint, std::move(body), headline);
+                               std::move(unit), hint, std::move(body));
 }
 
 }  // namespace
@@ -50,18 +49,18 @@ core::Lab lab() {
       row("syscalls.function_call", "function call",
           "A call and return to a non-inlined function: the baseline every other cost is "
           "divided by.",
-          "ns/op", kOp, run_function_call, true),
+          "ns/op", kOp, run_function_call),
       row("syscalls.vdso_clock_gettime", "clock_gettime (vDSO)",
           "clock_gettime(CLOCK_MONOTONIC) answered in user mode by the vDSO, with no switch "
           "into the kernel.",
-          "ns/op", kOp, run_vdso_clock_gettime, true),
+          "ns/op", kOp, run_vdso_clock_gettime),
       row("syscalls.getppid_glibc", "getppid() via glibc",
           "The cheapest real syscall through its glibc wrapper: almost all entry and exit cost.",
           "ns/op", kOp, run_getppid_glibc),
       row("syscalls.getppid_raw", "syscall(SYS_getppid)",
           "One round trip into the kernel and back with no wrapper logic: the price of the mode "
           "switch.",
-          "ns/op", kOp, run_getppid_raw, true),
+          "ns/op", kOp, run_getppid_raw),
       row("syscalls.read_dev_zero", "read 1 B /dev/zero",
           "A 1-byte read(): the VFS dispatch and a copy to user space on top of the mode switch.",
           "ns/op", kOp, run_read_dev_zero),
@@ -121,6 +120,12 @@ core::Lab lab() {
           "4 KiB reads through io_uring, 64 per io_uring_enter: many requests per mode switch.",
           "ns/KiB", kFile, uring(64)),
   };
+  // The default run: the ladder's first rungs (call, vDSO, syscall), the fast and slow paths,
+  // a syscall inside a loop, and amortisation by buffer size and by io_uring batching.
+  core::mark_headline(
+      l, {"function_call", "vdso_clock_gettime", "getppid_glibc", "getppid_raw", "close_ebadf",
+          "open_close", "loop_pure", "loop_every_1", "loop_every_1000", "read_4k", "read_1m",
+          "uring_batch_1", "uring_batch_64"});
   return l;
 }
 

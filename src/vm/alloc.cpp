@@ -38,7 +38,7 @@ std::vector<core::Experiment> alloc_rows() {
       experiment("vm.major_fault", "major fault, evicted file",
                  "A fault that must read its page from disk, with readahead off (MADV_RANDOM): "
                  "the distribution per fault.",
-                 "ns/fault", DurationHint{0.4, 2.0, 7.0}, run_major_fault, /*headline=*/true),
+                 "ns/fault", DurationHint{0.4, 2.0, 7.0}, run_major_fault),
   };
 }
 

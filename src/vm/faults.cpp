@@ -159,7 +159,7 @@ std::vector<core::Experiment> fault_rows() {
       "vm.first_touch", "First touch of a fresh page",
       "The first write to each 4 KiB page of a fresh anonymous mapping is a page fault (counted "
       "per page), against a second write to the same page.",
-      "ns/page", DurationHint{0.3, 1.5, 1.5}, run_first_touch, /*headline=*/true));
+      "ns/page", DurationHint{0.3, 1.5, 1.5}, run_first_touch));
 
   struct PrefaultRow {
     const char* id;

@@ -13,6 +13,12 @@ core::Lab lab() {
     auto rows = group();
     l.experiments.insert(l.experiments.end(), rows.begin(), rows.end());
   }
+  // The default run: fault costs and how to move them (prefault, huge pages), cache and TLB
+  // reach, a fault inside a frame, and the mmap churn that stalls other threads. The allocator
+  // rows (malloc, calloc, free) and mlock are left to `illusion run vm`.
+  core::mark_headline(
+      l, {"first_touch", "lazy_touch", "map_populate", "madv_willneed", "zero_page", "thp_fault",
+          "minor_fault_file", "major_fault", "tlb_reach", "frame_loop_faults", "mmap_churn_stall"});
   return l;
 }
 

@@ -28,6 +28,8 @@ Experiment fake(const std::string& id, double value, bool throws = false) {
 std::vector<Lab> fake_labs() {
   Lab a{"alpha", "Alpha", "?", {fake("alpha.one", 1), fake("alpha.two", 2)}};
   Lab b{"beta", "Beta", "?", {fake("beta.fail", 0, true), fake("beta.ok", 4)}};
+  mark_headline(a, {"two"});
+  mark_headline(b, {"fail", "ok"});
   return {a, b};
 }
 
@@ -47,9 +49,22 @@ struct Recorder : RunObserver {
 
 }  // namespace
 
+TEST(Select, NoPatternIsTheHeadlineSetAndAllIsEverything) {
+  const auto labs = fake_labs();
+  const auto headline = select_experiments(labs, {});
+  ASSERT_EQ(headline.size(), 3u);
+  EXPECT_EQ(headline[0].experiment->id, "alpha.two");
+  EXPECT_EQ(select_experiments(labs, {"all"}).size(), 4u);
+  EXPECT_EQ(select_experiments(labs, {"all", "alpha"}).size(), 4u);
+}
+
+TEST(Select, MarkHeadlineRefusesAnUnknownName) {
+  Lab a{"alpha", "Alpha", "?", {fake("alpha.one", 1)}};
+  EXPECT_THROW(mark_headline(a, {"one", "renamed"}), std::logic_error);
+}
+
 TEST(Select, ByLabIdAndPrefix) {
   const auto labs = fake_labs();
-  EXPECT_EQ(select_experiments(labs, {}).size(), 4u);
   EXPECT_EQ(select_experiments(labs, {"alpha"}).size(), 2u);
   EXPECT_EQ(select_experiments(labs, {"beta.ok"}).size(), 1u);
   EXPECT_EQ(select_experiments(labs, {"alpha.t"}).size(), 1u);
@@ -74,7 +89,7 @@ TEST(Select, UnknownNamesThePatternAndTheFix) {
 
 TEST(Runner, FailureIsContainedAndIdentityFilled) {
   const auto labs = fake_labs();
-  auto sel = select_experiments(labs, {});
+  auto sel = select_experiments(labs, {"all"});
   RunContext ctx;
   Recorder rec;
   auto results = run_experiments(sel, ctx, rec);

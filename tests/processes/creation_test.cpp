@@ -92,8 +92,9 @@ TEST(ProcessesTable, IdsAreUniqueAndPrefixed) {
     // Every one of these runs in every profile, so each needs an ETA in each.
     for (core::Profile p : {core::Profile::quick, core::Profile::standard, core::Profile::thorough})
       EXPECT_GT(e.duration.for_profile(p), 0) << e.id;
-    EXPECT_EQ(e.headline, e.id == "processes.pthread_create" || e.id == "processes.fork_exit")
-        << e.id;
+    if (e.id == "processes.pthread_create" || e.id == "processes.fork_exit") {
+      EXPECT_TRUE(e.headline) << e.id;  // rungs of the cost ladder
+    }
   }
 }
 

@@ -211,6 +211,6 @@ TEST(Commentary, RunsEveryRuleInOrder) {
   for (const auto& in : all) ids.push_back(in.id);
   EXPECT_EQ(ids, (std::vector<std::string>{"syscall_vs_call", "vdso_vs_syscall",
                                            "fast_vs_slow_path", "syscall_in_loop", "amortisation",
-                                           "uring_batching", "frame_budget"}));
+                                           "uring_batching", "frame_budget", "amortised_costs"}));
   EXPECT_TRUE(commentary({}).empty());
 }
