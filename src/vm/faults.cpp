@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/format.h"
 #include "core/mapping.h"
 #include "core/measure.h"
 #include "core/resources.h"
@@ -59,6 +60,21 @@ namespace {
 
 constexpr std::size_t kTimelinePoints = 2000;
 constexpr std::size_t kSlices = 16;  // progress is reported between slices, outside the windows
+// A warm-up slower than the timed pass by this factor was waiting for the hypervisor.
+constexpr double kHostBackingFactor = 2.0;
+
+// On a VM with free page reporting, guest memory freed earlier (by another row, another
+// program) may have been handed back to the host, and its next first touch waits for the host
+// to back it again, several µs per page on top of the guest's own fault. Touching and freeing a
+// region of the same size right before timing leaves host-backed pages at the head of the
+// guest's free lists, where the timed mapping takes them from. Returns the warm-up's mean ns
+// per page: what first touches cost when the host had to back them.
+double back_with_host_memory(const core::Clock& clock, std::uint64_t bytes) {
+  core::Mapping warm(bytes);
+  no_huge_pages(warm.data(), warm.size());
+  const std::size_t pages = bytes / page_bytes();
+  return time_pass(clock, warm.data(), pages, Touch::write) / static_cast<double>(pages);
+}
 
 }  // namespace
 
@@ -69,13 +85,14 @@ Result run_first_touch(RunContext& ctx, Result r) {
   if (auto why = no_room(bytes + pages * sizeof(double), "vm.first_touch"))
     return core::skipped(std::move(r), *why);
 
+  // Written now, so the readings' own pages are resident before the counting starts.
+  std::vector<double> ns(pages, 0.0);
+  warm_up(*ctx.clock);
+  const double warm_up_ns_per_page = back_with_host_memory(*ctx.clock, bytes);
   core::Mapping m(bytes);
   if (!no_huge_pages(m.data(), m.size()))
     r.warnings.push_back("madvise(MADV_NOHUGEPAGE) refused (" + errno_text(errno) +
                          "): a fault may map more than one page");
-  // Written now, so the readings' own pages are resident before the counting starts.
-  std::vector<double> ns(pages, 0.0);
-  warm_up(*ctx.clock);
 
   FaultMeter first;
   for (std::size_t s = 0; s < kSlices; ++s) {
@@ -117,6 +134,10 @@ Result run_first_touch(RunContext& ctx, Result r) {
   r.add_param("first_touch_timeline_y",
               fmt::format("max of each bucket of {} consecutive pages (ns)", bucket));
   r.add_param("second_pass", "the same writes again, timed as one pass, divided by pages");
+  r.add_param("warm_up",
+              "the same size first-touched and freed right before timing, so the hypervisor "
+              "(if any) has backed the pages the timed pass gets");
+  r.add_param("free_page_reporting", free_page_reporting());
 
   core::finish_result(r, std::move(ns), n, nullptr);
   first.write_per_op(r, n);
@@ -128,6 +149,14 @@ Result run_first_touch(RunContext& ctx, Result r) {
   if (second_per_page > 0) r.add_metric("first_vs_second", ratio, "x");
   if (first.totals().perf_faults)
     r.add_metric("perf_faults_per_page", *first.totals().perf_faults / n, "faults/page");
+  r.add_metric("warm_up_ns_per_page", warm_up_ns_per_page, "ns/page");
+  const double timed_mean = first_total_ns / n;
+  if (timed_mean > 0 && warm_up_ns_per_page > kHostBackingFactor * timed_mean)
+    r.warnings.push_back(fmt::format(
+        "the warm-up's first touches cost {} per page against {} in the timed pass: the "
+        "hypervisor was backing guest memory it had taken back (free page reporting: {}), a "
+        "cost fresh memory can carry on this VM on top of the guest's fault",
+        core::format_ns(warm_up_ns_per_page), core::format_ns(timed_mean), free_page_reporting()));
 
   if (fpp < 0.98 || fpp > 1.05)
     r.warnings.push_back(fmt::format(

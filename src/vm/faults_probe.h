@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "core/page_access.h"
 #include "core/counters.h"
+#include "core/page_access.h"
 #include "core/result.h"
 
 namespace illusion::labs::vm::faults {
@@ -71,6 +71,11 @@ class FaultMeter {
 // the program's own code and data (text pages are mapped on first execution) happen here and
 // not inside a measured window.
 void warm_up(const core::Clock& clock);
+
+// Whether the virtio balloon returns free guest memory to the host (VIRTIO_BALLOON_F_REPORTING,
+// feature bit 5): "on (virtio-balloon)", "off", "no virtio balloon" or "unknown". The host
+// then drops freed 2 MiB blocks, and the next first touch faults on the host too.
+std::string free_page_reporting();
 
 // madvise(MADV_NOHUGEPAGE): one fault maps one 4 KiB page (without it THP, and on 6.8+ the
 // multi-size anonymous THP, may map up to 2 MiB per fault; madvise(2)). False when refused.

@@ -107,8 +107,8 @@ Round huge_round(const RunContext& ctx, std::uint64_t bytes, std::uint64_t huge,
   return out;
 }
 
-// Whether the virtio balloon returns free guest memory to the host (VIRTIO_BALLOON_F_REPORTING,
-// feature bit 5): the host then drops freed 2 MiB blocks, and the next touch faults on the host.
+}  // namespace
+
 std::string free_page_reporting() {
   for (int i = 0; i < 64; ++i) {
     const std::string dir = fmt::format("/sys/bus/virtio/devices/virtio{}", i);
@@ -128,7 +128,6 @@ std::string free_page_reporting() {
   }
   return "no virtio balloon";
 }
-}  // namespace
 
 Result run_thp_fault(RunContext& ctx, Result r) {
   const std::string mode = thp_mode_now();
