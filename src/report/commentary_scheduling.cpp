@@ -189,7 +189,7 @@ std::optional<Insight> frame_loop_policies(const Results& results) {
     const char* row;
     const char* words;
   };
-  static constexpr Remedy kRemedies[] = {{"frames_pinned", "Pinned apart from the batch"},
+  static constexpr Remedy kRemedies[] = {{"frames_pinned", "pinned apart from the batch"},
                                          {"frames_batch_idle", "with the batch SCHED_IDLE"},
                                          {"frames_nice", "with the batch at nice 19"},
                                          {"frames_fifo", "as SCHED_FIFO"}};
@@ -202,7 +202,7 @@ std::optional<Insight> frame_loop_policies(const Results& results) {
     remedies += fmt::format("{}{}: {} missed (worst {})", remedies.empty() ? "" : "; ", r.words,
                             format_whole(*missed), format_ns(*worst));
   }
-  if (!remedies.empty()) in.text += " " + remedies + ".";
+  if (!remedies.empty()) in.text += " Against that, " + remedies + ".";
   return in;
 }
 

@@ -103,7 +103,7 @@ TEST(SchedulingCommentary, WakeupsFramesAndInversion) {
   const auto frames = report::rules::frame_loop_policies(rs);
   ASSERT_TRUE(frames);
   EXPECT_TRUE(has(frames->text, "missed 16 of 400")) << frames->text;
-  EXPECT_TRUE(has(frames->text, "Pinned apart from the batch: 0 missed (worst 1.74 ms)"))
+  EXPECT_TRUE(has(frames->text, "Against that, pinned apart from the batch: 0 missed (worst 1.74 ms)"))
       << frames->text;
   const auto inversion = report::rules::priority_inversion(rs);
   ASSERT_TRUE(inversion);
