@@ -1,6 +1,7 @@
 // End to end: the main job, `illusion run --quick --json --html --md`, on this machine. One run
 // (about 11 s here) feeds every check: the console's ladder and commentary, the three files, the
-// round trip through `report` and `compare`, and a temp directory left as it was found.
+// round trip through `report` and `compare`, and a temp directory left as it was found. One test,
+// not one per check: ctest runs each test in its own process, so each would repeat the run.
 // Structure and counts only; never a timing.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -31,30 +32,14 @@ std::size_t count_of(const std::string& text, const std::string& part) {
   return n;
 }
 
-class RunHeadline : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = std::make_unique<ScratchDir>();
-    std::filesystem::create_directory(dir_->file("tmp"));
-    outcome_ = std::make_unique<illusion::testing::Outcome>(
-        run_illusion({"run", "--quick", "--json", dir_->file("run.json"), "--html",
-                      dir_->file("run.html"), "--md", dir_->file("run.md")},
-                     {"TMPDIR=" + dir_->file("tmp")}));
-    doc_ = json::parse(slurp(dir_->file("run.json")), nullptr, false);
-  }
-  static void TearDownTestSuite() {
-    outcome_.reset();
-    dir_.reset();
-  }
-
-  static inline std::unique_ptr<ScratchDir> dir_;
-  static inline std::unique_ptr<illusion::testing::Outcome> outcome_;
-  static inline json doc_;
+struct HeadlineRun {
+  ScratchDir dir;
+  illusion::testing::Outcome outcome;
+  json doc;
 };
 
-TEST_F(RunHeadline, ExitsZeroWithTheLadderAndTheCommentary) {
-  ASSERT_EQ(outcome_->exit_code, 0) << outcome_->err;
-  const std::string& out = outcome_->out;
+void expect_console(const HeadlineRun& run) {
+  const std::string& out = run.outcome.out;
   EXPECT_NE(out.find("Cost ladder"), std::string::npos) << out;
   EXPECT_NE(out.find("Commentary"), std::string::npos) << out;
   for (const char* title : {"Process vs Thread Reality Lab", "Syscall Cost Microscope",
@@ -62,20 +47,21 @@ TEST_F(RunHeadline, ExitsZeroWithTheLadderAndTheCommentary) {
                             "Scheduling & Affinity Lab"})
     EXPECT_NE(out.find(title), std::string::npos) << title;
   // Progress and the files written go to stderr, never into the results.
-  EXPECT_NE(outcome_->err.find("ETA"), std::string::npos) << outcome_->err;
+  EXPECT_NE(run.outcome.err.find("ETA"), std::string::npos) << run.outcome.err;
   EXPECT_EQ(out.find("ETA"), std::string::npos);
 }
 
-TEST_F(RunHeadline, JsonHoldsExactlyTheHeadlineSetAndNoFailure) {
-  ASSERT_FALSE(doc_.is_discarded()) << "run.json is not valid JSON";
-  EXPECT_EQ(doc_.at("profile"), "quick");
-  EXPECT_EQ(doc_.at("complete"), true);
+void expect_json(const HeadlineRun& run) {
+  const json& doc = run.doc;
+  ASSERT_FALSE(doc.is_discarded()) << "run.json is not valid JSON";
+  EXPECT_EQ(doc.at("profile"), "quick");
+  EXPECT_EQ(doc.at("complete"), true);
   const std::vector<illusion::core::Lab> labs = {
       illusion::labs::processes::lab(), illusion::labs::syscalls::lab(), illusion::labs::vm::lab(),
       illusion::labs::mmap_vs_read::lab(), illusion::labs::scheduling::lab()};
   std::set<std::string> want, got, labs_seen;
   for (const auto& s : illusion::core::select_experiments(labs, {})) want.insert(s.experiment->id);
-  for (const json& e : doc_.at("experiments")) {
+  for (const json& e : doc.at("experiments")) {
     const std::string id = e.at("id");
     got.insert(id);
     labs_seen.insert(e.at("lab").get<std::string>());
@@ -88,19 +74,19 @@ TEST_F(RunHeadline, JsonHoldsExactlyTheHeadlineSetAndNoFailure) {
   EXPECT_EQ(got, want);
   EXPECT_EQ(labs_seen.size(), 5u);
   std::set<std::string> insights;
-  for (const json& in : doc_.at("insights")) insights.insert(in.at("id").get<std::string>());
+  for (const json& in : doc.at("insights")) insights.insert(in.at("id").get<std::string>());
   for (const char* id :
        {"syscall_vs_call", "process_vs_thread", "first_touch", "page_cache_illusion",
         "context_switch_cost", "amortised_costs", "kernel_bypass", "hot_path"})
     EXPECT_TRUE(insights.count(id)) << "no " << id << " insight";
 }
 
-TEST_F(RunHeadline, MarkdownAndHtmlCarryTheSameRun) {
-  const std::string md = slurp(dir_->file("run.md"));
+void expect_markdown_and_html(const HeadlineRun& run) {
+  const std::string md = slurp(run.dir.file("run.md"));
   EXPECT_NE(md.find("## Cost ladder"), std::string::npos);
   EXPECT_NE(md.find("## Commentary"), std::string::npos);
   EXPECT_NE(md.find("| operation |"), std::string::npos);
-  const std::string html = slurp(dir_->file("run.html"));
+  const std::string html = slurp(run.dir.file("run.html"));
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_NE(html.find("<h2>Cost ladder</h2>"), std::string::npos);
   // The ladder, wake-up CDFs, first touch, throughput vs buffer, fork vs size, working set.
@@ -111,11 +97,12 @@ TEST_F(RunHeadline, MarkdownAndHtmlCarryTheSameRun) {
   EXPECT_EQ(html.find("href=\"http"), std::string::npos);
 }
 
-TEST_F(RunHeadline, ReportAndCompareReadTheFileBack) {
-  const auto report = run_illusion({"report", dir_->file("run.json")});
+void expect_report_and_compare(const HeadlineRun& run) {
+  const auto report = run_illusion({"report", run.dir.file("run.json")});
   ASSERT_EQ(report.exit_code, 0) << report.err;
   EXPECT_NE(report.out.find("Cost ladder"), std::string::npos);
-  const auto compare = run_illusion({"compare", dir_->file("run.json"), dir_->file("run.json")});
+  const auto compare =
+      run_illusion({"compare", run.dir.file("run.json"), run.dir.file("run.json")});
   ASSERT_EQ(compare.exit_code, 0) << compare.err;
   EXPECT_NE(compare.out.find("within noise"), std::string::npos);
   // A verdict ends its row; the footer's "Faster/slower" explains them.
@@ -123,8 +110,31 @@ TEST_F(RunHeadline, ReportAndCompareReadTheFileBack) {
   EXPECT_EQ(compare.out.find(" faster\n"), std::string::npos) << compare.out;
 }
 
-TEST_F(RunHeadline, LeavesNothingInTheTempDirectory) {
-  EXPECT_TRUE(illusion::testing::dir_entries(dir_->file("tmp")).empty());
-}
-
 }  // namespace
+
+TEST(RunHeadline, QuickRunWritesEveryReportAndLeavesNothingBehind) {
+  HeadlineRun run;
+  std::filesystem::create_directory(run.dir.file("tmp"));
+  run.outcome = run_illusion({"run", "--quick", "--json", run.dir.file("run.json"), "--html",
+                              run.dir.file("run.html"), "--md", run.dir.file("run.md")},
+                             {"TMPDIR=" + run.dir.file("tmp")});
+  ASSERT_EQ(run.outcome.exit_code, 0) << run.outcome.err;
+  run.doc = json::parse(slurp(run.dir.file("run.json")), nullptr, false);
+  {
+    SCOPED_TRACE("console");
+    expect_console(run);
+  }
+  {
+    SCOPED_TRACE("json");
+    expect_json(run);
+  }
+  {
+    SCOPED_TRACE("markdown and html");
+    expect_markdown_and_html(run);
+  }
+  {
+    SCOPED_TRACE("report and compare");
+    expect_report_and_compare(run);
+  }
+  EXPECT_TRUE(illusion::testing::dir_entries(run.dir.file("tmp")).empty());
+}
