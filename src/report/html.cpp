@@ -231,7 +231,10 @@ void write_charts(std::ostream& out, const RunRecord& record) {
            "is ten times slower.</figcaption>\n</figure>\n";
   }
   write_figure(out, wake, "How late a 1 ms sleeper woke, per scenario.");
-  write_figure(out, touch, "Each dot is one page's first write, in touch order.");
+  write_figure(out, touch,
+               "In touch order, each dot is the slowest first write of a run of consecutive "
+               "pages (the run's length is in the vm.first_touch row's params): the tail, not "
+               "the typical fault.");
   write_figure(out, io, "read(2) throughput per buffer size.");
   write_figure(out, fork, "p50 of creating a child, by how much memory the parent holds.");
   write_figure(out, reach, "Pointer-chase p50 per load as the working set grows.");
