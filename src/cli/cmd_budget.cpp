@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/env.h"
 #include "core/errors.h"
+#include "core/interrupt.h"
 #include "core/resources.h"
 #include "core/runner.h"
 #include "report/cells.h"
@@ -60,6 +61,8 @@ report::RunRecord measure_costs(core::Profile profile) {
 
   core::install_cleanup_handlers();
   core::TempDir temp(parent);
+  // Ctrl-C: children killed, temp dir removed, exit 130; a budget half-measured is not written.
+  const core::InterruptWatch watch(nullptr);
   const auto clock = core::make_clock();
   core::EnvInfo env = core::probe_env();
   env.caveats = core::env_caveats(env);

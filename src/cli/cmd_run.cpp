@@ -1,9 +1,11 @@
 // `illusion run`: validate everything the user gave, then measure, then report.
-// All usage errors surface before the first experiment starts.
+// All usage errors surface before the first experiment starts. Ctrl-C or SIGTERM during the
+// run writes the experiments finished so far (JSON "complete": false) and exits 130 / 143.
 #include <time.h>
 
 #include <chrono>
 #include <iostream>
+#include <mutex>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -14,6 +16,7 @@
 #include "cli/run_files.h"
 #include "core/clock.h"
 #include "core/env.h"
+#include "core/interrupt.h"
 #include "core/resources.h"
 #include "core/runner.h"
 #include "report/atomic_file.h"
@@ -51,6 +54,65 @@ std::vector<report::LabInfo> labs_in(const std::vector<core::Lab>& labs,
   return out;
 }
 
+// Passes every event on to the progress display and keeps a copy of each finished result, for
+// the interrupt watcher to write while the main thread goes on adding to it.
+class FinishedResults : public core::RunObserver {
+ public:
+  explicit FinishedResults(core::RunObserver& display) : display_(display) {}
+  void on_run_start(std::size_t total, double eta_s) override {
+    display_.on_run_start(total, eta_s);
+  }
+  void on_experiment_start(const core::Selected& s, std::size_t index, std::size_t total,
+                           double eta_s) override {
+    display_.on_experiment_start(s, index, total, eta_s);
+  }
+  void on_experiment_progress(double fraction) override {
+    display_.on_experiment_progress(fraction);
+  }
+  void on_experiment_end(const core::Selected& s, const core::Result& r) override {
+    display_.on_experiment_end(s, r);
+    const std::lock_guard lock(mutex_);
+    done_.push_back(r);
+  }
+  void on_run_end() override { display_.on_run_end(); }
+
+  std::vector<core::Result> snapshot() const {
+    const std::lock_guard lock(mutex_);
+    return done_;
+  }
+
+ private:
+  core::RunObserver& display_;
+  mutable std::mutex mutex_;
+  std::vector<core::Result> done_;
+};
+
+// Writes the files the user asked for, each atomically; returns their paths.
+std::vector<std::string> write_outputs(const RunOptions& options, const report::RunRecord& record) {
+  std::vector<std::string> written;
+  if (!options.json_path.empty()) {
+    report::write_file_atomically(options.json_path, report::to_json(record).dump(2) + "\n");
+    written.push_back(options.json_path);
+  }
+  if (!options.md_path.empty()) {
+    std::ostringstream md;
+    report::write_markdown(md, record);
+    report::write_file_atomically(options.md_path, md.str());
+    written.push_back(options.md_path);
+  }
+  if (!options.html_path.empty()) {
+    std::ostringstream html;
+    report::write_html(html, record);
+    report::write_file_atomically(options.html_path, html.str());
+    written.push_back(options.html_path);
+  }
+  return written;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
 }  // namespace
 
 int cmd_run(const RunOptions& options) {
@@ -66,12 +128,16 @@ int cmd_run(const RunOptions& options) {
   ctx.file_bytes = parse_file_size(options.file_size);
   check_disk_room(parent, selected, ctx);
 
+  // Until the watch below exists, a signal is the cleanup handler's: temp dir and children
+  // go, nothing has finished to be written.
   core::install_cleanup_handlers();
   core::TempDir temp(parent);
   const auto clock = core::make_clock();
   core::EnvInfo env = core::probe_env();
   env.caveats = core::env_caveats(env);
 
+  // The header is complete before the watcher starts, and the watcher reads nothing else of
+  // `record`: the finished results come from `finished`, under its lock.
   report::RunRecord record;
   record.tool_version = ILLUSION_VERSION;
   record.profile = core::profile_name(options.profile);
@@ -79,41 +145,45 @@ int cmd_run(const RunOptions& options) {
   record.selection = options.targets;
   record.pinned_cpu = options.pin_cpu ? std::to_string(*options.pin_cpu) : "";
   record.labs = labs_in(labs, selected);
+  record.env = env;
+  record.clock = clock->info();
 
   ctx.clock = clock.get();
   ctx.env = &env;
   ctx.pin_cpu = options.pin_cpu;
   ctx.temp_dir = temp.path();
 
+  report::ConsoleProgress progress(std::cerr, report::stderr_is_live(), options.profile);
+  FinishedResults finished(progress);
   const auto t0 = std::chrono::steady_clock::now();
+  std::vector<core::Result> results;
   {
+    // On the watcher thread, after the children are killed and before the temp dir goes.
+    const core::InterruptWatch watch([&](int) {
+      report::RunRecord partial = record;
+      partial.complete = false;
+      partial.duration_s = seconds_since(t0);
+      partial.results = finished.snapshot();
+      partial.insights = report::commentary(partial.results);
+      std::string text =
+          fmt::format("illusion: {} experiment(s) had finished", partial.results.size());
+      for (const std::string& path : write_outputs(options, partial))
+        text += fmt::format("; wrote {} (\"complete\": false)", path);
+      core::write_stderr(text + "\n");
+    });
     ScopedPin pin(options.pin_cpu);
-    report::ConsoleProgress progress(std::cerr, report::stderr_is_live(), options.profile);
-    record.results = core::run_experiments(selected, ctx, progress);
+    results = core::run_experiments(selected, ctx, finished);
   }
-  record.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  record.env = env;
-  record.clock = clock->info();
+  record.duration_s = seconds_since(t0);
+  record.results = std::move(results);
   record.insights = report::commentary(record.results);
 
+  // The files first: if stdout is a pipe whose reader has gone (`illusion run | head -1`), the
+  // console write ends the process with SIGPIPE, and the files must be written by then.
+  for (const std::string& path : write_outputs(options, record))
+    std::cerr << fmt::format("Wrote {}\n", path);
   report::write_console(std::cout, record);
   std::cout.flush();
-  if (!options.json_path.empty()) {
-    report::write_file_atomically(options.json_path, report::to_json(record).dump(2) + "\n");
-    std::cerr << fmt::format("Wrote {}\n", options.json_path);
-  }
-  if (!options.md_path.empty()) {
-    std::ostringstream md;
-    report::write_markdown(md, record);
-    report::write_file_atomically(options.md_path, md.str());
-    std::cerr << fmt::format("Wrote {}\n", options.md_path);
-  }
-  if (!options.html_path.empty()) {
-    std::ostringstream html;
-    report::write_html(html, record);
-    report::write_file_atomically(options.html_path, html.str());
-    std::cerr << fmt::format("Wrote {}\n", options.html_path);
-  }
   return 0;
 }
 

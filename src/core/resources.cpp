@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -45,6 +46,7 @@ DirSlot g_dirs[kMaxDirs];
 // Room for the spawn-many experiments (1000 children alive at once) with margin.
 constexpr int kMaxChildren = 4096;
 std::atomic<pid_t> g_children[kMaxChildren];
+std::atomic<bool> g_stopping{false};
 
 void copy_path(char* dst, const std::string& src) {
   const std::size_t n = std::min(src.size(), kPathMax - 1);
@@ -74,16 +76,27 @@ void remove_dir_entries(const char* dir) {
   close(fd);
 }
 
-// Only async-signal-safe calls (signal-safety(7)): kill, waitpid, open, getdents64, unlinkat,
-// unlink, rmdir, _exit.
 void cleanup_handler(int sig) {
+  kill_registered_children();
+  remove_registered_temp_dirs();
+  _exit(128 + sig);
+}
+
+}  // namespace
+
+// Only async-signal-safe calls (signal-safety(7)): kill, waitpid.
+void kill_registered_children() {
   for (auto& child : g_children) {
-    const pid_t pid = child.load();
+    const pid_t pid = child.exchange(0);
     if (pid > 0) {
       kill(pid, SIGKILL);
       waitpid(pid, nullptr, 0);
     }
   }
+}
+
+// Only async-signal-safe calls: open, getdents64, unlinkat, unlink, rmdir.
+void remove_registered_temp_dirs() {
   for (auto& slot : g_dirs) {
     if (!slot.used.load()) continue;
     for (int f = 0; f < kMaxFilesPerDir; ++f)
@@ -91,16 +104,13 @@ void cleanup_handler(int sig) {
     remove_dir_entries(slot.dir);  // files a lab created without registering them
     rmdir(slot.dir);
   }
-  _exit(128 + sig);
 }
-
-}  // namespace
 
 void install_cleanup_handlers() {
   static bool installed = false;
   if (installed) return;
   installed = true;
-  struct sigaction sa{};
+  struct sigaction sa {};
   sa.sa_handler = cleanup_handler;
   sigemptyset(&sa.sa_mask);
   sigaddset(&sa.sa_mask, SIGINT);
@@ -114,6 +124,11 @@ void install_cleanup_handlers() {
 }
 
 void register_child(pid_t pid) {
+  if (g_stopping.load()) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    throw std::runtime_error("the run is being interrupted: no new child processes");
+  }
   for (auto& c : g_children) {
     pid_t expected = 0;
     if (c.compare_exchange_strong(expected, pid)) return;
@@ -125,12 +140,25 @@ void register_child(pid_t pid) {
       "more than {} child processes alive at once: the cleanup registry is full", kMaxChildren));
 }
 
-void reset_signals_in_child() {
+void reset_signals_in_child(pid_t parent) {
   // The parent's cleanup handler would remove the parent's temp dir and signal its children;
-  // a forked child must die of these signals the ordinary way instead.
+  // a forked child must die of these signals the ordinary way instead. The parent may also
+  // block them (InterruptWatch hands them to a watcher thread), and a child inherits the mask.
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
   signal(SIGPIPE, SIG_DFL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGPIPE);
+  sigprocmask(SIG_UNBLOCK, &set, nullptr);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(1);  // the parent died before prctl took effect
+}
+
+void stop_registering_children() {
+  g_stopping.store(true);
 }
 
 void unregister_child(pid_t pid) {
@@ -237,12 +265,18 @@ std::uint64_t parse_size(std::string_view text, bool allow_zero) {
   std::string suffix(text.substr(i));
   for (char& c : suffix) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   int shift = 0;
-  if (suffix.empty() || suffix == "B") shift = 0;
-  else if (suffix == "K" || suffix == "KB" || suffix == "KIB") shift = 10;
-  else if (suffix == "M" || suffix == "MB" || suffix == "MIB") shift = 20;
-  else if (suffix == "G" || suffix == "GB" || suffix == "GIB") shift = 30;
-  else if (suffix == "T" || suffix == "TB" || suffix == "TIB") shift = 40;
-  else return fail(fmt::format("unknown suffix '{}'", std::string(text.substr(i))));
+  if (suffix.empty() || suffix == "B")
+    shift = 0;
+  else if (suffix == "K" || suffix == "KB" || suffix == "KIB")
+    shift = 10;
+  else if (suffix == "M" || suffix == "MB" || suffix == "MIB")
+    shift = 20;
+  else if (suffix == "G" || suffix == "GB" || suffix == "GIB")
+    shift = 30;
+  else if (suffix == "T" || suffix == "TB" || suffix == "TIB")
+    shift = 40;
+  else
+    return fail(fmt::format("unknown suffix '{}'", std::string(text.substr(i))));
   if (shift > 0 && value > (std::numeric_limits<std::uint64_t>::max() >> shift))
     return fail("the size is too large");
   value <<= shift;
@@ -306,7 +340,7 @@ std::uint64_t available_memory_bytes() {
 }
 
 std::uint64_t free_disk_bytes(const std::string& path) {
-  struct statvfs st{};
+  struct statvfs st {};
   if (statvfs(path.c_str(), &st) != 0) return 0;
   return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
 }
@@ -322,7 +356,7 @@ void require_free_memory(std::uint64_t bytes, const std::string& what) {
 }
 
 void require_free_disk(const std::string& path, std::uint64_t bytes, const std::string& what) {
-  struct statvfs st{};
+  struct statvfs st {};
   if (statvfs(path.c_str(), &st) != 0)
     throw std::system_error(errno, std::generic_category(), "cannot check free space in " + path);
   const std::uint64_t avail = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;

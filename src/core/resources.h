@@ -8,10 +8,10 @@
 // Sizes are parsed from text ("64K", "512M", "1G", "4096") with errors that name the problem.
 #pragma once
 
+#include <sys/types.h>
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 
 namespace illusion::core {
 
@@ -23,8 +23,22 @@ void install_cleanup_handlers();
 void register_child(pid_t pid);
 void unregister_child(pid_t pid);
 
-// In a freshly forked child: restore the default actions of SIGINT, SIGTERM and SIGPIPE.
-void reset_signals_in_child();
+// In a freshly forked child of `parent` (its getpid() before the fork): restore the default
+// actions of SIGINT, SIGTERM and SIGPIPE and unblock them, and die with the parent
+// (PR_SET_PDEATHSIG): a child forked in the instant an interrupt ends the run, too late to be
+// registered, must not outlive it. Fork from a thread that lives as long as the child: the
+// kernel sends the death signal when the forking thread exits.
+void reset_signals_in_child(pid_t parent);
+
+// Called when an interrupt begins: from now on register_child kills the child it is given at
+// once and throws, so an experiment still running cannot start children the cleanup misses.
+void stop_registering_children();
+
+// What an interrupted run must undo, callable from a signal handler (async-signal-safe) or from
+// the interrupt watcher: SIGKILL and reap every registered child; empty and remove every live
+// TempDir.
+void kill_registered_children();
+void remove_registered_temp_dirs();
 
 class TempDir {
  public:

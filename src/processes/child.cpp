@@ -57,10 +57,11 @@ ExitStatus wait_for(pid_t pid) {
 Child::Child(pid_t pid) : pid_(pid) {}
 
 Child Child::fork(const std::function<int()>& body) {
+  const pid_t parent = getpid();
   const pid_t pid = ::fork();
   if (pid < 0) core::throw_errno("fork");
   if (pid == 0) {
-    core::reset_signals_in_child();
+    core::reset_signals_in_child(parent);
     int code = 127;
     try {
       code = body();

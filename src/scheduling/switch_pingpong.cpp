@@ -157,10 +157,11 @@ class PipeThread final : public PipeLink {
 class PipeProcess final : public PipeLink {
  public:
   explicit PipeProcess(int cpu) {
+    const pid_t parent = getpid();
     const pid_t pid = ::fork();
     if (pid < 0) core::throw_errno("fork (ping-pong partner)");
     if (pid == 0) {
-      core::reset_signals_in_child();
+      core::reset_signals_in_child(parent);
       // Without this the child would hold the write end it reads from and never see EOF.
       close_caller_ends();
       pipe_partner(cpu, partner_in(), partner_out());
