@@ -178,9 +178,17 @@ core::Result run_spawn_processes(core::RunContext& ctx, core::Result r, const Sp
         "only {} of {} children reported running within 10 s: the memory figures cover fewer "
         "live children than were created",
         alive, spawned));
-  if (abnormal > 0)
-    r.warnings.push_back(
-        fmt::format("{} children did not exit cleanly (last: {})", abnormal, abnormal_text));
+  if (abnormal > 0) {
+    // A child killed from outside (the OOM killer sends SIGKILL) or crashed: the memory and
+    // teardown figures describe a set of processes that was not the one planned.
+    r.status = core::Status::failed;
+    r.reason = fmt::format(
+        "{} of {} children did not exit cleanly (last: {}){}", abnormal, spawned, abnormal_text,
+        abnormal_text.find("SIGKILL") != std::string::npos
+            ? ": killed from outside the run, as the OOM killer does (see dmesg)"
+            : "");
+    return r;
+  }
 
   std::string vs_thread;
   if (ctx.earlier) {

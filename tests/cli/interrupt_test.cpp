@@ -5,63 +5,29 @@
 //
 // The test process makes itself a child subreaper for the duration, so any process illusion
 // leaves behind is re-parented here, where the test can see it (and reap it).
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <thread>
-#include <vector>
 
+#include "support/children.h"
 #include "support/files.h"
 #include "support/subprocess.h"
 
-extern char** environ;
-
 namespace {
 
+using illusion::testing::reap_leftovers;
 using illusion::testing::ScratchDir;
 using illusion::testing::slurp;
+using illusion::testing::Subreaper;
 using namespace std::chrono_literals;
 
 constexpr auto kDeadline = 90s;  // a run that neither reaches its row nor exits is a failure
-
-class Subreaper {
- public:
-  Subreaper() { prctl(PR_SET_CHILD_SUBREAPER, 1); }
-  ~Subreaper() { prctl(PR_SET_CHILD_SUBREAPER, 0); }
-  Subreaper(const Subreaper&) = delete;
-  Subreaper& operator=(const Subreaper&) = delete;
-};
-
-// Kills and reaps every child this process still has; returns how many there were.
-int reap_leftovers() {
-  int left = 0;
-  for (;;) {
-    const pid_t pid = waitpid(-1, nullptr, WNOHANG);
-    if (pid > 0) {
-      ++left;  // an exited leftover (a zombie until now)
-      continue;
-    }
-    if (pid < 0) return left;  // ECHILD: none at all
-    // Children alive: kill every one we can name from /proc, then wait for them.
-    for (const std::string& name : illusion::testing::dir_entries("/proc")) {
-      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-      const std::string status = slurp("/proc/" + name + "/status");
-      if (status.find("\nPPid:\t" + std::to_string(getpid()) + "\n") == std::string::npos) continue;
-      kill(std::stoi(name), SIGKILL);
-      ++left;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-}
 
 struct Interrupted {
   int exit_code = -1;  // -1: killed by a signal, or never exited
@@ -75,50 +41,25 @@ Interrupted interrupt_run(const ScratchDir& dir, const std::string& row, int sig
                           std::chrono::milliseconds delay) {
   const std::string tmp = dir.file("tmp"), err = dir.file("stderr"), json = dir.file("run.json");
   std::filesystem::create_directory(tmp);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<std::string> args = {ILLUSION_BINARY, "run", "--quick", "--json", json};
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_strings = {"TMPDIR=" + tmp, "CI=true"};
-  for (char** e = environ; *e; ++e)
-    if (std::string(*e).rfind("TMPDIR=", 0) != 0) env_strings.emplace_back(*e);
-  std::vector<char*> envp;
-  for (std::string& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
   Interrupted out;
-  if (rc != 0) return out;
-
-  const auto start = std::chrono::steady_clock::now();
-  const std::string marker = "] " + row + " (";
-  bool sent = false;
-  int status = 0;
-  while (std::chrono::steady_clock::now() - start < kDeadline) {
-    if (waitpid(pid, &status, WNOHANG) == pid) {
-      pid = -1;
-      break;
-    }
-    if (!sent && slurp(err).find(marker) != std::string::npos) {
-      std::this_thread::sleep_for(delay);
-      kill(pid, sig);
-      sent = true;
-    }
-    std::this_thread::sleep_for(5ms);
-  }
-  if (pid > 0) {  // past the deadline: do not leave it running
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-    ADD_FAILURE() << "illusion neither reached " << row << " nor exited in time";
+  const pid_t pid =
+      illusion::testing::start_illusion({"run", "--quick", "--json", json}, {"TMPDIR=" + tmp}, err);
+  if (pid < 0) {
+    ADD_FAILURE() << "could not start illusion";
     return out;
   }
-  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  const std::string marker = "] " + row + " (";
+  bool sent = false, timed_out = false;
+  out.exit_code = illusion::testing::wait_polling(
+      pid, kDeadline,
+      [&] {
+        if (sent || slurp(err).find(marker) == std::string::npos) return;
+        std::this_thread::sleep_for(delay);
+        kill(pid, sig);
+        sent = true;
+      },
+      &timed_out);
+  EXPECT_FALSE(timed_out) << "illusion neither reached " << row << " nor exited in time";
   out.err = slurp(err);
   out.doc = nlohmann::json::parse(slurp(json), nullptr, false);
   EXPECT_TRUE(sent) << "the run ended before " << row << " started:\n" << out.err;

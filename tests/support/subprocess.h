@@ -3,14 +3,17 @@
 #pragma once
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/resources.h"
@@ -68,6 +71,58 @@ inline Outcome run_illusion(std::vector<std::string> args,
                             const std::vector<std::string>& env_extra = {}) {
   args.insert(args.begin(), ILLUSION_BINARY);
   return run_program(args, env_extra);
+}
+
+// illusion started in the background, for tests that act on it while it runs (signals, killing
+// its children): stdin and stdout /dev/null, stderr to `err_path` (progress lines, readable
+// while it runs), `env_extra` entries override the environment. pid -1 if it could not start.
+inline pid_t start_illusion(std::vector<std::string> args,
+                            const std::vector<std::string>& env_extra,
+                            const std::string& err_path) {
+  args.insert(args.begin(), ILLUSION_BINARY);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_strings = env_extra;
+  for (char** e = environ; *e; ++e) {
+    const std::string entry = *e;
+    bool overridden = false;
+    for (const std::string& x : env_extra)
+      overridden = overridden || entry.compare(0, x.find('=') + 1, x, 0, x.find('=') + 1) == 0;
+    if (!overridden) env_strings.push_back(entry);
+  }
+  std::vector<char*> envp;
+  for (std::string& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data()) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&fa);
+  return pid;
+}
+
+// Polls until `pid` exits or `limit` passes (then kills and reaps it), calling `tick()` between
+// polls. The exit code; -1 when it died of a signal or was killed for taking too long.
+template <class Tick>
+int wait_polling(pid_t pid, std::chrono::seconds limit, Tick&& tick, bool* timed_out = nullptr) {
+  const auto start = std::chrono::steady_clock::now();
+  int status = 0;
+  while (std::chrono::steady_clock::now() - start < limit) {
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      if (timed_out) *timed_out = false;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    tick();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  if (timed_out) *timed_out = true;
+  return -1;
 }
 
 }  // namespace illusion::testing
