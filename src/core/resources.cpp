@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -47,6 +48,16 @@ DirSlot g_dirs[kMaxDirs];
 constexpr int kMaxChildren = 4096;
 std::atomic<pid_t> g_children[kMaxChildren];
 std::atomic<bool> g_stopping{false};
+
+// Files outside any TempDir that an interrupt must remove: the hidden temp file an output is
+// written to before its rename, which sits next to the output, not in a TempDir.
+constexpr int kMaxLooseFiles = 8;
+struct LooseSlot {
+  std::atomic<bool> claimed{false};  // taken by a thread (the watcher writes outputs too)
+  std::atomic<bool> ready{false};    // path complete: the handler may unlink it
+  char path[kPathMax];
+};
+LooseSlot g_loose[kMaxLooseFiles];
 
 void copy_path(char* dst, const std::string& src) {
   const std::size_t n = std::min(src.size(), kPathMax - 1);
@@ -97,6 +108,8 @@ void kill_registered_children() {
 
 // Only async-signal-safe calls: open, getdents64, unlinkat, unlink, rmdir.
 void remove_registered_temp_dirs() {
+  for (auto& slot : g_loose)
+    if (slot.ready.load()) unlink(slot.path);
   for (auto& slot : g_dirs) {
     if (!slot.used.load()) continue;
     for (int f = 0; f < kMaxFilesPerDir; ++f)
@@ -159,6 +172,23 @@ void reset_signals_in_child(pid_t parent) {
 
 void stop_registering_children() {
   g_stopping.store(true);
+}
+
+int register_temp_file(const std::string& path) {
+  for (int i = 0; i < kMaxLooseFiles; ++i) {
+    bool expected = false;
+    if (!g_loose[i].claimed.compare_exchange_strong(expected, true)) continue;
+    copy_path(g_loose[i].path, path);
+    g_loose[i].ready.store(true);
+    return i;
+  }
+  return -1;  // full: the file is still removed on every ordinary exit path
+}
+
+void unregister_temp_file(int slot) {
+  if (slot < 0 || slot >= kMaxLooseFiles) return;
+  g_loose[slot].ready.store(false);
+  g_loose[slot].claimed.store(false);
 }
 
 void unregister_child(pid_t pid) {
@@ -345,7 +375,21 @@ std::uint64_t free_disk_bytes(const std::string& path) {
   return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
 }
 
-void require_free_memory(std::uint64_t bytes, const std::string& what) {
+std::optional<AddressSpace> address_space_room() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return std::nullopt;
+  AddressSpace as;
+  as.limit = rl.rlim_cur;
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmSize:", 0) == 0)
+      as.mapped = std::strtoull(line.c_str() + 7, nullptr, 10) * 1024;
+  as.room = as.limit > as.mapped ? as.limit - as.mapped : 0;
+  return as;
+}
+
+void require_free_memory(std::uint64_t bytes, const std::string& what, bool mapped) {
   constexpr std::uint64_t kMargin = 256ull << 20;
   const std::uint64_t avail = available_memory_bytes();
   if (avail != 0 && avail < bytes + kMargin)
@@ -353,6 +397,17 @@ void require_free_memory(std::uint64_t bytes, const std::string& what) {
         "{} needs {} of memory but only {} is available (keeping {} spare); use a smaller "
         "size",
         what, format_size(bytes), format_size(avail), format_size(kMargin)));
+  // Under `ulimit -v` the mmap would fail with ENOMEM with memory to spare: refuse it here, with
+  // the limit named, instead. The margin is for what the row maps besides: thread stacks, the
+  // heap, the sample vectors.
+  if (!mapped) return;
+  constexpr std::uint64_t kAddressMargin = 64ull << 20;
+  if (const auto as = address_space_room(); as && as->room < bytes + kAddressMargin)
+    throw std::runtime_error(fmt::format(
+        "{} needs {} of address space but RLIMIT_AS (ulimit -v) is {} with {} mapped already, "
+        "leaving {} (keeping {} spare); raise the limit or use a smaller size",
+        what, format_size(bytes), format_size(as->limit), format_size(as->mapped),
+        format_size(as->room), format_size(kAddressMargin)));
 }
 
 void require_free_disk(const std::string& path, std::uint64_t bytes, const std::string& what) {

@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -38,7 +39,13 @@ void stop_registering_children();
 // the interrupt watcher: SIGKILL and reap every registered child; empty and remove every live
 // TempDir.
 void kill_registered_children();
-void remove_registered_temp_dirs();
+void remove_registered_temp_dirs();  // and the files of register_temp_file
+
+// A file outside any TempDir (an output's temp file, renamed into place when complete) that a
+// SIGINT/SIGTERM must remove. Returns a slot for unregister_temp_file, -1 if all are taken.
+// Any thread may call it.
+int register_temp_file(const std::string& path);
+void unregister_temp_file(int slot);
 
 class TempDir {
  public:
@@ -72,9 +79,19 @@ std::uint64_t available_memory_bytes();
 // Free bytes for an unprivileged user on the filesystem holding `path` (statvfs f_bavail).
 std::uint64_t free_disk_bytes(const std::string& path);
 
+// The address space left under RLIMIT_AS (`ulimit -v`): the limit less what is mapped already
+// (VmSize). Past it mmap(2) fails with ENOMEM however much memory is free, and every thread's
+// stack (8 MiB by default) counts against it. nullopt when there is no limit.
+struct AddressSpace {
+  std::uint64_t limit = 0, mapped = 0, room = 0;
+};
+std::optional<AddressSpace> address_space_room();
+
 // Throw std::runtime_error with a clear message when there is not enough room (keeping a
-// margin: 256 MiB of memory, 5% of disk).
-void require_free_memory(std::uint64_t bytes, const std::string& what);
+// margin: 256 MiB of memory, 5% of disk). `mapped`: the caller maps the bytes into this
+// process, so they must also fit under RLIMIT_AS (with 64 MiB spare); false for memory the
+// process does not map, such as a file kept in the page cache.
+void require_free_memory(std::uint64_t bytes, const std::string& what, bool mapped = true);
 void require_free_disk(const std::string& path, std::uint64_t bytes, const std::string& what);
 
 }  // namespace illusion::core

@@ -31,7 +31,10 @@ const IoFile& shared_file(core::RunContext& ctx) {
     const std::uint64_t bytes = test_file_bytes(ctx);
     // Warm rows keep the whole file in the page cache: without the memory, they would measure
     // reclaim instead.
-    core::require_free_memory(bytes, "the mmap vs read() lab's test file, kept cached");
+    // The page cache holds it, not this process: RLIMIT_AS does not apply (the mmap rows check
+    // their mappings themselves).
+    core::require_free_memory(bytes, "the mmap vs read() lab's test file, kept cached",
+                              /*mapped=*/false);
     auto f = std::make_unique<IoFile>();
     f->file = std::make_unique<core::TestFile>(ctx.temp_dir, "mmap-vs-read", bytes,
                                                [&ctx](double done) { ctx.report_progress(done); });
@@ -60,17 +63,40 @@ std::string cold_unavailable_reason(const IoFile& f) {
       f.fs.name);
 }
 
+std::string mapping_unavailable_reason(const IoFile& f) {
+  // Room for the row's other mappings besides: sample vectors, thread stacks.
+  constexpr std::uint64_t kMargin = 64 * kMiB;
+  const auto as = core::address_space_room();
+  if (!as || as->room >= f.size() + kMargin) return "";
+  return fmt::format(
+      "mapping the {} test file needs as much address space, but RLIMIT_AS (ulimit -v) is {} "
+      "with {} mapped already, leaving {} (keeping {} spare): raise the limit or choose a "
+      "smaller --file-size",
+      core::format_size(f.size()), core::format_size(as->limit), core::format_size(as->mapped),
+      core::format_size(as->room), core::format_size(kMargin));
+}
+
 CacheSnapshot prepare(const IoFile& f, Cache state, core::Result& r) {
   if (state == Cache::warm)
     f.file->warm();
   else
     f.file->evict();
   const CacheSnapshot after = cache_snapshot(f);
-  if (state == Cache::warm && (!after.resident || *after.resident < kWarmMin))
+  // An unknown residency says nothing about the reads: say that it could not be checked, and
+  // why when the reason is known (mincore needs the whole file mapped).
+  if (!after.resident) {
+    const std::string why = mapping_unavailable_reason(f);
+    warn_once(r, fmt::format("could not check that the file was {} (mincore needs a mapping of "
+                             "it{}): the passes may have been partly {}",
+                             cache_name(state), why.empty() ? "" : ", and " + why,
+                             state == Cache::warm ? "cold" : "warm"));
+    return after;
+  }
+  if (state == Cache::warm && *after.resident < kWarmMin)
     warn_once(r, fmt::format("warming left only {} of the file cached: some 'warm' reads went "
                              "to the disk (memory pressure?)",
                              percent(after.resident)));
-  if (state == Cache::cold && (!after.resident || *after.resident > kColdMax))
+  if (state == Cache::cold && *after.resident > kColdMax)
     warn_once(r, fmt::format("eviction left {} of the file cached (POSIX_FADV_DONTNEED is only "
                              "advice; mapped or dirty pages stay): 'cold' passes were partly warm",
                              percent(after.resident)));

@@ -53,6 +53,10 @@ CacheSnapshot cache_snapshot(const IoFile& f);
 // the file, there is nothing to evict it to.
 std::string cold_unavailable_reason(const IoFile& f);
 
+// Why the whole file cannot be mapped here, or "" when it can: under RLIMIT_AS (`ulimit -v`)
+// a mapping larger than the address space left fails with ENOMEM however much memory is free.
+std::string mapping_unavailable_reason(const IoFile& f);
+
 // Brings the file to `state` right before a pass and returns the snapshot taken after. Adds a
 // warning to `r` (once) when the state did not take: warm below 99% resident, cold above 10%.
 CacheSnapshot prepare(const IoFile& f, Cache state, core::Result& r);

@@ -220,6 +220,8 @@ core::Result run_mmap_scan(core::RunContext& ctx, core::Result r, Style style, C
   if (cache == Cache::cold)
     if (std::string why = cold_unavailable_reason(f); !why.empty())
       return core::skipped(std::move(r), why);
+  if (std::string why = mapping_unavailable_reason(f); !why.empty())
+    return core::skipped(std::move(r), why);
   const std::size_t passes = passes_for(ctx.profile, cache == Cache::cold);
   PassTimer timer(*ctx.clock, passes * (f.size() / kChunk + 1));
   SetupFaults setup_faults;

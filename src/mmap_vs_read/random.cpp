@@ -369,6 +369,8 @@ core::Result run_mmap(core::RunContext& ctx, core::Result r, MapStyle style) {
   const IoFile& f = shared_file(ctx);
   if (std::string why = unavailable_reason(f, cache); !why.empty())
     return core::skipped(std::move(r), why);
+  if (std::string why = mapping_unavailable_reason(f); !why.empty())
+    return core::skipped(std::move(r), why);
   const random_io::RowFd fd(f.fd());
   if (!fd.warning().empty()) warn_once(r, fd.warning());
   const Plan plan = plan_for(ctx, f, cache);

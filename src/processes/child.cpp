@@ -218,7 +218,10 @@ SpawnHeadroom spawn_headroom() {
     // Counting only this user's tasks would need a walk of /proc; all tasks is an upper bound
     // on their number, so the headroom is never overstated.
     const std::uint64_t lim = rl.rlim_cur;
-    consider(lim > alive ? lim - alive : 0, fmt::format("RLIMIT_NPROC={}", lim));
+    consider(lim > alive ? lim - alive : 0,
+             fmt::format("RLIMIT_NPROC={} (counted against all {} tasks on the machine, an "
+                         "upper bound on this user's)",
+                         lim, alive));
   }
   if (auto pid_max = read_number("/proc/sys/kernel/pid_max"))
     consider(*pid_max > alive ? *pid_max - alive : 0, fmt::format("pid_max={}", *pid_max));

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/resources.h"
 #include "processes/child.h"
 
 namespace illusion::labs::processes {
@@ -83,7 +85,36 @@ SpawnPlan plan_spawn(unsigned n, bool cap_to_headroom) {
   return plan;
 }
 
-std::string spawn_failure_text(int err) {
+std::uint64_t thread_reserve_bytes() {
+  std::size_t stack = 0, guard = 0;
+  pthread_attr_t attr;
+  if (pthread_getattr_default_np(&attr) == 0) {
+    pthread_attr_getstacksize(&attr, &stack);
+    pthread_attr_getguardsize(&attr, &guard);
+    pthread_attr_destroy(&attr);
+  }
+  if (stack == 0) stack = 8 << 20;  // glibc's default when RLIMIT_STACK says nothing
+  return stack + guard;
+}
+
+void cap_to_address_space(SpawnPlan& plan) {
+  const auto as = core::address_space_room();
+  if (!as) return;
+  // Room for the rest of the run's mappings besides: the gate, the sample vectors, the heap.
+  constexpr std::uint64_t kMargin = 64ull << 20;
+  const std::uint64_t per_thread = thread_reserve_bytes();
+  const std::uint64_t fit = as->room > kMargin ? (as->room - kMargin) / per_thread : 0;
+  if (fit >= plan.planned) return;
+  plan.planned = static_cast<unsigned>(fit);
+  plan.limited_by = fmt::format("RLIMIT_AS={}", core::format_size(as->limit));
+  plan.why_fewer = fmt::format(
+      "RLIMIT_AS (ulimit -v) is {} with {} mapped already, and each thread reserves {} of "
+      "address space for its stack: {} fit, keeping {} spare",
+      core::format_size(as->limit), core::format_size(as->mapped), core::format_size(per_thread),
+      fit, core::format_size(kMargin));
+}
+
+std::string spawn_failure_text(int err, bool thread) {
   const char* name = strerrorname_np(err);
   std::string s = fmt::format("{} ({})", std::strerror(err), name ? name : std::to_string(err));
   if (err != EAGAIN && err != ENOMEM) return s;
@@ -100,6 +131,13 @@ std::string spawn_failure_text(int err) {
       "pid_max; the tightest now: {})",
       nproc, getuid(), geteuid() == 0 ? ", which root is exempt from" : "",
       h.limited_by.empty() ? "none found" : h.limited_by);
+  // pthread_create(3) also says EAGAIN when the new thread's stack cannot be mapped.
+  if (const auto as = core::address_space_room(); as && thread)
+    s += fmt::format(
+        "; or the address space: RLIMIT_AS (ulimit -v) is {} with {} mapped, and a thread's "
+        "stack needs {}",
+        core::format_size(as->limit), core::format_size(as->mapped),
+        core::format_size(thread_reserve_bytes()));
   return s;
 }
 
@@ -148,7 +186,10 @@ void record_plan(core::Result& r, const SpawnPlan& plan, std::size_t spawned,
   if (plan.headroom > 0) r.add_param("headroom", static_cast<double>(plan.headroom));
   if (!plan.limited_by.empty()) r.add_param("limited_by", plan.limited_by);
   r.add_metric("spawned", static_cast<double>(spawned), "units");
-  if (plan.planned < plan.requested)
+  if (plan.planned < plan.requested && !plan.why_fewer.empty())
+    r.warnings.push_back(
+        fmt::format("planned only {} of {}: {}", plan.planned, plan.requested, plan.why_fewer));
+  else if (plan.planned < plan.requested)
     r.warnings.push_back(fmt::format(
         "planned only {} of {}: {} leaves room for {} more tasks, and {} are kept free for the "
         "rest of the system",
@@ -164,8 +205,10 @@ bool skip_if_no_room(core::Result& r, const SpawnPlan& plan, const char* units) 
   if (plan.planned > 0) return false;
   record_plan(r, plan, 0, "");
   r.status = core::Status::skipped;
-  r.reason = fmt::format("no room for {}: {} leaves {} tasks, within the safety margin", units,
-                         plan.limited_by, plan.headroom);
+  r.reason = plan.why_fewer.empty()
+                 ? fmt::format("no room for {}: {} leaves {} tasks, within the safety margin",
+                               units, plan.limited_by, plan.headroom)
+                 : fmt::format("no room for {}: {}", units, plan.why_fewer);
   return true;
 }
 

@@ -48,14 +48,24 @@ struct SpawnPlan {
   unsigned planned = 0;
   std::uint64_t headroom = 0;  // spawn_headroom().units (0 when not consulted)
   std::string limited_by;      // the tightest limit, when it cut the plan
+  // Set when a limit other than a task count cut the plan (RLIMIT_AS for thread stacks): the
+  // whole explanation, which the task-count wording would get wrong.
+  std::string why_fewer;
 };
 SpawnPlan plan_spawn(unsigned n, bool cap_to_headroom);
 // The margin kept below the headroom for everything else on the machine.
 std::uint64_t spawn_safety_margin(std::uint64_t headroom);
 
+// Address space one more thread takes: its stack (RLIMIT_STACK, 8 MiB by default) and guard.
+std::uint64_t thread_reserve_bytes();
+// Under RLIMIT_AS (`ulimit -v`) caps `plan` to the thread stacks that fit, with the reason, so
+// that creation stops at the limit by plan instead of by pthread_create failing with EAGAIN.
+void cap_to_address_space(SpawnPlan& plan);
+
 // "Resource temporarily unavailable (EAGAIN)" plus, for EAGAIN/ENOMEM, the limits that could
-// have refused the unit (RLIMIT_NPROC for this user, pids.max, threads-max, pid_max).
-std::string spawn_failure_text(int err);
+// have refused the unit (RLIMIT_NPROC for this user, pids.max, threads-max, pid_max), and for a
+// `thread` RLIMIT_AS, which refuses its stack.
+std::string spawn_failure_text(int err, bool thread = false);
 
 // System-wide kernel memory from /proc/meminfo (proc(5)), in bytes: every task has a kernel
 // stack; every process has page tables. System-wide, so other activity adds noise.

@@ -103,7 +103,8 @@ std::optional<std::uint64_t> self_rss() {
 
 core::Result run_spawn_threads(core::RunContext& ctx, core::Result r, const SpawnOptions& opt) {
   const core::Clock& clock = *ctx.clock;
-  const SpawnPlan plan = plan_spawn(opt.n, opt.cap_to_headroom);
+  SpawnPlan plan = plan_spawn(opt.n, opt.cap_to_headroom);
+  if (opt.cap_to_headroom) cap_to_address_space(plan);
   r.add_param("op", "pthread_create of a thread that then blocks in read(2) on a shared pipe");
   if (skip_if_no_room(r, plan, "threads")) return r;
 
@@ -130,7 +131,7 @@ core::Result run_spawn_threads(core::RunContext& ctx, core::Result r, const Spaw
     const int rc = pthread_create(&t, nullptr, thread_main, &fds);
     const double t1 = clock.now_ns();
     if (rc != 0) {
-      failure = "pthread_create failed: " + spawn_failure_text(rc);
+      failure = "pthread_create failed: " + spawn_failure_text(rc, /*thread=*/true);
       break;
     }
     threads.push_back(t);

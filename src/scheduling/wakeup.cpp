@@ -196,7 +196,15 @@ core::Result run_wakeup_nice(core::RunContext& ctx, core::Result r) {
     r.add_param("priority_given", fmt::format("load at nice {} (sleeper nice {} refused: {})",
                                               kLoadNiceFallback, kBetterNice, refused));
   }
-  return measure_wakeups(ctx, std::move(r), plan);
+  core::Result out = measure_wakeups(ctx, std::move(r), plan);
+  // Said where the table shows it, not only in a parameter: the row measured the weights from
+  // the load's side, which an unprivileged user may lower but not raise.
+  if (!refused.empty() && out.status == core::Status::ok)
+    out.warnings.push_back(
+        fmt::format("the sleeper could not be raised to nice {} ({}): the load ran at nice {} "
+                    "instead",
+                    kBetterNice, refused, kLoadNiceFallback));
+  return out;
 }
 
 core::Result run_wakeup_fifo(core::RunContext& ctx, core::Result r) {

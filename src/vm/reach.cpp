@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <exception>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -71,16 +72,18 @@ std::string ns_text(double ns) {
 // The largest working set that fits beside the other regions, in 4x steps down from `wanted`;
 // throws when not even 16 MiB fits.
 std::uint64_t fitting_largest(core::Result& r, std::uint64_t wanted, int regions) {
+  std::string first_refusal;  // names the limit: free memory, or RLIMIT_AS
   for (std::uint64_t b = wanted;; b /= 4) {
     try {
       // Both regions, their 2 MiB of alignment slack and the 4-byte-per-slot cycle.
       core::require_free_memory(regions * b + b / 16 + 4 * kMiB,
                                 fmt::format("a {} pointer chase", size_label(b)));
       if (b != wanted)
-        r.warnings.push_back(fmt::format("not enough free memory for {}: the sweep stops at {}",
-                                         size_label(wanted), size_label(b)));
+        r.warnings.push_back(
+            fmt::format("the sweep stops at {}: {}", size_label(b), first_refusal));
       return b;
-    } catch (const std::exception&) {
+    } catch (const std::runtime_error& e) {
+      if (first_refusal.empty()) first_refusal = e.what();
       if (b / 4 < 16 * kMiB) throw;
     }
   }
@@ -90,7 +93,12 @@ core::Result run_tlb_reach(core::RunContext& ctx, core::Result r) {
   const bool quick = ctx.profile == core::Profile::quick;
   std::string thp;
   const bool try_huge = !thp_unavailable(ctx, thp);
-  const std::uint64_t largest = fitting_largest(r, quick ? 256 * kMiB : kGiB, try_huge ? 2 : 1);
+  std::uint64_t largest = 0;
+  try {
+    largest = fitting_largest(r, quick ? 256 * kMiB : kGiB, try_huge ? 2 : 1);
+  } catch (const std::runtime_error& e) {
+    return core::skipped(std::move(r), e.what());  // not even 16 MiB fits: the machine's limit
+  }
   const std::vector<std::uint64_t> sizes = reach_sizes(largest);
 
   // Each size and page kind gets this share of the profile's sampling budget
@@ -128,21 +136,22 @@ core::Result run_tlb_reach(core::RunContext& ctx, core::Result r) {
   core::finish_result(r, big.per_sample_ns,
                       static_cast<double>(big.per_sample_ns.size() * big.steps_per_sample),
                       big.window.get());
-  r.add_param("op", "one dependent load: a step of a pointer chase through a random cycle of "
-                    "64-byte slots covering every line of the working set");
+  r.add_param("op",
+              "one dependent load: a step of a pointer chase through a random cycle of "
+              "64-byte slots covering every line of the working set");
   r.add_param("stats_at", fmt::format("{} with 4 KiB pages, the largest working set: each "
                                       "value is one sample's mean ns per load; series give "
                                       "every size's median",
                                       size_label(big.bytes)));
   r.add_param("sizes", fmt::format("{} to {}: doubling to 64 MiB, then 4x steps",
-                                   size_label(sizes.front()),
-                                   size_label(sizes.back())));
+                                   size_label(sizes.front()), size_label(sizes.back())));
   r.add_param("steps_per_sample_at_largest", static_cast<double>(big.steps_per_sample));
-  r.add_param("memory", "private anonymous; every line written before timing; 4 KiB run "
-                        "MADV_NOHUGEPAGE, huge run MADV_HUGEPAGE from a 2 MiB boundary");
-  r.add_param("metric_sizes", fmt::format("l1 {}, l2 {}, llc {}, dram the largest ({})",
-                                          size_label(kL1Bytes), size_label(kL2Bytes),
-                                          size_label(kLlcBytes), size_label(big.bytes)));
+  r.add_param("memory",
+              "private anonymous; every line written before timing; 4 KiB run "
+              "MADV_NOHUGEPAGE, huge run MADV_HUGEPAGE from a 2 MiB boundary");
+  r.add_param("metric_sizes",
+              fmt::format("l1 {}, l2 {}, llc {}, dram the largest ({})", size_label(kL1Bytes),
+                          size_label(kL2Bytes), size_label(kLlcBytes), size_label(big.bytes)));
   r.add_param("thp_enabled", thp);
   const double gib = static_cast<double>(largest) / kGiB;
   r.add_param("populate_s_per_gib_4k", small_region.populate_ns() / 1e9 / gib);
@@ -157,18 +166,22 @@ core::Result run_tlb_reach(core::RunContext& ctx, core::Result r) {
         disturbed += fmt::format("{}{} {}", disturbed.empty() ? "" : ", ", size_label(p.bytes),
                                  p.huge ? "huge" : "4k");
   if (!disturbed.empty())
-    r.warnings.push_back("samples spread widely (p90 > 1.5x p50; another task or the "
-                         "hypervisor took the CPU) at: " + disturbed);
+    r.warnings.push_back(
+        "samples spread widely (p90 > 1.5x p50; another task or the "
+        "hypervisor took the CPU) at: " +
+        disturbed);
   if (small_region.huge_bytes() > 0)
-    r.warnings.push_back(fmt::format("{} of huge pages backed the 4 KiB region despite "
-                                     "MADV_NOHUGEPAGE: its points are partly huge-page ones",
-                                     core::format_size(small_region.huge_bytes())));
+    r.warnings.push_back(
+        fmt::format("{} of huge pages backed the 4 KiB region despite "
+                    "MADV_NOHUGEPAGE: its points are partly huge-page ones",
+                    core::format_size(small_region.huge_bytes())));
 
   std::optional<double> ratio;
   if (!try_huge) {
-    r.warnings.push_back(fmt::format("transparent huge pages are '{}' here: only the 4 KiB "
-                                     "curve was measured",
-                                     thp));
+    r.warnings.push_back(
+        fmt::format("transparent huge pages are '{}' here: only the 4 KiB "
+                    "curve was measured",
+                    thp));
   } else if (!huge.points.empty()) {
     r.series.push_back(series_of(huge, "latency_vs_working_set_huge"));
     add_size_metrics(r, huge, "_huge");
@@ -188,13 +201,15 @@ core::Result run_tlb_reach(core::RunContext& ctx, core::Result r) {
 
   const ChasePoint* l1 = small.at(kL1Bytes);
   const ChasePoint* llc = small.at(kLlcBytes);
-  std::string ladder = fmt::format("{} per dependent load at {}", ns_text(small.points.front().stats.p50),
-                                   size_label(small.points.front().bytes));
-  if (l1) ladder = fmt::format("{} per dependent load at {} (L1)", ns_text(l1->stats.p50),
-                               size_label(kL1Bytes));
+  std::string ladder =
+      fmt::format("{} per dependent load at {}", ns_text(small.points.front().stats.p50),
+                  size_label(small.points.front().bytes));
+  if (l1)
+    ladder = fmt::format("{} per dependent load at {} (L1)", ns_text(l1->stats.p50),
+                         size_label(kL1Bytes));
   if (llc) ladder += fmt::format(", {} at {}", ns_text(llc->stats.p50), size_label(kLlcBytes));
-  ladder += fmt::format(", {} at {} with 4 KiB pages", ns_text(big.stats.p50),
-                        size_label(big.bytes));
+  ladder +=
+      fmt::format(", {} at {} with 4 KiB pages", ns_text(big.stats.p50), size_label(big.bytes));
   if (ratio) {
     const ChasePoint& hb = huge.points.back();
     r.meaning = fmt::format(
