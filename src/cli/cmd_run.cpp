@@ -184,6 +184,12 @@ int cmd_run(const RunOptions& options) {
     std::cerr << fmt::format("Wrote {}\n", path);
   report::write_console(std::cout, record);
   std::cout.flush();
+  // `illusion run > /dev/full`: a results table that was never written is a failure to say.
+  if (!std::cout) {
+    std::cerr << "illusion: could not write the results to standard output (disk full or "
+                 "closed?)\n";
+    return 1;
+  }
   return 0;
 }
 

@@ -1,6 +1,7 @@
 #include "core/counters.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/perf_event.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -58,8 +59,26 @@ std::string paranoid_text(std::optional<int> level) {
 
 // EACCES/EPERM. perf_event_open(2): paranoid >= 2 forbids kernel counting and (Debian's
 // patch) 3 forbids everything, without CAP_PERFMON. At <= 1 the refusal comes from elsewhere.
+// CAP_PERFMON (38, Linux 5.8) or CAP_SYS_ADMIN (21) in the effective set: perf_event_paranoid
+// does not apply to such a process, so a refusal must come from something else.
+bool perf_privileged() {
+  static const bool privileged = [] {
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2] = {};
+    if (syscall(SYS_capget, &header, data) != 0) return false;
+    return ((data[0].effective >> 21) & 1u) != 0 || ((data[1].effective >> (38 - 32)) & 1u) != 0;
+  }();
+  return privileged;
+}
+
 std::string permission_reason(int err, bool kernel_needed) {
   const std::optional<int> level = paranoid_level();
+  if (perf_privileged()) {
+    return fmt::format(
+        "refused with {} although this process has CAP_PERFMON or CAP_SYS_ADMIN: a seccomp "
+        "filter or security module forbids perf_event_open",
+        strerrorname_np(err));
+  }
   if (level && *level <= 1) {
     return fmt::format(
         "refused with {} although {}: a seccomp filter or security module forbids "

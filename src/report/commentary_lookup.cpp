@@ -1,6 +1,7 @@
 #include "report/commentary_lookup.h"
 
 #include <cmath>
+#include <variant>
 
 namespace illusion::report::lookup {
 namespace {
@@ -28,6 +29,16 @@ std::optional<double> metric_of(const std::vector<core::Result>& results, const 
   const core::Metric* m = r ? r->metric(name) : nullptr;
   if (!m || !std::isfinite(m->value)) return std::nullopt;
   return m->value;
+}
+
+std::string param_text_of(const std::vector<core::Result>& results, const std::string& id,
+                          const std::string& name) {
+  const core::Result* r = core::find_result(results, id);
+  if (!r) return "";
+  for (const core::Param& p : r->params)
+    if (p.name == name)
+      if (const std::string* text = std::get_if<std::string>(&p.value)) return *text;
+  return "";
 }
 
 std::optional<double> counter_of(const std::vector<core::Result>& results, const std::string& id,

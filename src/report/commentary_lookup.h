@@ -20,6 +20,9 @@ std::optional<double> metric_of(const std::vector<core::Result>& results, const 
 // A per-op counter of an ok result when it was counted.
 std::optional<double> counter_of(const std::vector<core::Result>& results, const std::string& id,
                                  const std::string& name);
+// A text parameter of an ok result ("" when absent or a number).
+std::string param_text_of(const std::vector<core::Result>& results, const std::string& id,
+                          const std::string& name);
 // The unit of an ok result ("" when absent), to refuse comparing different units.
 std::string unit_of(const std::vector<core::Result>& results, const std::string& id);
 

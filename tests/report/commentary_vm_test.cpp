@@ -97,4 +97,11 @@ TEST(VmCommentary, ReachFrameAndChurn) {
   ASSERT_TRUE(churn);
   EXPECT_TRUE(has(churn->text, "from 500 to 1,600")) << churn->text;
   EXPECT_FALSE(report::rules::munmap_stalls_others({make_result("vm.mmap_churn_stall", 1)}));
+  // On one CPU there is no shootdown to blame: the rule stays silent.
+  core::Result one_cpu = with_metrics(make_result("vm.mmap_churn_stall", 1),
+                                      {{"slow_batches_per_s_baseline", 500},
+                                       {"slow_batches_per_s_churn", 1600},
+                                       {"p999_ratio", 8}});
+  one_cpu.add_param("placement", "one CPU usable: the churn thread and the toucher time-share it");
+  EXPECT_FALSE(report::rules::munmap_stalls_others({one_cpu}));
 }
