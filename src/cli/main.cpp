@@ -6,10 +6,13 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <string>
 #include <system_error>
+#include <vector>
 
 #include "cli/commands.h"
 #include "core/errors.h"
@@ -19,10 +22,82 @@ namespace {
 constexpr int kUsageError = 2;
 constexpr int kRuntimeError = 1;
 
+// One line, so a script or a log shows the whole problem in what it keeps of stderr.
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "illusion: error: %s\n", message.c_str());
-  std::fprintf(stderr, "Run 'illusion --help' (or 'illusion COMMAND --help') for usage.\n");
   return kUsageError;
+}
+
+// CLI11 turns "" into an empty string without complaint, and every option below reads an empty
+// value as "not given": `--json ""` would silently write nothing, `--file-size ""` silently
+// take the default. An explicit empty value is a mistake (an unset shell variable, usually).
+CLI::Validator non_empty(const std::string& give) {
+  return CLI::Validator(
+      [give](std::string& value) {
+        return value.empty() ? fmt::format("the value is empty; give {}", give) : std::string();
+      },
+      "");
+}
+
+// CLI11's own conversion error ("Could not convert: --hz = abc") says neither what was
+// expected nor how to fix it; these say both. The range is checked where the value is used.
+CLI::Validator a_number(const std::string& example) {
+  return CLI::Validator(
+      [example](std::string& value) {
+        double d = 0;
+        const char* end = value.data() + value.size();
+        const auto [ptr, ec] = std::from_chars(value.data(), end, d);
+        if (value.empty() || ec == std::errc::invalid_argument || ptr != end)
+          return fmt::format("'{}' is not a number; give {}", value, example);
+        if (ec == std::errc::result_out_of_range)
+          return fmt::format("'{}' is out of range; give {}", value, example);
+        return std::string();
+      },
+      "");
+}
+
+CLI::Validator a_cpu_number() {
+  return CLI::Validator(
+      [](std::string& value) {
+        int cpu = 0;
+        const char* end = value.data() + value.size();
+        const auto [ptr, ec] = std::from_chars(value.data(), end, cpu);
+        if (value.empty() || ec == std::errc::invalid_argument || ptr != end)
+          return fmt::format(
+              "'{}' is not a CPU number; give one such as 0 ('illusion env' "
+              "lists the CPUs this process may use)",
+              value);
+        if (ec == std::errc::result_out_of_range)
+          return fmt::format(
+              "there is no CPU {} ('illusion env' lists the CPUs this process may use)", value);
+        return std::string();
+      },
+      "");
+}
+
+// Arguments no option or positional took (CLI11 keeps them because extras are allowed, so
+// that the message can say which kind of mistake it is). "" when there are none.
+std::string extras_problem(const CLI::App& app) {
+  const std::vector<std::string> top = app.remaining();
+  if (!top.empty()) {
+    const std::string& arg = top.front();
+    if (!arg.empty() && arg.front() == '-')
+      return fmt::format("unknown option '{}'; see 'illusion --help'", arg);
+    std::string names;
+    for (const CLI::App* sub : app.get_subcommands({}))
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    return fmt::format("unknown command '{}'; the commands are {}", arg, names);
+  }
+  for (const CLI::App* sub : app.get_subcommands()) {
+    const std::vector<std::string> left = sub->remaining();
+    if (left.empty()) continue;
+    const std::string& arg = left.front();
+    const char* kind =
+        !arg.empty() && arg.front() == '-' ? "unknown option" : "unexpected argument";
+    return fmt::format("{} '{}' for '{}'; see 'illusion {} --help'", kind, arg, sub->get_name(),
+                       sub->get_name());
+  }
+  return "";
 }
 
 }  // namespace
@@ -35,7 +110,10 @@ int main(int argc, char** argv) {
       "illusion"};
   app.set_version_flag("--version", std::string("illusion ") + ILLUSION_VERSION);
   app.require_subcommand(0, 1);
+  // Set before the subcommands are added, which inherit it: see extras_problem.
+  app.allow_extras();
 
+  const CLI::Validator a_file = non_empty("a file name");
   auto* list = app.add_subcommand("list", "List labs and experiments with what each shows");
   auto* env = app.add_subcommand("env", "Describe this machine as the measurements see it");
 
@@ -50,20 +128,27 @@ int main(int argc, char** argv) {
       run->add_flag("--thorough", thorough_flag, "Longer sampling for tighter intervals");
   quick->excludes(thorough);
   run->add_option("--json", run_opts.json_path, "Also write the results as JSON to FILE")
-      ->type_name("FILE");
-  run->add_option("--pin", run_opts.pin_cpu, "Run every experiment on this CPU")->type_name("CPU");
+      ->type_name("FILE")
+      ->check(a_file);
+  run->add_option("--pin", run_opts.pin_cpu, "Run every experiment on this CPU")
+      ->type_name("CPU")
+      ->check(a_cpu_number());
   run->add_option("--md", run_opts.md_path, "Also write the results as Markdown to FILE")
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->check(a_file);
   run->add_option("--html", run_opts.html_path,
                   "Also write a self-contained HTML report with charts to FILE")
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->check(a_file);
   run->add_option("--dir", run_opts.dir,
                   "Directory (and so filesystem) for test files (default: $TMPDIR or /tmp)")
-      ->type_name("DIR");
+      ->type_name("DIR")
+      ->check(non_empty("a directory"));
   run->add_option("--file-size", run_opts.file_size,
                   "Size of the mmap vs read() lab's test file, whole MiB (default 1G, 128M "
                   "with --quick)")
-      ->type_name("SIZE");
+      ->type_name("SIZE")
+      ->check(non_empty("a whole number of MiB such as 256M or 2G"));
 
   cli::ReportOptions report_opts;
   auto* report = app.add_subcommand("report",
@@ -71,14 +156,17 @@ int main(int argc, char** argv) {
                                     "as Markdown");
   report->add_option("file", report_opts.file, "A run file written by 'illusion run --json'")
       ->required()
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->check(a_file);
   report->add_option("--md", report_opts.md_path, "Write the report as Markdown to OUT")
-      ->type_name("OUT");
+      ->type_name("OUT")
+      ->check(a_file);
 
   report
       ->add_option("--html", report_opts.html_path,
                    "Write a self-contained HTML report with charts to OUT")
-      ->type_name("OUT");
+      ->type_name("OUT")
+      ->check(a_file);
 
   cli::CompareOptions compare_opts;
   auto* compare = app.add_subcommand(
@@ -87,19 +175,26 @@ int main(int argc, char** argv) {
       "difference exceeds the runs' own spread");
   compare->add_option("a", compare_opts.a, "The first run file (the baseline)")
       ->required()
-      ->type_name("A.json");
-  compare->add_option("b", compare_opts.b, "The second run file")->required()->type_name("B.json");
+      ->type_name("A.json")
+      ->check(a_file);
+  compare->add_option("b", compare_opts.b, "The second run file")
+      ->required()
+      ->type_name("B.json")
+      ->check(a_file);
 
   cli::BudgetOptions budget_opts;
   auto* budget = app.add_subcommand(
       "budget",
       "How many syscalls, switches, faults, thread creations and cold reads fit in a "
       "frame and in 1% of it");
-  budget->add_option("--hz", budget_opts.hz, "Frame rates (default 90)")->type_name("HZ");
+  budget->add_option("--hz", budget_opts.hz, "Frame rates (default 90)")
+      ->type_name("HZ")
+      ->check(a_number("a frame rate in Hz such as 90"));
   budget
       ->add_option("--from", budget_opts.from,
                    "Take the costs from a saved run instead of measuring them now")
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->check(a_file);
 
   auto* verify = app.add_subcommand(
       "verify", "Check the counts illusion's methods assume with strace and perf stat");
@@ -113,8 +208,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    return usage_error(e.what());
+    const auto subs = app.get_subcommands();
+    const std::string where = subs.empty() ? "illusion" : "illusion " + subs.front()->get_name();
+    return usage_error(fmt::format("{}; see '{} --help'", e.what(), where));
   }
+  if (const std::string problem = extras_problem(app); !problem.empty())
+    return usage_error(problem);
 
   try {
     if (quick_flag) run_opts.profile = core::Profile::quick;

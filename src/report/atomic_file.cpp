@@ -6,12 +6,16 @@
 
 #include <atomic>
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <system_error>
 
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/resources.h"
 
 namespace illusion::report {
 namespace {
@@ -37,17 +41,23 @@ std::string base_name_of(const std::string& path) {
 // write, fsync or rename) cleans up without a catch at each step.
 class TempFile {
  public:
-  explicit TempFile(const std::string& target) {
+  // `tag` tells the write's temporary file ("tmp") from check_output_path's probe ("probe").
+  TempFile(const std::string& target, const char* tag) {
     static std::atomic<unsigned> counter{0};
-    // O_EXCL makes creation fail instead of reusing a file someone else placed there; the
-    // name is hidden (leading dot) and unique per process and call, so retrying is rarely
-    // needed, but a stale file from a killed run must not stop us.
+    // O_EXCL makes creation fail instead of reusing (or, for a planted symlink, writing
+    // through) a file someone else placed there; the name is hidden (leading dot) and unique
+    // per process and call, so retrying is rarely needed, but a stale file from a killed run
+    // must not stop us.
     for (int attempt = 0; attempt < 100; ++attempt) {
-      path_ = fmt::format("{}/.{}.tmp.{}.{}", directory_of(target), base_name_of(target), getpid(),
-                          counter++);
+      path_ = fmt::format("{}/.{}.{}.{}.{}", directory_of(target), base_name_of(target), tag,
+                          getpid(), counter++);
       fd_ = core::retry_eintr(
           [&] { return open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644); });
-      if (fd_ >= 0) return;
+      if (fd_ >= 0) {
+        // Ctrl-C between here and the rename must not leave it beside the user's file.
+        slot_ = core::register_temp_file(path_);
+        return;
+      }
       if (errno != EEXIST) break;
     }
     throw_system(errno, fmt::format("cannot create a temporary file next to {}", target));
@@ -57,6 +67,7 @@ class TempFile {
   ~TempFile() {
     if (fd_ >= 0) close(fd_);
     if (!released_) unlink(path_.c_str());
+    core::unregister_temp_file(slot_);
   }
 
   int fd() const { return fd_; }
@@ -72,6 +83,7 @@ class TempFile {
  private:
   std::string path_;
   int fd_ = -1;
+  int slot_ = -1;  // in the interrupt cleanup's registry (core/resources.h)
   bool released_ = false;
 };
 
@@ -93,10 +105,46 @@ void sync_directory(const std::string& dir) {
   close(fd);
 }
 
+// The write replaces whatever is at `path` with a regular file. That is right for a file or a
+// symlink to one (the link is replaced, never written through), but a device, FIFO or socket,
+// or a symlink to one (/dev/stdout on a terminal), would be swapped for a file under its name:
+// as root, `--json /dev/null` would replace /dev/null itself.
+const char* kind_of(mode_t mode) {
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+void check_target(const std::string& path, const std::string& shown) {
+  struct stat st {};
+  if (lstat(path.c_str(), &st) != 0) return;  // nothing there yet (or not visible): fine
+  const bool link = S_ISLNK(st.st_mode);
+  if (link && stat(path.c_str(), &st) != 0) return;  // a dangling link: replaced
+  if (S_ISREG(st.st_mode)) return;
+  throw core::UsageError(
+      fmt::format("{}: {} {}; illusion writes a new file and renames it over this path, which "
+                  "would replace it; give the path of a regular file",
+                  shown, link ? "is a symlink to" : "is", kind_of(st.st_mode)));
+}
+
+// /dev/stdout is a symlink to a regular file when stdout is redirected to one, and passes
+// check_target; replacing it would break /dev/stdout for every process. Nothing in /dev
+// itself is a place for a report (its subdirectories, such as /dev/shm, may be).
+void check_not_dev(const std::string& dir, const std::string& shown) {
+  char real[PATH_MAX];
+  if (realpath(dir.c_str(), real) && std::string_view(real) == "/dev")
+    throw core::UsageError(fmt::format(
+        "{}: /dev holds device files, and illusion would replace the entry there instead of "
+        "writing into it; give the path of a file in another directory",
+        shown));
+}
+
 }  // namespace
 
 void write_file_atomically(const std::string& path, std::string_view content) {
-  TempFile temp(path);
+  TempFile temp(path, "tmp");
   write_all(temp.fd(), content, path);
   if (core::retry_eintr([&] { return fsync(temp.fd()); }) != 0)
     throw_system(errno, fmt::format("cannot flush {} to disk", path));
@@ -114,8 +162,12 @@ void check_output_path(const std::string& path, const std::string& flag) {
   while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
   struct stat st {};
   if (path.back() == '/' || (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)))
-    throw core::UsageError(fmt::format(
-        "{}: names a directory; give a file name, such as {}/run.json", shown, trimmed));
+    throw core::UsageError(fmt::format("{}: names a directory; give a file name, such as {}/{}",
+                                       shown, trimmed,
+                                       flag == "--md"     ? "run.md"
+                                       : flag == "--html" ? "run.html"
+                                                          : "run.json"));
+  check_target(path, shown);
   const std::string dir = directory_of(path);
   if (stat(dir.c_str(), &st) != 0) {
     const int err = errno;
@@ -131,11 +183,18 @@ void check_output_path(const std::string& path, const std::string& flag) {
   if (!S_ISDIR(st.st_mode))
     throw core::UsageError(
         fmt::format("{}: {} is not a directory; choose another path", shown, dir));
-  // Creating the temporary file and renaming it needs write and search permission on the
-  // directory, not on the target (rename replaces a read-only file too).
-  if (access(dir.c_str(), W_OK | X_OK) != 0)
-    throw core::UsageError(fmt::format("{}: directory {} is not writable ({}); choose another path",
-                                       shown, dir, std::strerror(errno)));
+  check_not_dev(dir, shown);
+  // access(2) says yes to root everywhere and knows nothing of filesystems that refuse new
+  // files (procfs, sysfs) or of read-only mounts: creating the temporary file the write will
+  // create, and removing it at once, is the test that holds for everyone.
+  try {
+    TempFile probe(path, "probe");
+  } catch (const std::system_error& e) {
+    throw core::UsageError(
+        fmt::format("{}: directory {} is not writable: creating a file there failed ({}); "
+                    "choose another path",
+                    shown, dir, std::strerror(e.code().value())));
+  }
 }
 
 }  // namespace illusion::report

@@ -14,8 +14,10 @@ namespace illusion::report {
 void write_file_atomically(const std::string& path, std::string_view content);
 
 // Throws core::UsageError, naming `flag` and the fix, when `path` cannot be written: its
-// directory is missing, is not a directory or is not writable, or `path` is a directory.
-// Called before any measurement so a typo costs no time.
+// directory is missing, is not a directory or refuses a new file (tried, not inferred from
+// permission bits, so it holds for root and for procfs), `path` is a directory, or `path` is a
+// device, FIFO or socket (or a symlink to one), or an entry of /dev, which the rename would
+// replace. Called before any measurement so a typo costs no time.
 void check_output_path(const std::string& path, const std::string& flag);
 
 }  // namespace illusion::report

@@ -64,9 +64,27 @@ const Json& required_field(const Json& obj, const char* key, const std::string& 
   return *v;
 }
 
+void check_printable(std::string_view s, const std::string& where) {
+  // `illusion report` prints these strings to a terminal: an escape sequence in a title could
+  // rewrite the screen or what the user believes was measured. illusion writes none (nor any
+  // C1 control, U+0080..U+009F, which some terminals obey too); tab and newline are harmless.
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const auto next = i + 1 < s.size() ? static_cast<unsigned char>(s[i + 1]) : 0;
+    const bool c0 = (c < 0x20 && c != '\t' && c != '\n') || c == 0x7f;
+    const bool c1 = c == 0xc2 && next >= 0x80 && next <= 0x9f;
+    if (c0 || c1)
+      fail(where, fmt::format("contains a control character (U+{:04X}); a run file's text has "
+                              "none",
+                              c1 ? next : c));
+  }
+}
+
 std::string text(const Json& v, const std::string& where) {
   if (!v.is_string()) wrong_type(v, where, "a string");
-  return v.get<std::string>();
+  std::string s = v.get<std::string>();
+  check_printable(s, where);
+  return s;
 }
 
 bool flag(const Json& v, const std::string& where) {
@@ -77,7 +95,13 @@ bool flag(const Json& v, const std::string& where) {
 double number_or_null(const Json& v, const std::string& where) {
   if (v.is_null()) return std::numeric_limits<double>::quiet_NaN();
   if (!v.is_number()) wrong_type(v, where, "a number or null");
-  return v.get<double>();
+  const double d = v.get<double>();
+  // JSON has no inf, but 99999999999999999999999 parses (as 1e23) and -1e308 is a double: such
+  // a figure is not a measurement, and ratios and budgets made from it would print nonsense.
+  if (!(std::fabs(d) <= kMaxMagnitude))
+    fail(where, fmt::format("{} is out of range: no figure illusion writes is beyond {:g}",
+                            v.dump(), kMaxMagnitude));
+  return d;
 }
 
 std::vector<std::string> strings(const Json& v, const std::string& where) {

@@ -11,6 +11,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -34,9 +35,18 @@ const Json& as_array(const Json& v, const std::string& where);
 const Json* optional_field(const Json& obj, const char* key);  // nullptr when absent
 const Json& required_field(const Json& obj, const char* key, const std::string& where);
 
+// Throws when `s` holds a control character other than tab and newline: strings (and object
+// keys) from a run file end up on a terminal.
+void check_printable(std::string_view s, const std::string& where);
+// A string, checked by check_printable.
 std::string text(const Json& v, const std::string& where);
 bool flag(const Json& v, const std::string& where);
+// Far beyond any figure illusion writes (ns, bytes, counts per op; 1e18 ns is 31 years), and
+// still far from where arithmetic on it overflows.
+inline constexpr double kMaxMagnitude = 1e18;
+
 // A number, or null for a value the writer could not compute (NaN/inf are written as null).
+// Throws beyond +-kMaxMagnitude.
 double number_or_null(const Json& v, const std::string& where);
 std::vector<std::string> strings(const Json& v, const std::string& where);
 
@@ -47,9 +57,12 @@ Int whole(const Json& v, const std::string& where) {
   const double d = v.get<double>();
   // Checked through double on purpose: "200.0" is as good a count as "200", and the range
   // check keeps a negative or huge value from wrapping around in the cast.
-  if (std::floor(d) != d || d < static_cast<double>(std::numeric_limits<Int>::min()) ||
-      d > static_cast<double>(std::numeric_limits<Int>::max()))
-    fail(where, "expected a whole number, found " + v.dump());
+  if (std::floor(d) != d) fail(where, "expected a whole number, found " + v.dump());
+  // 2^digits is exact as a double, where max() is not: (double)UINT64_MAX rounds up to 2^64,
+  // and casting 2^64 back is undefined.
+  if (d < static_cast<double>(std::numeric_limits<Int>::min()) ||
+      d >= std::ldexp(1.0, std::numeric_limits<Int>::digits))
+    fail(where, "expected a count, found " + v.dump() + ", which is out of range");
   if (v.is_number_unsigned()) return static_cast<Int>(v.get<std::uint64_t>());
   if (v.is_number_integer()) return static_cast<Int>(v.get<std::int64_t>());
   return static_cast<Int>(d);

@@ -4,6 +4,7 @@
 // expected and what was found, so a user with a hand-edited or truncated file knows which
 // line to look at. Nothing is defaulted silently except fields the schema marks optional.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <cmath>
 #include <cstring>
 #include <set>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -24,6 +26,19 @@ namespace {
 
 using namespace json_fields;  // NOLINT(google-build-using-namespace): this file is their user
 
+// Limits that keep a hostile file from exhausting memory or the stack; each is far beyond what
+// `illusion run --json` writes (the headline run: about 0.5 MiB, 7 levels deep).
+constexpr std::size_t kMaxRunFileBytes = std::size_t{64} << 20;
+constexpr std::size_t kMaxDepth = 64;
+constexpr std::size_t kRunFileDepth = 7;
+
+// The path of `key` under `where`. Keys name params, counters and metrics in the report, so
+// they are checked like string values.
+std::string key_path(const std::string& where, const std::string& key) {
+  check_printable(key, where + " (a key)");
+  return child(where, key);
+}
+
 void check_schema(const Json& doc) {
   const std::string supported = fmt::format("this illusion reads \"{}\"", kSchema);
   const Json* schema = optional_field(doc, "schema");
@@ -34,7 +49,7 @@ void check_schema(const Json& doc) {
   if (!schema->is_string())
     fail("schema",
          fmt::format("expected a string such as \"{}\", found {}", kSchema, a_type(*schema)));
-  const std::string found = schema->get<std::string>();
+  const std::string found = text(*schema, "schema");
   if (found == kSchema) return;
   if (found.rfind("illusion.run/", 0) == 0)
     fail("", fmt::format("schema \"{}\" is not supported: {} (the file was written by a "
@@ -63,7 +78,7 @@ core::EnvInfo read_env(const Json& v, const std::string& where) {
   if (const Json* m = optional_field(j, "mitigations")) {
     const std::string at = child(where, "mitigations");
     for (const auto& [name, value] : as_object(*m, at).items())
-      e.mitigations.emplace_back(name, text(value, child(at, name)));
+      e.mitigations.emplace_back(name, text(value, key_path(at, name)));
   }
   read_text(j, "thp_enabled", where, e.thp_enabled);
   read_count(j, "mem_total_bytes", where, e.mem_total_bytes);
@@ -116,19 +131,20 @@ core::Status read_status(const Json& v, const std::string& where) {
 
 void read_params(const Json& v, const std::string& where, core::Result& r) {
   for (const auto& [name, value] : as_object(v, where).items()) {
+    const std::string at = key_path(where, name);
     if (value.is_string()) {
-      r.add_param(name, value.get<std::string>());
+      r.add_param(name, text(value, at));
     } else if (value.is_number() || value.is_null()) {
-      r.add_param(name, number_or_null(value, child(where, name)));
+      r.add_param(name, number_or_null(value, at));
     } else {
-      wrong_type(value, child(where, name), "a number, a string or null");
+      wrong_type(value, at, "a number, a string or null");
     }
   }
 }
 
 void read_metrics(const Json& v, const std::string& where, core::Result& r) {
   for (const auto& [name, value] : as_object(v, where).items()) {
-    const std::string at = child(where, name);
+    const std::string at = key_path(where, name);
     // The design's first sketch wrote a bare number; the schema writes {value, unit}.
     if (value.is_number() || value.is_null()) {
       r.add_metric(name, number_or_null(value, at), "");
@@ -151,8 +167,12 @@ core::Series read_series(const Json& v, const std::string& where) {
   const Json& points = as_array(required_field(j, "points", where), at);
   for (std::size_t i = 0; i < points.size(); ++i) {
     const std::string pt = element(at, i);
-    if (!points[i].is_array() || points[i].size() != 2)
-      fail(pt, fmt::format("expected a pair [x, y], found {}", points[i].dump()));
+    // Described, not dumped: dump() recurses, and a hostile file nests deep enough to
+    // overflow the stack (and long enough to flood the terminal).
+    if (!points[i].is_array())
+      fail(pt, fmt::format("expected a pair [x, y], found {}", a_type(points[i])));
+    if (points[i].size() != 2)
+      fail(pt, fmt::format("expected a pair [x, y], found an array of {}", points[i].size()));
     s.points.emplace_back(number_or_null(points[i][0], pt + "[0]"),
                           number_or_null(points[i][1], pt + "[1]"));
   }
@@ -176,7 +196,7 @@ core::Result read_experiment(const Json& v, const std::string& where) {
   if (const Json* c = optional_field(j, "counters")) {
     const std::string at = child(where, "counters");
     for (const auto& [name, value] : as_object(*c, at).items()) {
-      const double per_op = number_or_null(value, child(at, name));
+      const double per_op = number_or_null(value, key_path(at, name));
       r.counters.push_back({name, value.is_null() ? std::nullopt : std::optional(per_op)});
     }
   }
@@ -202,7 +222,7 @@ Insight read_insight(const Json& v, const std::string& where) {
   if (const Json* values = optional_field(j, "values")) {
     const std::string at = child(where, "values");
     for (const auto& [name, value] : as_object(*values, at).items())
-      in.values.emplace_back(name, number_or_null(value, child(at, name)));
+      in.values.emplace_back(name, number_or_null(value, key_path(at, name)));
   }
   return in;
 }
@@ -257,6 +277,13 @@ RunRecord read_record(const Json& doc) {
 std::string slurp(const std::string& path) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail(path, fmt::format("cannot read the run file: {}", std::strerror(errno)));
+  struct stat st {};
+  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    close(fd);
+    fail(path,
+         "cannot read the run file: it is a directory; give a file written by 'illusion run "
+         "--json'");
+  }
   std::string data;
   char buf[65536];
   for (;;) {
@@ -268,9 +295,64 @@ std::string slurp(const std::string& path) {
     }
     if (n == 0) break;
     data.append(buf, static_cast<std::size_t>(n));
+    // The size is checked while reading, not with fstat: /dev/zero or a FIFO has no size.
+    if (data.size() > kMaxRunFileBytes) {
+      close(fd);
+      fail(path, fmt::format("larger than {} MiB, far more than 'illusion run --json' writes; "
+                             "this is not a run file",
+                             kMaxRunFileBytes >> 20));
+    }
   }
   close(fd);
   return data;
+}
+
+// Line and column (1-based) of byte `offset` (0-based) in `data`.
+std::pair<std::size_t, std::size_t> position_of(const std::string& data, std::size_t offset) {
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < std::min(offset, data.size()); ++i) {
+    if (data[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return {line, column};
+}
+
+// nlohmann 3.11 parses and destroys any depth (both keep an explicit stack) but copies and
+// dumps values recursively: 100,000 '[' parsed fine, then crashed `illusion report` when an
+// error message dumped them. A run file nests 7 levels deep; anything past kMaxDepth is refused
+// before parsing, wherever it is (an unknown field included).
+void check_nesting(const std::string& path, const std::string& data) {
+  std::size_t depth = 0;
+  bool in_string = false, escaped = false;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const char c = data[i];
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth) {
+        const auto [line, column] = position_of(data, i);
+        fail(path, fmt::format("nested deeper than {} levels (line {}, column {}); a run file "
+                               "nests {} levels at most, so this is not one",
+                               kMaxDepth, line, column, kRunFileDepth));
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;  // unbalanced brackets are the parser's to report, with its own position
+    }
+  }
 }
 
 // nlohmann's message names the token it choked on; garbage bytes in it would garble the
@@ -289,18 +371,9 @@ std::string printable(std::string_view s, std::size_t limit = 160) {
 }
 
 std::string parse_error_message(const nlohmann::json::parse_error& e, const std::string& data) {
-  // e.byte is 1-based: the byte that could not be read. Count lines up to it ourselves, since
-  // the exception text mixes its own wording with the position.
-  const std::size_t end = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, data.size());
-  std::size_t line = 1, column = 1;
-  for (std::size_t i = 0; i < end; ++i) {
-    if (data[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
+  // e.byte is 1-based: the byte that could not be read. Lines are counted here, since the
+  // exception text mixes its own wording with the position.
+  const auto [line, column] = position_of(data, e.byte > 0 ? e.byte - 1 : 0);
   std::string detail = e.what();
   const std::size_t col = detail.find("column");
   const std::size_t colon = col == std::string::npos ? col : detail.find(": ", col);
@@ -310,6 +383,33 @@ std::string parse_error_message(const nlohmann::json::parse_error& e, const std:
   if (e.byte > data.size())
     message += "; the file ends early: it may have been cut off while being copied or written";
   return message;
+}
+
+std::string nul_message(const std::string& data, std::size_t nul) {
+  const auto [line, column] = position_of(data, nul);
+  return fmt::format(
+      "not valid JSON: a NUL byte at line {}, column {}, byte {}: a binary file, "
+      "not a run file",
+      line, column, nul + 1);
+}
+
+// A number beyond a double's range (1e999) is valid JSON that nlohmann refuses with
+// out_of_range 406, which carries the token but no position: find the token to give one.
+std::string overflow_message(const nlohmann::json::out_of_range& e, const std::string& data) {
+  const std::string what = e.what();
+  const std::size_t open = what.find('\'');
+  const std::size_t close = open == std::string::npos ? open : what.find('\'', open + 1);
+  if (close == std::string::npos) return fmt::format("not valid JSON: {}", printable(what));
+  const std::string token = what.substr(open + 1, close - open - 1);
+  std::string where;
+  if (const std::size_t at = data.find(token); at != std::string::npos) {
+    const auto [line, column] = position_of(data, at);
+    where = fmt::format(" (line {}, column {})", line, column);
+  }
+  return fmt::format(
+      "the number {}{} is too large to read: a run file's numbers fit a double (at most about "
+      "1.8e308)",
+      printable(token, 40), where);
 }
 
 }  // namespace
@@ -330,12 +430,25 @@ RunRecord read_run_file(const std::string& path) {
     fail(path, fmt::format("the file is empty; expected an illusion run file (\"{}\") as written "
                            "by 'illusion run --json'",
                            kSchema));
+  check_nesting(path, data);
+  const std::size_t nul = data.find('\0');
   Json doc;
   try {
     doc = Json::parse(data);
   } catch (const nlohmann::json::parse_error& e) {
+    // nlohmann takes a NUL byte for the end of the input ("unexpected end of input" at byte 1
+    // of a 1 MiB file): when one stopped it, say what the file is instead.
+    if (nul != std::string::npos && nul < e.byte) fail(path, nul_message(data, nul));
     fail(path, parse_error_message(e, data));
+  } catch (const nlohmann::json::out_of_range& e) {
+    fail(path, overflow_message(e, data));
+  } catch (const nlohmann::json::exception& e) {
+    // Nothing else is documented for parse(); should a later version add one, it is still
+    // this file's fault, not the machine's.
+    fail(path, fmt::format("not valid JSON: {}", printable(e.what())));
   }
+  // The same NUL after a complete document ended the parse early: the rest was never read.
+  if (nul != std::string::npos) fail(path, nul_message(data, nul));
   try {
     return read_record(doc);
   } catch (const core::UsageError& e) {
