@@ -5,16 +5,17 @@
 #include <cstdint>
 
 #include "core/barrier.h"
+#include "core/uninstrumented.h"
 
 namespace illusion::core {
 namespace {
 
 // Offsets are either a table or a stride; one loop body serves both so the two cannot drift.
 // The attribute is needed here too: GCC will not inline an instrumented function into an
-// uninstrumented one, so without it this loop would be compiled with ASan's checks.
+// uninstrumented one, so without it this loop would be compiled with the sanitizer's checks.
 template <class OffsetOf>
-__attribute__((no_sanitize_address)) inline void timed_loop(const Clock& clock, char* base, std::size_t n, PageAccess access,
-                       double* out, OffsetOf offset_of) {
+ILLUSION_UNINSTRUMENTED inline void timed_loop(const Clock& clock, char* base, std::size_t n,
+                                               PageAccess access, double* out, OffsetOf offset_of) {
   std::uint64_t sink = 0;
   for (std::size_t i = 0; i < n; ++i) {
     volatile char* p = base + offset_of(i);
@@ -39,16 +40,16 @@ std::size_t page_size_bytes() {
   return page;
 }
 
-__attribute__((noinline, no_sanitize_address)) void time_page_accesses(
-    const Clock& clock, char* base, const std::size_t* offsets, std::size_t n,
-    PageAccess access, double* out) {
+__attribute__((noinline)) ILLUSION_UNINSTRUMENTED void time_page_accesses(
+    const Clock& clock, char* base, const std::size_t* offsets, std::size_t n, PageAccess access,
+    double* out) {
   timed_loop(clock, base, n, access, out, [offsets](std::size_t i) { return offsets[i]; });
 }
 
-__attribute__((noinline, no_sanitize_address)) void time_each_page(const Clock& clock,
-                                                                   char* base, std::size_t pages,
-                                                                   PageAccess access,
-                                                                   double* out) {
+__attribute__((noinline)) ILLUSION_UNINSTRUMENTED void time_each_page(const Clock& clock,
+                                                                      char* base, std::size_t pages,
+                                                                      PageAccess access,
+                                                                      double* out) {
   const std::size_t page = page_size_bytes();
   timed_loop(clock, base, pages, access, out, [page](std::size_t i) { return i * page; });
 }

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "core/barrier.h"
+#include "core/uninstrumented.h"
 
 namespace illusion::labs::vm::alloc {
 std::size_t page_bytes() {
@@ -30,7 +31,7 @@ void timed_touches(const core::Clock& clock, char* base, const std::size_t* offs
   core::time_page_accesses(clock, base, offsets, n, touch, out);
 }
 
-__attribute__((no_sanitize_address)) void touch_pages(char* base, std::size_t bytes, Touch touch) {
+ILLUSION_UNINSTRUMENTED void touch_pages(char* base, std::size_t bytes, Touch touch) {
   std::uint64_t sink = 0;
   for (std::size_t off = 0; off < bytes; off += page_bytes()) {
     volatile char* p = base + off;

@@ -14,6 +14,7 @@
 
 #include "core/barrier.h"
 #include "core/resources.h"
+#include "core/uninstrumented.h"
 
 namespace illusion::labs::vm::faults {
 
@@ -22,9 +23,9 @@ std::size_t page_bytes() {
   return page;
 }
 
-__attribute__((noinline, no_sanitize_address)) double time_pass(const core::Clock& clock,
-                                                                char* base, std::size_t pages,
-                                                                Touch touch) {
+__attribute__((noinline)) ILLUSION_UNINSTRUMENTED double time_pass(const core::Clock& clock,
+                                                                   char* base, std::size_t pages,
+                                                                   Touch touch) {
   const std::size_t page = page_bytes();
   std::uint64_t sink = 0;
   const double t0 = clock.now_ns();

@@ -1,4 +1,5 @@
 #include "core/counters.h"
+#include "support/sanitizer.h"
 
 #include <dirent.h>
 #include <sys/mman.h>
@@ -259,6 +260,7 @@ TEST(CounterWindow, NoOpsMeansNoPerOpValues) {
 
 // Faults between stop() and resume() stay out of the window; those on either side add up.
 TEST(CounterWindow, ResumeAddsToTheCountAndLeavesThePauseOut) {
+  if (illusion::testing::kSanitized) GTEST_SKIP() << illusion::testing::kSanitizedSkip;
   CounterWindow window(/*enabled=*/true);
   window.start();
   touch_fresh_pages(kPages);

@@ -80,6 +80,7 @@ TEST(CowOffsets, SpreadDistinctPagesAndKeepTheLastForWarmUp) {
 }
 
 TEST_F(CowProbe, ChildWritingKPagesTakesKFaults) {
+  if (illusion::testing::kThreadSanitized) GTEST_SKIP() << illusion::testing::kThreadSanitizedSkip;
   Mapping buf(kBuffer);
   touched(buf);
   for (std::uint64_t k : {1u, 64u, 1024u})
@@ -88,6 +89,7 @@ TEST_F(CowProbe, ChildWritingKPagesTakesKFaults) {
 }
 
 TEST_F(CowProbe, ChildReadingSharedPagesTakesNoFault) {
+  if (illusion::testing::kThreadSanitized) GTEST_SKIP() << illusion::testing::kThreadSanitizedSkip;
   Mapping buf(kBuffer);
   touched(buf);
   const PageProbe p = labs::processes::probe_pages_in_child(*clock_, buf, 1024, PageAccess::read);
@@ -107,12 +109,14 @@ TEST_F(CowProbe, WritesInTheChildLeaveTheParentsPagesAlone) {
 }
 
 TEST_F(CowProbe, FirstTouchTakesOneFaultPerPage) {
+  if (illusion::testing::kThreadSanitized) GTEST_SKIP() << illusion::testing::kThreadSanitizedSkip;
   Mapping fresh(kBuffer);
   ASSERT_TRUE(labs::processes::no_huge_pages(fresh));
   expect_about(labs::processes::probe_first_touch(*clock_, fresh, 1024), 1024, "first touch");
 }
 
 TEST_F(CowRows, RowsReportFaultCountsPerPage) {
+  if (illusion::testing::kThreadSanitized) GTEST_SKIP() << illusion::testing::kThreadSanitizedSkip;
   const Result& ft = run("processes.first_touch_fault");
   expect_ok(ft);
   EXPECT_EQ(ft.unit, "ns/fault");

@@ -38,19 +38,21 @@ inline std::vector<pid_t> children_of(pid_t parent) {
   return out;
 }
 
-// Kills and reaps every child this process still has; returns how many there were.
-inline int reap_leftovers() {
-  int left = 0;
+// Reaps the children this process still has, giving them `grace` to exit by themselves (a
+// child forked at the instant its parent died notices and exits at once), then kills the rest.
+// Returns how many had to be killed: the processes that were really left running.
+inline int reap_leftovers(std::chrono::milliseconds grace = std::chrono::milliseconds(1000)) {
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  int killed = 0;
   for (;;) {
     const pid_t pid = waitpid(-1, nullptr, WNOHANG);
-    if (pid > 0) {
-      ++left;  // an exited leftover (a zombie until now)
-      continue;
-    }
-    if (pid < 0) return left;  // ECHILD: none at all
-    for (pid_t child : children_of(getpid())) {
-      kill(child, SIGKILL);
-      ++left;
+    if (pid > 0) continue;       // exited on its own: reaped, not counted
+    if (pid < 0) return killed;  // ECHILD: none left
+    if (killed == 0 && std::chrono::steady_clock::now() >= deadline) {
+      for (pid_t child : children_of(getpid())) {
+        kill(child, SIGKILL);
+        ++killed;
+      }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

@@ -17,6 +17,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/sanitizer.h"
+
 #include "core/clock.h"
 #include "core/env.h"
 #include "core/experiment.h"
