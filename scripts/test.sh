@@ -4,5 +4,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 PACKAGES+=(chromium)  # the HTML report test renders the report in headless Chromium
 install_missing_packages
 configure_and_build
-cd "$BUILD_DIR"
-ctest --output-on-failure --timeout 300
+source "$ROOT/scripts/leftovers.sh"
+leftovers_snapshot
+(cd "$BUILD_DIR" && ctest --output-on-failure --timeout 300)
+leftovers_check "$BUILD_DIR"
