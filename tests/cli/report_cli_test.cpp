@@ -132,4 +132,16 @@ TEST_F(ReportCli, RunMarkdownIntoMissingDirectoryBeforeAnyWork) {
   EXPECT_FALSE(has(o.err, "getppid")) << o.err;
 }
 
+// The README's results come from docs/results/dev-vm.json and invite readers to compare their
+// own run with it: the committed file must stay readable by this version's reader.
+TEST(CommittedResults, ReadBackReportAndCompare) {
+  const std::string file = std::string(ILLUSION_SOURCE_DIR) + "/docs/results/dev-vm.json";
+  const Outcome report = run_illusion({"report", file});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_TRUE(has(report.out, "Cost ladder")) << report.out;
+  const Outcome compare = run_illusion({"compare", file, file});
+  EXPECT_EQ(compare.exit_code, 0) << compare.err;
+  EXPECT_TRUE(has(compare.out, "within noise")) << compare.out;
+}
+
 }  // namespace
