@@ -22,19 +22,12 @@ using illusion::testing::Outcome;
 using illusion::testing::run_illusion;
 using illusion::testing::ScratchDir;
 using illusion::testing::slurp;
+using illusion::testing::write_file;
 
 namespace {
 
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
-
 std::string valid_run_text() {
-  illusion::report::RunRecord rec;
-  rec.tool_version = "0.1.0";
-  rec.started_at = "2026-11-24T12:00:00Z";
-  rec.results.push_back(illusion::testing::make_call("syscalls.getppid_raw", 84, 120));
-  return illusion::report::to_json(rec).dump(2) + "\n";
+  return illusion::report::to_json(illusion::testing::minimal_run_record()).dump(2) + "\n";
 }
 
 class BadInput : public ::testing::Test {
@@ -43,8 +36,8 @@ class BadInput : public ::testing::Test {
     dir_ = new ScratchDir();
     std::filesystem::create_directory(file("tmp"));
     std::filesystem::create_directory(file("adir"));
-    write_bytes(file("afile"), "x");
-    write_bytes(file("valid.json"), valid_run_text());
+    write_file(file("afile"), "x");
+    write_file(file("valid.json"), valid_run_text());
   }
   static void TearDownTestSuite() {
     delete dir_;
@@ -182,25 +175,25 @@ TEST_F(BadInput, ReportChecksItsOutputBeforeReadingTheFile) {
 }
 
 TEST_F(BadInput, RunFileEmpty) {
-  write_bytes(file("empty.json"), "");
+  write_file(file("empty.json"), "");
   run_file_refused(file("empty.json"), "the file is empty");
 }
 
 TEST_F(BadInput, RunFileTruncated) {
   const std::string text = valid_run_text();
-  write_bytes(file("truncated.json"), text.substr(0, text.size() / 2));
+  write_file(file("truncated.json"), text.substr(0, text.size() / 2));
   run_file_refused(file("truncated.json"), "not valid JSON");
 }
 
 TEST_F(BadInput, RunFileBinaryGarbage) {
   std::string garbage;
   for (int i = 0; i < 1024; ++i) garbage += static_cast<char>(i * 7 % 256);
-  write_bytes(file("garbage.bin"), garbage);
+  write_file(file("garbage.bin"), garbage);
   run_file_refused(file("garbage.bin"), "not valid JSON: a NUL byte at line 1, column 1");
 }
 
 TEST_F(BadInput, RunFileNestedDeep) {
-  write_bytes(file("deep.json"), std::string(100000, '[') + std::string(100000, ']'));
+  write_file(file("deep.json"), std::string(100000, '[') + std::string(100000, ']'));
   run_file_refused(file("deep.json"), "nested deeper than 64 levels");
 }
 
@@ -209,23 +202,23 @@ TEST_F(BadInput, RunFileHugeNumbers) {
   const std::size_t at = text.find("\"p50\": ") + 7;
   const std::size_t end = text.find(',', at);
   for (const std::string number : {"1e999", "99999999999999999999999", "-1e308"}) {
-    write_bytes(file("huge.json"), text.substr(0, at) + number + text.substr(end));
+    write_file(file("huge.json"), text.substr(0, at) + number + text.substr(end));
     run_file_refused(file("huge.json"),
                      number == "1e999" ? "the number 1e999 (line " : "experiments[0].stats.p50: ");
   }
 }
 
 TEST_F(BadInput, RunFileOfAnotherKind) {
-  write_bytes(file("other.json"), R"({"a": 1})");
+  write_file(file("other.json"), R"({"a": 1})");
   run_file_refused(file("other.json"), "not an illusion run file: no \"schema\" field");
-  write_bytes(file("array.json"), "[1, 2, 3]");
+  write_file(file("array.json"), "[1, 2, 3]");
   run_file_refused(file("array.json"), "not an illusion run file: expected a JSON object");
 }
 
 TEST_F(BadInput, RunFileOfAnotherSchemaVersion) {
   std::string text = valid_run_text();
   text.replace(text.find("illusion.run/1"), 14, "illusion.run/2");
-  write_bytes(file("v2.json"), text);
+  write_file(file("v2.json"), text);
   run_file_refused(file("v2.json"), "schema \"illusion.run/2\" is not supported");
 }
 
@@ -251,8 +244,8 @@ class PlantedSymlinks : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new ScratchDir();
     std::filesystem::create_directory(dir_->file("tmp"));
-    write_bytes(dir_->file("victim"), "the target's symlink points here");
-    write_bytes(dir_->file("victim_tmp"), "the temporary names' symlinks point here");
+    write_file(dir_->file("victim"), "the target's symlink points here");
+    write_file(dir_->file("victim_tmp"), "the temporary names' symlinks point here");
     std::filesystem::create_symlink(dir_->file("victim"), dir_->file("out.json"));
     const std::string script =
         "for i in $(seq 0 15); do ln -s \"$1/victim_tmp\" \"$1/.out.json.tmp.$$.$i\" || exit 9; "

@@ -15,13 +15,9 @@ using illusion::testing::Outcome;
 using illusion::testing::run_illusion;
 using illusion::testing::ScratchDir;
 using illusion::testing::slurp;
+using illusion::testing::write_file;
 
 namespace {
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
 
 class ReportCli : public ::testing::Test {
  protected:
@@ -96,7 +92,7 @@ TEST_F(ReportCli, MissingFile) {
 
 TEST_F(ReportCli, EmptyFile) {
   const std::string path = dir_->file("empty.json");
-  write_text(path, "");
+  write_file(path, "");
   expect_usage_error(run_illusion({"report", path}), path);
 }
 
@@ -104,13 +100,13 @@ TEST_F(ReportCli, TruncatedFile) {
   ASSERT_EQ(run_->exit_code, 0) << run_->err;
   const std::string whole = slurp(run_json_);
   const std::string path = dir_->file("truncated.json");
-  write_text(path, whole.substr(0, whole.size() / 2));
+  write_file(path, whole.substr(0, whole.size() / 2));
   expect_usage_error(run_illusion({"report", path}), path);
 }
 
 TEST_F(ReportCli, WrongSchema) {
   const std::string path = dir_->file("other.json");
-  write_text(path, R"({"schema": "something.else/7", "experiments": []})");
+  write_file(path, R"({"schema": "something.else/7", "experiments": []})");
   const Outcome o = run_illusion({"report", path});
   expect_usage_error(o, path);
   EXPECT_TRUE(has(o.err, "schema")) << o.err;

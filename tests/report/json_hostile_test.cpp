@@ -19,11 +19,7 @@ using Json = nlohmann::ordered_json;
 namespace {
 
 Json valid_doc() {
-  RunRecord rec;
-  rec.tool_version = "0.1.0";
-  rec.started_at = "2026-11-24T12:00:00Z";
-  rec.results.push_back(illusion::testing::make_call("syscalls.getppid_raw", 84, 120));
-  return to_json(rec);
+  return to_json(illusion::testing::minimal_run_record());
 }
 
 // `doc` as text with the value of experiments[0].stats.p50 replaced by `raw`, which need not

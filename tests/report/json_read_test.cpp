@@ -15,11 +15,7 @@ using Json = nlohmann::ordered_json;
 namespace {
 
 Json valid_doc() {
-  RunRecord rec;
-  rec.tool_version = "0.1.0";
-  rec.started_at = "2026-11-23T19:40:00Z";
-  rec.results.push_back(illusion::testing::make_call("syscalls.getppid_raw", 84, 120));
-  return to_json(rec);
+  return to_json(illusion::testing::minimal_run_record());
 }
 
 // The message of the UsageError `f` throws, or a failure when it does not throw one.

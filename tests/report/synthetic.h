@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "report/run_record.h"
 #include "support/files.h"
 
 namespace illusion::testing {
@@ -69,6 +70,16 @@ inline core::Result make_skipped(const std::string& id, const std::string& reaso
   r.status = core::Status::skipped;
   r.reason = reason;
   return r;
+}
+
+// The smallest valid run: one getppid result, fixed version and time. The readers' tests
+// start from it and break one thing at a time.
+inline report::RunRecord minimal_run_record() {
+  report::RunRecord rec;
+  rec.tool_version = "0.1.0";
+  rec.started_at = "2026-11-24T12:00:00Z";
+  rec.results.push_back(make_call("syscalls.getppid_raw", 84, 120));
+  return rec;
 }
 
 }  // namespace illusion::testing

@@ -6,12 +6,18 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 #include <string>
 #include <vector>
 
 namespace illusion::testing {
+
+// Writes `bytes` to `path`, replacing it (binary: the bytes are written as given).
+inline void write_file(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
 
 // Names in `dir` other than "." and ".." (empty when the directory cannot be read).
 inline std::vector<std::string> dir_entries(const std::string& dir) {
