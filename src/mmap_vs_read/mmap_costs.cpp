@@ -28,11 +28,17 @@
 #include "core/sampler.h"
 #include "core/syscall_count.h"
 #include "mmap_vs_read/io_file.h"
-#include "mmap_vs_read/mmap_spinners.h"
+#include "core/interrupts.h"
+#include "core/spinners.h"
 #include "mmap_vs_read/rows.h"
 
 namespace illusion::labs::mmap_vs_read {
 namespace {
+
+using core::allowed_cpus;
+using core::pin_this_thread;
+using core::Spinners;
+using core::tlb_shootdowns_total;
 
 constexpr std::size_t kSmallBytes = 64 * kKiB;  // 16 pages: below x86's single-page flush ceiling
 constexpr std::size_t kLargeBytes = 2 * kMiB;   // 512 pages: a full flush, maybe one PMD entry

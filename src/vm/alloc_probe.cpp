@@ -43,31 +43,6 @@ ILLUSION_UNINSTRUMENTED void touch_pages(char* base, std::size_t bytes, Touch to
   core::do_not_optimize(sink);
 }
 
-PageTable::PageTable() : buf_(512, 0) {
-  fd_ = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) reason_ = fmt::format("cannot open /proc/self/pagemap: {}", std::strerror(errno));
-}
-
-PageTable::~PageTable() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-std::size_t PageTable::next_unmapped(const char* base, std::size_t from, std::size_t pages) {
-  constexpr std::uint64_t kPresent = 1ull << 63;
-  const std::uint64_t first_vpage = reinterpret_cast<std::uintptr_t>(base) / page_bytes();
-  while (from < pages) {
-    const std::size_t want = std::min(buf_.size(), pages - from);
-    const ssize_t got = ::pread(fd_, buf_.data(), want * sizeof(std::uint64_t),
-                                static_cast<off_t>((first_vpage + from) * sizeof(std::uint64_t)));
-    if (got <= 0) return pages;  // unreadable: treat the rest as mapped, the counts will tell
-    const std::size_t entries = static_cast<std::size_t>(got) / sizeof(std::uint64_t);
-    for (std::size_t i = 0; i < entries; ++i)
-      if ((buf_[i] & kPresent) == 0) return from + i;
-    from += entries;
-  }
-  return pages;
-}
-
 std::optional<double> status_kib(const std::string& field) {
   return core::proc_kib("/proc/self/status", field);
 }

@@ -14,6 +14,7 @@
 #include "core/fault_window.h"
 #include "core/page_access.h"
 #include "core/page_cache.h"
+#include "core/pagemap.h"
 #include "core/test_file.h"
 
 namespace illusion::labs::vm::alloc {
@@ -41,27 +42,9 @@ using core::FsInfo;
 using core::resident_fraction;
 using core::TestFile;
 
-// This process's page table, read from /proc/self/pagemap (proc(5)): one 64-bit entry per
-// virtual page, bit 63 "page present". Any process may read its own entries (without
-// CAP_SYS_ADMIN the frame numbers read as zero, the flags do not). Used to find the pages no
-// earlier fault has mapped, since one file fault can map a whole large folio.
-class PageTable {
- public:
-  PageTable();
-  PageTable(const PageTable&) = delete;
-  PageTable& operator=(const PageTable&) = delete;
-  ~PageTable();
-  bool ok() const { return fd_ >= 0; }
-  const std::string& reason() const { return reason_; }  // why !ok()
-  // The first page index in [from, pages) of the region at `base` that has no page-table
-  // entry; `pages` when every one is mapped. Does not fault (its buffer is already written).
-  std::size_t next_unmapped(const char* base, std::size_t from, std::size_t pages);
-
- private:
-  int fd_ = -1;
-  std::string reason_;
-  std::vector<std::uint64_t> buf_;
-};
+// This process's page table (core/pagemap.h): used to find the pages no earlier fault has
+// mapped, since one file fault can map a whole large folio.
+using core::PageTable;
 
 // A "Vm..."/"Rss..." line of /proc/self/status in KiB (proc(5)); nullopt when absent.
 // The kernel keeps RSS in per-CPU counters, so the figure can lag by a few hundred KiB.

@@ -8,11 +8,15 @@
 #include <gtest/gtest.h>
 
 #include "fixture.h"
-#include "mmap_vs_read/mmap_spinners.h"
+#include "core/interrupts.h"
+#include "core/spinners.h"
 #include "support/files.h"
 
 namespace illusion::labs::mmap_vs_read {
 namespace {
+
+using core::allowed_cpus;
+using core::tlb_shootdowns_total;
 
 std::size_t thread_count() {
   return illusion::testing::dir_entries("/proc/self/task").size();

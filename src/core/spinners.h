@@ -1,26 +1,17 @@
-// What the munmap rows need to make TLB shootdowns happen and to count them: threads of this
-// process that sit on other CPUs inside this mm (so their TLBs may hold a mapping's entries and
-// munmap must interrupt them), pinning of single threads, and the kernel's count of shootdown
-// IPIs received.
+// Threads of this process that sit on other CPUs inside this mm, so their TLBs may hold a
+// mapping's entries and munmap must flush them there too: what the munmap rows and the
+// environment's TLB-flush probe need to make remote TLB flushes happen.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/affinity.h"
 
-namespace illusion::labs::mmap_vs_read {
-
-using core::allowed_cpus;
-using core::pin_this_thread;
-
-// The sum over CPUs of the "TLB:" line of /proc/interrupts (x86: TLB shootdown IPIs received),
-// or nullopt when the line is missing (another architecture, or no such counter).
-std::optional<std::uint64_t> tlb_shootdowns_total();
+namespace illusion::core {
 
 // One thread per CPU in `cpus`, each pinned to its CPU and busy-waiting on an atomic (never
 // sleeping, so its CPU stays in this mm). touch_pages() makes every spinner read one byte of
@@ -53,4 +44,4 @@ class Spinners {
   std::size_t bytes_ = 0, page_bytes_ = 4096;
 };
 
-}  // namespace illusion::labs::mmap_vs_read
+}  // namespace illusion::core

@@ -1,17 +1,15 @@
-#include "mmap_vs_read/mmap_spinners.h"
+#include "core/spinners.h"
 
 #include <pthread.h>
 #include <sched.h>
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "core/barrier.h"
 
-namespace illusion::labs::mmap_vs_read {
+namespace illusion::core {
 namespace {
 
 // Tells the CPU this is a spin-wait loop (x86 PAUSE): it saves power and, on an SMT sibling,
@@ -23,21 +21,6 @@ inline void cpu_relax() {
 }
 
 }  // namespace
-
-std::optional<std::uint64_t> tlb_shootdowns_total() {
-  std::ifstream in("/proc/interrupts");
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream words(line);
-    std::string label;
-    if (!(words >> label) || label != "TLB:") continue;
-    // One count per CPU, then the description ("TLB shootdowns"), where parsing stops.
-    std::uint64_t total = 0, count = 0;
-    while (words >> count) total += count;
-    return total;
-  }
-  return std::nullopt;
-}
 
 Spinners::Spinners(const std::vector<int>& cpus) : problems_(cpus.size()) {
   threads_.reserve(cpus.size());  // no reallocation may destroy a running std::thread
@@ -93,9 +76,9 @@ void Spinners::spin(std::size_t index, int cpu) {
     const volatile char* p = data_;
     for (std::size_t off = 0; off < bytes_; off += page_bytes_)
       sink += static_cast<unsigned char>(p[off]);
-    core::do_not_optimize(sink);
+    do_not_optimize(sink);
     done_.fetch_add(1, std::memory_order_release);
   }
 }
 
-}  // namespace illusion::labs::mmap_vs_read
+}  // namespace illusion::core
