@@ -320,6 +320,19 @@ EnvInfo probe_env(const std::string& root) {
   env.pmu_available = probe_pmu();
   env.is_root = geteuid() == 0;
   read_capabilities(root, env);
+  if (root.empty()) {
+    const KernelHypervisorName named = read_kernel_hypervisor_name();
+    env.hypervisor_kernel_name = named.name;
+    env.hypervisor_kernel_note = named.note;
+    env.virtualized = env.virtualized || !named.name.empty();
+    env.zero_page_on_read = probe_zero_page();
+    env.remote_tlb_flush_ipis = probe_tlb_flush_ipis();
+  } else {
+    const std::string fake = "not probed: the environment was read from a fake tree";
+    env.hypervisor_kernel_note = fake;
+    env.zero_page_on_read = {std::nullopt, fake};
+    env.remote_tlb_flush_ipis = {std::nullopt, fake};
+  }
   env.caveats = env_caveats(env);
   return env;
 }

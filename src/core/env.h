@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/host_behaviour.h"
+
 namespace illusion::core {
 
 struct EnvInfo {
@@ -23,6 +25,10 @@ struct EnvInfo {
   std::optional<std::uint64_t> cgroup_pids_max;    // pids.max, if limited
   bool virtualized = false;
   std::string hypervisor;   // "KVM", "Xen", ... or "" when unknown / bare metal
+  // The kernel's own name for the hypervisor ("Hypervisor detected: PVM" in its log), which
+  // the CPUID signature above may not tell apart; "" when unknown, with the note saying why.
+  std::string hypervisor_kernel_name;
+  std::string hypervisor_kernel_note;
   std::string clocksource;  // current_clocksource, e.g. "tsc", "kvm-clock"
   bool invariant_tsc = false;
   std::vector<std::pair<std::string, std::string>> mitigations;  // vulnerabilities/* files
@@ -37,10 +43,15 @@ struct EnvInfo {
   bool is_root = false;
   bool cap_sys_nice = false;    // may use SCHED_FIFO / negative nice
   bool cap_perfmon = false;     // CAP_PERFMON or CAP_SYS_ADMIN
+  // Optional behaviours, detected by doing them (core/host_behaviour.h); not probed when
+  // reading a fake tree, since the probes can only see the running kernel.
+  BehaviourFact zero_page_on_read;      // a read of untouched anonymous memory maps the zero page
+  BehaviourFact remote_tlb_flush_ipis;  // munmap's flush of other CPUs is counted as IPIs
   std::vector<std::string> caveats;  // filled by env_caveats()
 };
 
-// Reads the machine. `root` prefixes every /proc and /sys path (tests use a fake tree).
+// Reads the machine. `root` prefixes every /proc and /sys path (tests use a fake tree); with
+// a root, the behaviours that can only be probed on the running kernel stay unknown.
 EnvInfo probe_env(const std::string& root = "");
 
 // The caveats that follow from `env`, in plain words ("in a VM: timings include hypervisor

@@ -15,10 +15,19 @@ std::string human_bytes(std::uint64_t bytes) {
 
 void virtualization_caveats(const EnvInfo& env, std::vector<std::string>& out) {
   if (env.virtualized) {
-    const std::string name = env.hypervisor.empty() ? "" : " (" + env.hypervisor + ")";
+    std::string name = env.hypervisor;
+    if (!env.hypervisor_kernel_name.empty() && env.hypervisor_kernel_name != env.hypervisor)
+      name += (name.empty() ? "" : ", ") + std::string("the kernel says ") +
+              env.hypervisor_kernel_name;
+    name = name.empty() ? "" : " (" + name + ")";
     out.push_back("in a VM" + name +
                   ": timings include hypervisor noise; a wake-up across vCPUs can cost tens of "
                   "microseconds");
+  }
+  if (env.remote_tlb_flush_ipis.value == false) {
+    out.push_back(
+        "remote TLB flushes raise no counted IPIs here (/proc/interrupts' TLB shootdowns stay "
+        "put): munmap's cost with other CPUs in the process is that flush, not interrupts");
   }
   if (!env.clocksource.empty() && env.clocksource != "tsc") {
     out.push_back("clocksource is " + env.clocksource +
@@ -95,6 +104,11 @@ void memory_caveats(const EnvInfo& env, std::vector<std::string>& out) {
   if (env.cgroup_pids_max) {
     out.push_back(fmt::format("cgroup pids limit of {}: process and thread creation is capped",
                               *env.cgroup_pids_max));
+  }
+  if (env.zero_page_on_read.value == false) {
+    out.push_back(
+        "no shared zero page: reading untouched anonymous memory allocates a page of its own, "
+        "so a read before the first write costs one fault and a page, not two faults");
   }
   if (env.swap_total_bytes == 0 && env.mem_total_bytes > 0) {
     out.push_back("no swap: major faults come only from file-backed pages");

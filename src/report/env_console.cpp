@@ -50,6 +50,26 @@ std::string paranoid_text(const core::EnvInfo& e) {
   return fmt::format("{} ({})", level, meaning);
 }
 
+// "yes (evidence)", "no (evidence)", "unknown (why)".
+std::string fact_text(const core::BehaviourFact& f) {
+  const std::string word = f.value ? yes_no(*f.value) : kUnknown;
+  return f.evidence.empty() ? word : word + " (" + f.evidence + ")";
+}
+
+// The CPUID name, and the kernel's own where it says something else (a paravirtualised guest
+// may carry KVM's CPUID signature and still be PVM to its kernel).
+std::string hypervisor_text(const core::EnvInfo& e) {
+  std::string text = e.hypervisor.empty() ? (e.virtualized ? kUnknown : "none") : e.hypervisor;
+  if (e.hypervisor_kernel_name == e.hypervisor && !e.hypervisor.empty())
+    text += " (CPUID and the kernel log agree)";
+  else if (!e.hypervisor_kernel_name.empty())
+    text += (e.hypervisor.empty() ? "" : " (CPUID)") + std::string("; the kernel says \"") +
+            e.hypervisor_kernel_name + "\"";
+  else if (!e.hypervisor_kernel_note.empty())
+    text += "; kernel's name unknown: " + e.hypervisor_kernel_note;
+  return text;
+}
+
 using Lines = std::vector<std::pair<std::string, std::string>>;
 
 void write_aligned(std::ostream& out, const Lines& lines, std::string_view indent = "") {
@@ -73,8 +93,7 @@ void write_env(std::ostream& out, const core::EnvInfo& env, const core::ClockInf
        env.cgroup_memory_max ? core::format_size(*env.cgroup_memory_max) : "none"},
       {"cgroup_pids_max", env.cgroup_pids_max ? std::to_string(*env.cgroup_pids_max) : "none"},
       {"virtualized", yes_no(env.virtualized)},
-      {"hypervisor",
-       env.hypervisor.empty() ? (env.virtualized ? kUnknown : "none") : env.hypervisor},
+      {"hypervisor", hypervisor_text(env)},
       {"clocksource", or_unknown(env.clocksource)},
       {"invariant_tsc", yes_no(env.invariant_tsc)},
       {"thp_enabled", or_unknown(env.thp_enabled)},
@@ -90,6 +109,8 @@ void write_env(std::ostream& out, const core::EnvInfo& env, const core::ClockInf
       {"is_root", yes_no(env.is_root)},
       {"cap_sys_nice", yes_no(env.cap_sys_nice)},
       {"cap_perfmon", yes_no(env.cap_perfmon)},
+      {"zero_page_on_read", fact_text(env.zero_page_on_read)},
+      {"remote_tlb_flush_ipis", fact_text(env.remote_tlb_flush_ipis)},
   };
   write_aligned(out, machine);
 

@@ -60,6 +60,14 @@ const char* status_name(core::Status s) {
   return "ok";
 }
 
+// {"value": true | false | null, "evidence": "..."}: null when the probe could not decide.
+Json fact_json(const core::BehaviourFact& f) {
+  Json j = Json::object();
+  j["value"] = f.value ? Json(*f.value) : Json(nullptr);
+  j["evidence"] = f.evidence;
+  return j;
+}
+
 Json env_json(const core::EnvInfo& e) {
   Json j = Json::object();
   j["kernel"] = e.kernel;
@@ -71,6 +79,9 @@ Json env_json(const core::EnvInfo& e) {
   j["cgroup_pids_max"] = optional_count(e.cgroup_pids_max);
   j["virtualized"] = e.virtualized;
   j["hypervisor"] = e.hypervisor;
+  j["hypervisor_kernel_name"] =
+      e.hypervisor_kernel_name.empty() ? Json(nullptr) : Json(e.hypervisor_kernel_name);
+  j["hypervisor_kernel_note"] = e.hypervisor_kernel_note;
   j["clocksource"] = e.clocksource;
   j["invariant_tsc"] = e.invariant_tsc;
   Json mitigations = Json::object();
@@ -87,6 +98,8 @@ Json env_json(const core::EnvInfo& e) {
   j["is_root"] = e.is_root;
   j["cap_sys_nice"] = e.cap_sys_nice;
   j["cap_perfmon"] = e.cap_perfmon;
+  j["zero_page_on_read"] = fact_json(e.zero_page_on_read);
+  j["remote_tlb_flush_ipis"] = fact_json(e.remote_tlb_flush_ipis);
   j["caveats"] = e.caveats;
   return j;
 }

@@ -58,6 +58,19 @@ void check_schema(const Json& doc) {
   fail("", fmt::format("schema \"{}\" is not an illusion run file; {}", found, supported));
 }
 
+// Absent in files written before the behaviours were probed: then unknown, as a probe that
+// could not decide.
+void read_fact(const Json& obj, const char* key, const std::string& where,
+               core::BehaviourFact& out) {
+  const Json* f = optional_field(obj, key);
+  if (!f) return;
+  const std::string at = child(where, key);
+  const Json& j = as_object(*f, at);
+  if (const Json* value = optional_field(j, "value"); value && !value->is_null())
+    out.value = flag(*value, child(at, "value"));
+  read_text(j, "evidence", at, out.evidence);
+}
+
 core::EnvInfo read_env(const Json& v, const std::string& where) {
   const Json& j = as_object(v, where);
   core::EnvInfo e;
@@ -73,6 +86,9 @@ core::EnvInfo read_env(const Json& v, const std::string& where) {
   read_optional_count(j, "cgroup_pids_max", where, e.cgroup_pids_max);
   read_flag(j, "virtualized", where, e.virtualized);
   read_text(j, "hypervisor", where, e.hypervisor);
+  if (const Json* name = optional_field(j, "hypervisor_kernel_name"); name && !name->is_null())
+    e.hypervisor_kernel_name = text(*name, child(where, "hypervisor_kernel_name"));
+  read_text(j, "hypervisor_kernel_note", where, e.hypervisor_kernel_note);
   read_text(j, "clocksource", where, e.clocksource);
   read_flag(j, "invariant_tsc", where, e.invariant_tsc);
   if (const Json* m = optional_field(j, "mitigations")) {
@@ -91,6 +107,8 @@ core::EnvInfo read_env(const Json& v, const std::string& where) {
   read_flag(j, "is_root", where, e.is_root);
   read_flag(j, "cap_sys_nice", where, e.cap_sys_nice);
   read_flag(j, "cap_perfmon", where, e.cap_perfmon);
+  read_fact(j, "zero_page_on_read", where, e.zero_page_on_read);
+  read_fact(j, "remote_tlb_flush_ipis", where, e.remote_tlb_flush_ipis);
   if (const Json* c = optional_field(j, "caveats"))
     e.caveats = strings(*c, child(where, "caveats"));
   return e;

@@ -1,0 +1,254 @@
+#include "core/host_behaviour.h"
+
+#include <sys/klog.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/affinity.h"
+#include "core/barrier.h"
+#include "core/interrupts.h"
+#include "core/pagemap.h"
+#include "core/spinners.h"
+
+namespace illusion::core {
+namespace {
+
+std::size_t page_bytes() {
+  static const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  return page;
+}
+
+// An anonymous private mapping of whole pages, unmapped on destruction unless unmap() did it.
+class Pages {
+ public:
+  explicit Pages(std::size_t bytes) : bytes_(bytes) {
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) error_ = std::strerror(errno);
+    else data_ = static_cast<char*>(p);
+  }
+  Pages(const Pages&) = delete;
+  Pages& operator=(const Pages&) = delete;
+  ~Pages() { unmap(); }
+  char* data() const { return data_; }
+  const std::string& error() const { return error_; }
+  void unmap() {
+    if (data_) ::munmap(data_, bytes_);
+    data_ = nullptr;
+  }
+
+ private:
+  char* data_ = nullptr;
+  std::size_t bytes_;
+  std::string error_;
+};
+
+// syslog(2) actions (sys/klog.h declares klogctl but not the action names).
+constexpr int kSyslogReadAll = 3;
+constexpr int kSyslogSizeBuffer = 10;
+
+}  // namespace
+
+// ---- the shared zero page ----
+
+BehaviourFact judge_zero_page(const ZeroPageObservation& seen) {
+  if (!seen.unreadable.empty())
+    return {std::nullopt, "not detected: " + seen.unreadable};
+  if (seen.pages == 0) return {std::nullopt, "not detected: no page was read"};
+  if (seen.present < seen.pages)
+    return {std::nullopt, fmt::format("not detected: only {} of the {} pages read were still "
+                                      "mapped when pagemap was read",
+                                      seen.present, seen.pages)};
+  if (seen.exclusive == 0) {
+    std::string frames;
+    if (seen.distinct_frames)
+      frames = fmt::format(", all on {} frame{}", *seen.distinct_frames,
+                           *seen.distinct_frames == 1 ? "" : "s");
+    return {true, fmt::format("{} pages of fresh anonymous memory, read but never written, were "
+                              "all mapped shared, none as a page of this process's own{} "
+                              "(pagemap): the kernel's zero page",
+                              seen.pages, frames)};
+  }
+  if (seen.exclusive == seen.pages)
+    return {false, fmt::format("{} pages of fresh anonymous memory, read but never written, "
+                               "each got a page of this process's own (pagemap): this kernel "
+                               "maps no shared zero page on a read fault",
+                               seen.pages)};
+  return {std::nullopt, fmt::format("not detected: {} of {} pages read got pages of their own, "
+                                    "the rest were shared",
+                                    seen.exclusive, seen.pages)};
+}
+
+ZeroPageObservation observe_zero_page(std::size_t pages) {
+  ZeroPageObservation seen;
+  const std::size_t page = page_bytes();
+  Pages region(pages * page);
+  if (!region.data()) {
+    seen.unreadable = "mmap of " + std::to_string(pages) + " pages failed: " + region.error();
+    return seen;
+  }
+  // A read of a huge-page-sized region could map the huge zero page instead; either is shared,
+  // but 4 KiB pages are what the rows read.
+  (void)::madvise(region.data(), pages * page, MADV_NOHUGEPAGE);
+  std::uint64_t sum = 0;
+  for (std::size_t i = 0; i < pages; ++i)
+    sum += static_cast<unsigned char>(*static_cast<volatile const char*>(region.data() + i * page));
+  do_not_optimize(sum);
+  PageTable table;
+  const auto entries = table.entries(region.data(), pages);
+  if (!entries) {
+    seen.unreadable = table.reason();
+    return seen;
+  }
+  seen.pages = pages;
+  std::set<std::uint64_t> frames;
+  bool frames_visible = true;
+  for (const PagemapEntry& e : *entries) {
+    if (!e.present()) continue;
+    ++seen.present;
+    if (e.exclusive()) ++seen.exclusive;
+    if (const auto pfn = e.pfn()) frames.insert(*pfn);
+    else frames_visible = false;
+  }
+  if (frames_visible && seen.present > 0) seen.distinct_frames = frames.size();
+  return seen;
+}
+
+BehaviourFact probe_zero_page() {
+  return judge_zero_page(observe_zero_page());
+}
+
+// ---- remote TLB flushes ----
+
+BehaviourFact judge_tlb_flush_ipis(const TlbFlushObservation& seen) {
+  if (seen.allowed_cpus < 2)
+    return {std::nullopt, fmt::format("not detected: this process may run on {} CPU, so no "
+                                      "other CPU holds its translations",
+                                      seen.allowed_cpus)};
+  if (!seen.counter_present)
+    return {std::nullopt,
+            "not detected: /proc/interrupts has no \"TLB:\" line (not x86), so flush IPIs are "
+            "not counted here"};
+  if (!seen.placement_problem.empty())
+    return {std::nullopt, "not detected: " + seen.placement_problem};
+  if (seen.munmaps == 0) return {std::nullopt, "not detected: no munmap was made"};
+  const double per = static_cast<double>(seen.shootdowns) / static_cast<double>(seen.munmaps);
+  const std::string what =
+      fmt::format("{} munmaps, on CPU {}, of a page that a thread on CPU {} had just read raised "
+                  "/proc/interrupts' TLB shootdowns by {} ({:.2f} per munmap)",
+                  seen.munmaps, seen.measuring_cpu, seen.spinner_cpu, seen.shootdowns, per);
+  // Every munmap must flush the other CPU, which runs this mm throughout. By IPI that is one
+  // count per munmap; half allows the spinner to have been off its CPU for half of them, and
+  // other processes' flushes only add. Without IPIs the count stays where it was: a tenth allows
+  // a few background flushes elsewhere during the probe.
+  if (per >= 0.5) return {true, what};
+  if (per <= 0.1)
+    return {false, what +
+                       ": the other CPU's TLB was flushed without an IPI (likely a hypervisor's "
+                       "paravirtual flush, or a broadcast flush such as AMD's INVLPGB)"};
+  return {std::nullopt, "not detected: " + what + ", between the two cases"};
+}
+
+TlbFlushObservation observe_tlb_flushes(std::size_t munmaps) {
+  TlbFlushObservation seen;
+  const std::vector<int> cpus = allowed_cpus();
+  seen.allowed_cpus = cpus.size();
+  if (cpus.size() < 2) return seen;
+  if (!tlb_shootdowns_total()) {
+    seen.counter_present = false;
+    return seen;
+  }
+  seen.measuring_cpu = cpus[0];
+  seen.spinner_cpu = cpus[1];
+  try {
+    Spinners spinner({seen.spinner_cpu});
+    for (const std::string& p : spinner.placement_problems()) seen.placement_problem = p;
+    if (!seen.placement_problem.empty()) return seen;
+    std::string problem;
+    // On a thread of its own, so the caller's CPU mask is never touched.
+    std::thread measuring([&] {
+      problem = pin_this_thread(seen.measuring_cpu);
+      if (!problem.empty()) return;
+      const std::size_t page = page_bytes();
+      constexpr std::size_t kWarmup = 4;  // faults this code and the kernel paths in
+      std::optional<std::uint64_t> before;
+      for (std::size_t i = 0; i < kWarmup + munmaps; ++i) {
+        if (i == kWarmup) before = tlb_shootdowns_total();
+        Pages one(page);
+        if (!one.data()) {
+          problem = "mmap of one page failed: " + one.error();
+          return;
+        }
+        *static_cast<volatile char*>(one.data()) = 1;
+        spinner.touch_pages(one.data(), page, page);
+        one.unmap();
+      }
+      const std::optional<std::uint64_t> after = tlb_shootdowns_total();
+      if (!before || !after) {
+        problem = "/proc/interrupts became unreadable";
+        return;
+      }
+      seen.munmaps = munmaps;
+      seen.shootdowns = *after >= *before ? *after - *before : 0;
+    });
+    measuring.join();
+    seen.placement_problem = problem;
+  } catch (const std::exception& e) {
+    seen.placement_problem = std::string("the probe's threads could not run: ") + e.what();
+  }
+  return seen;
+}
+
+BehaviourFact probe_tlb_flush_ipis() {
+  return judge_tlb_flush_ipis(observe_tlb_flushes());
+}
+
+// ---- the hypervisor as the kernel names it ----
+
+std::string hypervisor_from_kernel_log(std::string_view log) {
+  constexpr std::string_view kMarker = "Hypervisor detected: ";
+  const auto at = log.find(kMarker);
+  if (at == std::string_view::npos) return "";
+  std::string_view rest = log.substr(at + kMarker.size());
+  rest = rest.substr(0, rest.find('\n'));
+  while (!rest.empty() && (rest.back() == '\r' || rest.back() == ' ')) rest.remove_suffix(1);
+  return std::string(rest);
+}
+
+KernelHypervisorName kernel_hypervisor_name(const std::optional<std::string>& log,
+                                            const std::string& error) {
+  if (!log) return {"", "the kernel log is not readable: " + error};
+  if (std::string name = hypervisor_from_kernel_log(*log); !name.empty())
+    return {name, "kernel log: \"Hypervisor detected: " + name + "\""};
+  // The boot banner is the log's first line: when it is still there, so is the detection line.
+  if (log->find("Linux version") != std::string::npos)
+    return {"", "the kernel log names no hypervisor (bare metal, or one the kernel does not "
+                "recognise)"};
+  return {"", "the kernel log no longer holds the boot messages"};
+}
+
+KernelHypervisorName read_kernel_hypervisor_name() {
+  const int size = ::klogctl(kSyslogSizeBuffer, nullptr, 0);
+  if (size <= 0)
+    return kernel_hypervisor_name(std::nullopt, std::string("syslog(2): ") + std::strerror(errno));
+  std::string buf(static_cast<std::size_t>(size), '\0');
+  const int n = ::klogctl(kSyslogReadAll, buf.data(), size);
+  if (n < 0) {
+    const int err = errno;
+    std::string why = std::string("syslog(2): ") + std::strerror(err);
+    if (err == EPERM) why += " (kernel.dmesg_restrict=1 and no CAP_SYSLOG)";
+    return kernel_hypervisor_name(std::nullopt, why);
+  }
+  buf.resize(static_cast<std::size_t>(n));
+  return kernel_hypervisor_name(buf, "");
+}
+
+}  // namespace illusion::core
