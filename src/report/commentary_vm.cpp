@@ -75,12 +75,29 @@ std::optional<Insight> zero_page(const Results& results) {
              {{"read_faults_per_page", *reads},
               {"write_faults_per_page", *writes},
               {"rss_growth_read_fraction", *rss_read}}};
-  in.text = fmt::format(
-      "Reading memory that was never written costs a fault too ({} per page) but no memory: "
-      "RSS grew by {} of the region, because every page maps the kernel's shared zero page. "
-      "The first write then faults again ({} per page) to get a private page: read-before-"
-      "write pays twice.",
-      format_count(*reads), format_percent(*rss_read), format_count(*writes));
+  // The words follow the RssAnon growth the row measured: about none means the zero page,
+  // about all means this kernel allocated on the read (no zero page), anything else is mixed.
+  if (*rss_read < 0.1) {
+    in.text = fmt::format(
+        "Reading memory that was never written costs a fault too ({} per page) but no memory: "
+        "RSS grew by {} of the region, because every page maps the kernel's shared zero page. "
+        "The first write then faults again ({} per page) to get a private page: read-before-"
+        "write pays twice.",
+        format_count(*reads), format_percent(*rss_read), format_count(*writes));
+  } else if (*rss_read > 0.9) {
+    in.text = fmt::format(
+        "On this kernel reading memory that was never written costs a fault and a page: {} "
+        "faults per page, and RSS grew by {} of the region, so no shared zero page backed the "
+        "reads. The first write then took {} faults per page: the read had already done the "
+        "allocation a write would.",
+        format_count(*reads), format_percent(*rss_read), format_count(*writes));
+  } else {
+    in.text = fmt::format(
+        "Reading memory that was never written took {} faults per page and RSS grew by {} of the "
+        "region, neither the shared zero page's none nor a page per read; the first write then "
+        "took {} faults per page.",
+        format_count(*reads), format_percent(*rss_read), format_count(*writes));
+  }
   return in;
 }
 

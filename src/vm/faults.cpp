@@ -223,8 +223,9 @@ std::vector<core::Experiment> fault_rows() {
 
   rows.push_back(experiment(
       "vm.zero_page", "Read before write: the zero page",
-      "Reading untouched anonymous memory maps the shared zero page (a fault, no memory); the "
-      "first write then faults again for a page of its own.",
+      "Reading untouched anonymous memory: a fault that maps the shared zero page (no memory), "
+      "then a second fault at the first write; on a kernel without a zero page, one fault that "
+      "allocates.",
       "ns/page", DurationHint{0.1, 0.4, 0.8}, run_zero_page));
   rows.push_back(experiment(
       "vm.thp_fault", "First touch with huge pages (THP)",

@@ -4,6 +4,9 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "core/host_behaviour.h"
 
 #include "core/experiment.h"
 #include "core/result.h"
@@ -21,6 +24,23 @@ void add_common_params(core::Result& r, const core::RunContext& ctx);
 core::Result run_first_touch(core::RunContext& ctx, core::Result r);  // faults.cpp
 core::Result run_zero_page(core::RunContext& ctx, core::Result r);    // faults_zero.cpp
 core::Result run_thp_fault(core::RunContext& ctx, core::Result r);    // faults_thp.cpp
+
+// What vm.zero_page measured, and the words it prints for it (faults_zero.cpp): a pure function
+// of the figures and of the environment's zero-page fact, so a host without a zero page is
+// tested without one. The text follows the measured RssAnon growth; the fact explains it, and a
+// disagreement between the two becomes a warning.
+struct ZeroPageFigures {
+  double read_p50_ns = 0, write_p50_ns = 0;
+  double read_faults_per_page = 0, write_faults_per_page = 0;
+  double rss_growth_read_bytes = 0, rss_growth_write_bytes = 0;
+  double region_bytes = 0;
+  std::string versus_first_touch;  // " (... a write-only first touch)" or ""
+};
+struct RowWords {
+  std::string meaning;
+  std::vector<std::string> warnings;
+};
+RowWords describe_zero_page(const ZeroPageFigures& f, const core::BehaviourFact& zero_page);
 
 // faults_prefault.cpp: one row per way of getting memory ready before its first use.
 enum class Prefault { lazy, map_populate, madv_willneed, mlock, madv_populate_write };

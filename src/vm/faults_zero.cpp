@@ -1,11 +1,15 @@
 // The zero page: a read is not a first touch.
 //
-// A read fault on untouched private anonymous memory does not allocate: the kernel maps the
-// one shared, read-only zero page (mm/memory.c, do_anonymous_page, the !FAULT_FLAG_WRITE case),
-// so resident memory does not grow. The first write to such a page then faults again, as a
-// write-protect fault, and only now gets a page of its own (wp_page_copy). Reading before
+// A read fault on untouched private anonymous memory normally does not allocate: the kernel maps
+// the one shared, read-only zero page (mm/memory.c, do_anonymous_page, the !FAULT_FLAG_WRITE
+// case), so resident memory does not grow. The first write to such a page then faults again, as
+// a write-protect fault, and only now gets a page of its own (wp_page_copy). Reading before
 // writing therefore costs two faults per page where writing alone costs one. Residency is read
 // from RssAnon in /proc/self/status (proc(5)), which the zero page never adds to.
+//
+// Not every kernel does this (a paravirtualised guest booted with pvm_no_zero_page=1 allocates
+// on the read): the environment probe detects which (EnvInfo::zero_page_on_read), and the row
+// says what it measured on this kernel either way.
 #include <cerrno>
 #include <string>
 #include <utility>
@@ -45,6 +49,54 @@ double growth(std::uint64_t before, std::uint64_t after) {
 }
 
 }  // namespace
+
+RowWords describe_zero_page(const ZeroPageFigures& f, const core::BehaviourFact& zero_page) {
+  RowWords out;
+  const auto size = [](double bytes) { return core::format_size(static_cast<std::uint64_t>(bytes)); };
+  const double read_share = f.region_bytes > 0 ? f.rss_growth_read_bytes / f.region_bytes : 0;
+  // RssAnon is kept in per-CPU counters that lag by a few hundred KiB: a tenth of the region
+  // either way separates "no page" from "a page each" with room to spare.
+  const bool shared = read_share < 0.1, private_pages = read_share > 0.9;
+  if (zero_page.value == true && private_pages)
+    out.warnings.push_back(fmt::format(
+        "RssAnon grew {} during the read pass ({:.0f}% of the region): the reads got pages of "
+        "their own, though the environment probe saw the zero page mapped ({})",
+        size(f.rss_growth_read_bytes), 100 * read_share, zero_page.evidence));
+  if (zero_page.value == false && shared)
+    out.warnings.push_back(fmt::format(
+        "RssAnon grew only {} during the read pass, though the environment probe found no zero "
+        "page ({})",
+        size(f.rss_growth_read_bytes), zero_page.evidence));
+  if (!shared && !private_pages)
+    out.warnings.push_back(fmt::format(
+        "RssAnon grew {:.0f}% of the region during the read pass: neither the zero page (about "
+        "0%) nor a page per read (about 100%); memory may have been reclaimed or merged meanwhile",
+        100 * read_share));
+  const std::string detected =
+      zero_page.value.has_value() ? "" : " (the environment probe could not tell: " +
+                                             zero_page.evidence + ")";
+  if (private_pages) {
+    out.meaning = fmt::format(
+        "this kernel maps no shared zero page: reading untouched memory took {:.0f} ns/page "
+        "(p50, {:.3f} faults/page) and RssAnon grew {} of {}, a page of its own for every page "
+        "read, as a write would have; the first write after it took {:.3f} faults/page ({:.0f} "
+        "ns p50) and RssAnon grew {}{}: {:.2f} faults per page in all{}",
+        f.read_p50_ns, f.read_faults_per_page, size(f.rss_growth_read_bytes),
+        size(f.region_bytes), f.write_faults_per_page, f.write_p50_ns,
+        size(f.rss_growth_write_bytes), f.versus_first_touch,
+        f.read_faults_per_page + f.write_faults_per_page, detected);
+    return out;
+  }
+  out.meaning = fmt::format(
+      "reading untouched memory faults too: {:.0f} ns/page (p50, {:.3f} faults/page) while "
+      "RssAnon grew {} of {}{}; the first write after it faults again ({:.3f} faults/page, "
+      "{:.0f} ns p50) and RssAnon grows {}{}: {:.2f} faults per page in all{}",
+      f.read_p50_ns, f.read_faults_per_page, size(f.rss_growth_read_bytes), size(f.region_bytes),
+      shared ? " (the shared zero page)" : "", f.write_faults_per_page, f.write_p50_ns,
+      size(f.rss_growth_write_bytes), f.versus_first_touch,
+      f.read_faults_per_page + f.write_faults_per_page, shared ? detected : "");
+  return out;
+}
 
 core::Result run_zero_page(core::RunContext& ctx, core::Result r) {
   const std::uint64_t bytes = zero_page_bytes(ctx.profile);
@@ -105,19 +157,14 @@ core::Result run_zero_page(core::RunContext& ctx, core::Result r) {
     r.warnings.push_back(fmt::format(
         "only {:.3f} faults per page on the read pass, expected 1: pages were already mapped",
         read_fpp));
-  if (grow_read > 0.1 * region)
-    r.warnings.push_back(fmt::format(
-        "RssAnon grew {} during the read pass ({:.0f}% of the region): reads got pages of "
-        "their own, not the zero page",
-        core::format_size(static_cast<std::uint64_t>(grow_read)), 100 * grow_read / region));
-  r.meaning = fmt::format(
-      "reading untouched memory faults too: {:.0f} ns/page (p50, {:.3f} faults/page) while "
-      "RssAnon grew only {} of {} (the shared zero page); the first write after it faults "
-      "again ({:.3f} faults/page, {:.0f} ns p50) and RssAnon grows {}{}: {:.2f} faults per "
-      "page in all",
-      r.stats->p50, read_fpp, core::format_size(static_cast<std::uint64_t>(grow_read)),
-      core::format_size(m.size()), write_fpp, write_p50,
-      core::format_size(static_cast<std::uint64_t>(grow_write)), vs_first, read_fpp + write_fpp);
+  const core::BehaviourFact fact = ctx.env ? ctx.env->zero_page_on_read : core::BehaviourFact{};
+  r.add_param("zero_page_on_read",
+              (fact.value ? (*fact.value ? "yes: " : "no: ") : "unknown: ") + fact.evidence);
+  const ZeroPageFigures figures{r.stats->p50, write_p50, read_fpp,  write_fpp,
+                                grow_read,    grow_write, region,   vs_first};
+  RowWords words = describe_zero_page(figures, fact);
+  for (std::string& w : words.warnings) r.warnings.push_back(std::move(w));
+  r.meaning = std::move(words.meaning);
   return r;
 }
 

@@ -51,6 +51,27 @@ TEST(VmCommentary, ZeroPageAndHugePages) {
   EXPECT_FALSE(report::rules::huge_pages({make_result("vm.thp_fault", 1)}));
 }
 
+// A kernel without a zero page (a PVM guest with pvm_no_zero_page=1): the reads allocate, the
+// writes do not fault. The rule must not claim the zero page, nor "pays twice".
+TEST(VmCommentary, ZeroPageRuleFollowsTheMeasuredRssGrowth) {
+  const auto none = report::rules::zero_page({with_metrics(
+      make_result("vm.zero_page", 1),
+      {{"read_faults_per_page", 1}, {"write_faults_per_page", 0}, {"rss_growth_read_fraction", 1}})});
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(has(none->text, "pays twice")) << none->text;
+  EXPECT_FALSE(has(none->text, "maps the kernel's shared zero page")) << none->text;
+  EXPECT_TRUE(has(none->text, "no shared zero page")) << none->text;
+  EXPECT_TRUE(has(none->text, "100%")) << none->text;
+
+  const auto mixed = report::rules::zero_page({with_metrics(
+      make_result("vm.zero_page", 1), {{"read_faults_per_page", 1},
+                                       {"write_faults_per_page", 0.5},
+                                       {"rss_growth_read_fraction", 0.5}})});
+  ASSERT_TRUE(mixed);
+  EXPECT_FALSE(has(mixed->text, "because")) << mixed->text;  // no cause the run did not count
+  EXPECT_TRUE(has(mixed->text, "50%")) << mixed->text;
+}
+
 TEST(VmCommentary, MajorVsMinor) {
   const std::vector<core::Result> rs{
       make_result("vm.major_fault", 50'000, -1, "ns/fault"),
