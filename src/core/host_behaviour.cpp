@@ -57,6 +57,11 @@ constexpr int kSyslogSizeBuffer = 10;
 
 }  // namespace
 
+std::string fact_summary(const BehaviourFact& fact) {
+  const std::string word = fact.value ? (*fact.value ? "yes" : "no") : "unknown";
+  return fact.evidence.empty() ? word : word + " (" + fact.evidence + ")";
+}
+
 // ---- the shared zero page ----
 
 BehaviourFact judge_zero_page(const ZeroPageObservation& seen) {
@@ -205,6 +210,25 @@ TlbFlushObservation observe_tlb_flushes(std::size_t munmaps) {
     seen.placement_problem = std::string("the probe's threads could not run: ") + e.what();
   }
   return seen;
+}
+
+std::string remote_flush_words(std::optional<double> ipis_per_munmap,
+                               const BehaviourFact& ipis_fact) {
+  const bool none_here = ipis_fact.value == false;
+  if (!ipis_per_munmap)
+    return none_here ? "a flush of each one's TLB, without IPIs on this host (found by the "
+                       "environment probe; not counted in this row)"
+                     : "a flush of each one's TLB, likely by IPI (not counted on this machine)";
+  if (*ipis_per_munmap >= 0.5)
+    return fmt::format("a TLB shootdown IPI to each ({:.2f} counted per munmap)", *ipis_per_munmap);
+  if (none_here)
+    return fmt::format("a flush of each one's TLB that raised no counted IPI ({:.2f} per munmap: "
+                       "this host flushes other CPUs without IPIs, likely through the "
+                       "hypervisor)",
+                       *ipis_per_munmap);
+  return fmt::format("a flush of each one's TLB, with only {:.2f} shootdown IPIs counted per "
+                     "munmap",
+                     *ipis_per_munmap);
 }
 
 BehaviourFact probe_tlb_flush_ipis() {

@@ -21,6 +21,9 @@ struct BehaviourFact {
   std::string evidence;
 };
 
+// "yes (evidence)", "no (evidence)", "unknown (why)": how rows and reports quote a fact.
+std::string fact_summary(const BehaviourFact& fact);
+
 // ---- the shared zero page ----
 // A read fault on untouched private anonymous memory normally maps the kernel's one shared,
 // read-only zero page (mm/memory.c, do_anonymous_page); some kernels do not (a paravirtualised
@@ -58,6 +61,12 @@ struct TlbFlushObservation {
 BehaviourFact judge_tlb_flush_ipis(const TlbFlushObservation& seen);
 TlbFlushObservation observe_tlb_flushes(std::size_t munmaps = 32);
 BehaviourFact probe_tlb_flush_ipis();
+
+// How munmap reached the other CPUs running this mm, in words a row can put in its meaning:
+// from the shootdown IPIs it counted per munmap (nullopt: not counted here) and the fact. A
+// cause is named as such only when the count shows it; otherwise it is "likely".
+std::string remote_flush_words(std::optional<double> ipis_per_munmap,
+                               const BehaviourFact& ipis_fact);
 
 // ---- the hypervisor as the kernel names it ----
 // The x86 kernel logs "Hypervisor detected: NAME" at boot (arch/x86/kernel/cpu/hypervisor.c),

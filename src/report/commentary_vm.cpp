@@ -245,13 +245,30 @@ std::optional<Insight> munmap_stalls_others(const Results& results) {
              {{"slow_batches_per_s_baseline", *base},
               {"slow_batches_per_s_churn", *churn},
               {"p999_ratio", *p999}}};
+  const auto ipis = metric_of(results, "vm.mmap_churn_stall", "tlb_shootdowns_per_munmap");
+  const bool no_ipis_here =
+      param_text_of(results, "vm.mmap_churn_stall", "remote_tlb_flush_ipis").rfind("no", 0) == 0;
+  std::string flush;
+  if (ipis && *ipis >= 0.5) {
+    in.values.emplace_back("tlb_shootdowns_per_munmap", *ipis);
+    flush = fmt::format("an inter-processor interrupt each: {} counted per munmap",
+                        format_count(*ipis));
+  } else if (ipis) {
+    in.values.emplace_back("tlb_shootdowns_per_munmap", *ipis);
+    flush = fmt::format("{} shootdown IPIs counted per munmap: {}", format_count(*ipis),
+                        no_ipis_here ? "this host flushes them without IPIs, likely through "
+                                       "the hypervisor"
+                                     : "the flush reached them some other way");
+  } else {
+    flush = "likely an inter-processor interrupt each, not counted on this machine";
+  }
   in.text = fmt::format(
       "Why one thread's memory management stalls the others: while another thread ran "
       "mmap/munmap in a loop, threads that only touched resident memory saw slow batches go "
       "from {} to {} a second and their p99.9 grow {}. munmap must flush the TLB of every CPU "
-      "running the process (an inter-processor interrupt each); per-VMA locks (Linux 6.4+) "
-      "keep page faults from queueing behind mmap_lock, but not the shootdowns.",
-      format_whole(*base), format_whole(*churn), format_ratio(*p999));
+      "running the process ({}); per-VMA locks (Linux 6.4+) keep page faults from queueing "
+      "behind mmap_lock, but not the flushes.",
+      format_whole(*base), format_whole(*churn), format_ratio(*p999), flush);
   return in;
 }
 

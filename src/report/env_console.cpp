@@ -50,12 +50,6 @@ std::string paranoid_text(const core::EnvInfo& e) {
   return fmt::format("{} ({})", level, meaning);
 }
 
-// "yes (evidence)", "no (evidence)", "unknown (why)".
-std::string fact_text(const core::BehaviourFact& f) {
-  const std::string word = f.value ? yes_no(*f.value) : kUnknown;
-  return f.evidence.empty() ? word : word + " (" + f.evidence + ")";
-}
-
 // The CPUID name, and the kernel's own where it says something else (a paravirtualised guest
 // may carry KVM's CPUID signature and still be PVM to its kernel).
 std::string hypervisor_text(const core::EnvInfo& e) {
@@ -109,8 +103,8 @@ void write_env(std::ostream& out, const core::EnvInfo& env, const core::ClockInf
       {"is_root", yes_no(env.is_root)},
       {"cap_sys_nice", yes_no(env.cap_sys_nice)},
       {"cap_perfmon", yes_no(env.cap_perfmon)},
-      {"zero_page_on_read", fact_text(env.zero_page_on_read)},
-      {"remote_tlb_flush_ipis", fact_text(env.remote_tlb_flush_ipis)},
+      {"zero_page_on_read", core::fact_summary(env.zero_page_on_read)},
+      {"remote_tlb_flush_ipis", core::fact_summary(env.remote_tlb_flush_ipis)},
   };
   write_aligned(out, machine);
 

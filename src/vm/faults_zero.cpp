@@ -158,8 +158,7 @@ core::Result run_zero_page(core::RunContext& ctx, core::Result r) {
         "only {:.3f} faults per page on the read pass, expected 1: pages were already mapped",
         read_fpp));
   const core::BehaviourFact fact = ctx.env ? ctx.env->zero_page_on_read : core::BehaviourFact{};
-  r.add_param("zero_page_on_read",
-              (fact.value ? (*fact.value ? "yes: " : "no: ") : "unknown: ") + fact.evidence);
+  r.add_param("zero_page_on_read", core::fact_summary(fact));
   const ZeroPageFigures figures{r.stats->p50, write_p50, read_fpp,  write_fpp,
                                 grow_read,    grow_write, region,   vs_first};
   RowWords words = describe_zero_page(figures, fact);

@@ -17,6 +17,8 @@
 
 #include <fmt/format.h>
 
+#include "core/host_behaviour.h"
+#include "core/interrupts.h"
 #include "core/measure.h"
 #include "core/resources.h"
 #include "vm/rows.h"
@@ -290,7 +292,11 @@ core::Result run_mmap_churn_stall(core::RunContext& ctx, core::Result r) {
   const ChurnRun base = run_churn(clock, cfg);  // baseline first: no churn thread at all
   ctx.report_progress(0.5);
   cfg.churn = true;
+  // Shootdown IPIs received by every CPU while the churn ran, to say how munmap reached the
+  // touchers' CPUs on this host rather than assume it (some hosts flush without IPIs).
+  const std::optional<std::uint64_t> tlb_before = core::tlb_shootdowns_total();
   ChurnRun churn = run_churn(clock, cfg);
+  const std::optional<std::uint64_t> tlb_after = core::tlb_shootdowns_total();
   ctx.report_progress(1.0);
 
   for (const std::string& w : base.placement_failures) r.warnings.push_back(w);
@@ -344,6 +350,16 @@ core::Result run_mmap_churn_stall(core::RunContext& ctx, core::Result r) {
   // interrupts (~250/s at HZ=250), the rest is shootdown IPIs and the TLB refill after them.
   if (churn_rate > 0)
     r.add_metric("extra_slow_batches_per_munmap", (slow_churn - slow_base) / churn_rate, "batches");
+  std::optional<double> ipis_per_munmap;
+  if (tlb_before && tlb_after && *tlb_after >= *tlb_before && churn.churn_rounds > 0) {
+    ipis_per_munmap = static_cast<double>(*tlb_after - *tlb_before) /
+                      static_cast<double>(churn.churn_rounds);
+    r.add_metric("tlb_shootdowns_per_munmap", *ipis_per_munmap, "IPIs/munmap");
+  }
+  const core::BehaviourFact flush_fact =
+      ctx.env ? ctx.env->remote_tlb_flush_ipis : core::BehaviourFact{};
+  r.add_param("remote_tlb_flush_ipis", core::fact_summary(flush_fact));
+  const std::string flush = core::remote_flush_words(ipis_per_munmap, flush_fact);
   r.add_metric("toucher_faults",
                static_cast<double>(base.toucher_minor_faults + churn.toucher_minor_faults),
                "faults");
@@ -365,16 +381,15 @@ core::Result run_mmap_churn_stall(core::RunContext& ctx, core::Result r) {
       per_vma ? fmt::format(
                     "on Linux {} page faults take only the faulting VMA's lock (per-VMA "
                     "locking, merged in 6.4), and these touchers do not even fault, so "
-                    "no mmap_lock wait reaches them: what does is munmap's TLB "
-                    "shootdown (an IPI to every CPU running this mm) and the TLB "
-                    "refill after it",
-                    kernel)
+                    "no mmap_lock wait reaches them: what does is munmap's remote TLB "
+                    "flush ({}) and the TLB refill after it",
+                    kernel, flush)
               : fmt::format(
                     "on Linux {} (before per-VMA locks, 6.4) a fault anywhere in the "
                     "process waits for mmap_lock while mmap/munmap hold it; these "
-                    "touchers do not fault, so what reaches them is munmap's TLB "
-                    "shootdown IPIs and the refill after",
-                    kernel);
+                    "touchers do not fault, so what reaches them is munmap's remote TLB "
+                    "flush ({}) and the refill after",
+                    kernel, flush);
   // On one CPU there is no other CPU to interrupt: the churn only takes the toucher's time.
   const bool one_cpu = cpus.size() < 2;
   r.meaning = fmt::format(

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "fixture.h"
+#include "core/host_behaviour.h"
 #include "core/interrupts.h"
 #include "core/spinners.h"
 #include "support/files.h"
@@ -98,11 +99,25 @@ TEST_F(MunmapCosts, RowsRunLeaveNoThreadAndKeepTheMask) {
   // The 1-thread row ran first in this test, so the comparison is there.
   EXPECT_NE(shared.metric("shootdown_extra_ns"), nullptr);
   EXPECT_GT(metric(shared, "ratio"), 0);
-  if (tlb_shootdowns_total()) {
+  if (!tlb_shootdowns_total()) return;  // expect_munmap_row checked the warning
+  // The environment probe decided whether remote flushes are IPIs here; this row's own count
+  // is the independent reading, and must agree.
+  const core::BehaviourFact& ipis = env_->remote_tlb_flush_ipis;
+  ASSERT_TRUE(ipis.value.has_value()) << "TLB-flush detection failed: " << ipis.evidence;
+  if (*ipis.value) {
     // Every munmap must interrupt the spinner's CPU; background IPIs only add to the count.
-    EXPECT_GT(metric(shared, "tlb_shootdowns_per_op"), 0.5);
+    EXPECT_GT(metric(shared, "tlb_shootdowns_per_op"), 0.5) << ipis.evidence;
     EXPECT_GT(metric(shared, "tlb_shootdowns_per_op"), metric(alone, "tlb_shootdowns_per_op"));
+    EXPECT_NE(shared.meaning.find("a TLB shootdown IPI to each"), std::string::npos)
+        << shared.meaning;
+  } else {
+    // A paravirtual or broadcast flush: the count stays put, and the row claims no IPI.
+    EXPECT_LT(metric(shared, "tlb_shootdowns_per_op"), 0.5) << ipis.evidence;
+    EXPECT_EQ(shared.meaning.find("IPI to each"), std::string::npos) << shared.meaning;
+    EXPECT_NE(shared.meaning.find("without IPIs"), std::string::npos) << shared.meaning;
   }
+  for (const std::string& w : shared.warnings)
+    EXPECT_EQ(w.find("environment probe"), std::string::npos) << "probe and row disagree: " << w;
 }
 
 // With one CPU allowed there is no other CPU to interrupt: the row says so instead of measuring.

@@ -106,6 +106,33 @@ TEST(IoCommentary, ReadAroundAndDirectIo) {
   EXPECT_FALSE(report::rules::direct_io({rs[2]}));
 }
 
+// A host that flushes remote TLBs without IPIs (a PVM guest: 0 shootdowns counted), one where
+// they are not counted at all, and medians that do not differ: no IPI and no slowdown is claimed.
+TEST(IoCommentary, ShootdownRuleClaimsOnlyWhatWasCounted) {
+  core::Result pvm = with_metrics(make_result("mmap_vs_read.munmap_shootdown", 30'000),
+                                  {{"tlb_shootdowns_per_op", 0.0}});
+  pvm.add_param("remote_tlb_flush_ipis", "no (0 per munmap in the environment probe)");
+  const auto none = report::rules::tlb_shootdown(
+      {make_result("mmap_vs_read.munmap_1thread", 10'000), pvm});
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(has(none->text, "interrupted")) << none->text;
+  EXPECT_TRUE(has(none->text, "without IPIs")) << none->text;
+  EXPECT_TRUE(has(none->text, "0 shootdown IPIs")) << none->text;
+
+  const auto uncounted = report::rules::tlb_shootdown(
+      {make_result("mmap_vs_read.munmap_1thread", 10'000),
+       make_result("mmap_vs_read.munmap_shootdown", 30'000)});
+  ASSERT_TRUE(uncounted);
+  EXPECT_TRUE(has(uncounted->text, "likely by an IPI (not counted")) << uncounted->text;
+
+  const auto same = report::rules::tlb_shootdown(
+      {make_result("mmap_vs_read.munmap_1thread", 10'000),
+       make_result("mmap_vs_read.munmap_shootdown", 10'300)});
+  ASSERT_TRUE(same);
+  EXPECT_FALSE(has(same->text, "not free")) << same->text;
+  EXPECT_TRUE(has(same->text, "about the same")) << same->text;
+}
+
 TEST(IoCommentary, ShootdownsAndDurability) {
   const std::vector<core::Result> rs{
       make_result("mmap_vs_read.munmap_1thread", 5'410),
@@ -117,7 +144,8 @@ TEST(IoCommentary, ShootdownsAndDurability) {
   ASSERT_TRUE(tlb);
   EXPECT_TRUE(has(tlb->text, "5.41 µs")) << tlb->text;
   EXPECT_TRUE(has(tlb->text, "13.7 µs")) << tlb->text;
-  EXPECT_TRUE(has(tlb->text, "1.00 TLB shootdowns per munmap")) << tlb->text;
+  EXPECT_TRUE(has(tlb->text, "1.00 TLB shootdown IPIs per munmap")) << tlb->text;
+  EXPECT_TRUE(has(tlb->text, "was interrupted")) << tlb->text;
   EXPECT_FALSE(report::rules::tlb_shootdown({rs[0]}));
   const auto durable = report::rules::write_durability(rs);
   ASSERT_TRUE(durable);

@@ -117,6 +117,25 @@ TEST(VmCommentary, ReachFrameAndChurn) {
        {"p999_ratio", 8}})});
   ASSERT_TRUE(churn);
   EXPECT_TRUE(has(churn->text, "from 500 to 1,600")) << churn->text;
+  EXPECT_TRUE(has(churn->text, "likely an inter-processor interrupt")) << churn->text;
+  // Counted IPIs are quoted as the cause; none counted on a host that flushes without them
+  // (a PVM guest) is never called an interrupt.
+  const auto counted = report::rules::munmap_stalls_others({with_metrics(
+      make_result("vm.mmap_churn_stall", 1),
+      {{"slow_batches_per_s_baseline", 500}, {"slow_batches_per_s_churn", 1600},
+       {"p999_ratio", 8}, {"tlb_shootdowns_per_munmap", 1.02}})});
+  ASSERT_TRUE(counted);
+  EXPECT_TRUE(has(counted->text, "an inter-processor interrupt each: 1.02 counted")) << counted->text;
+  core::Result pvm = with_metrics(make_result("vm.mmap_churn_stall", 1),
+                                  {{"slow_batches_per_s_baseline", 500},
+                                   {"slow_batches_per_s_churn", 1600},
+                                   {"p999_ratio", 8},
+                                   {"tlb_shootdowns_per_munmap", 0}});
+  pvm.add_param("remote_tlb_flush_ipis", "no (probe: 0 per munmap)");
+  const auto flushed = report::rules::munmap_stalls_others({pvm});
+  ASSERT_TRUE(flushed);
+  EXPECT_FALSE(has(flushed->text, "interrupt each")) << flushed->text;
+  EXPECT_TRUE(has(flushed->text, "without IPIs")) << flushed->text;
   EXPECT_FALSE(report::rules::munmap_stalls_others({make_result("vm.mmap_churn_stall", 1)}));
   // On one CPU there is no shootdown to blame: the rule stays silent.
   core::Result one_cpu = with_metrics(make_result("vm.mmap_churn_stall", 1),
