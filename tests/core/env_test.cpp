@@ -213,6 +213,36 @@ TEST(EnvCaveats, VmParanoiaAndClocksourceAreNamed) {
   EXPECT_FALSE(mentions(caveats, "no PMU")) << join(caveats);
 }
 
+TEST(EnvCaveats, DetectedBehavioursAreNamedUnknownOnesAreNot) {
+  EnvInfo env = quiet_machine();
+  env.zero_page_on_read = {true, "shared"};
+  env.remote_tlb_flush_ipis = {true, "1.00 per munmap"};
+  EXPECT_EQ(join(env_caveats(env)), "");
+  env.zero_page_on_read = {std::nullopt, "pagemap unreadable"};
+  env.remote_tlb_flush_ipis = {std::nullopt, "1 CPU"};
+  EXPECT_EQ(join(env_caveats(env)), "");
+  // The PVM guest.
+  env.virtualized = true;
+  env.hypervisor = "KVM";
+  env.hypervisor_kernel_name = "PVM";
+  env.zero_page_on_read = {false, "own pages"};
+  env.remote_tlb_flush_ipis = {false, "0 per munmap"};
+  const auto caveats = env_caveats(env);
+  EXPECT_TRUE(mentions(caveats, "no shared zero page")) << join(caveats);
+  EXPECT_TRUE(mentions(caveats, "remote TLB flushes raise no counted IPIs")) << join(caveats);
+  EXPECT_TRUE(mentions(caveats, "in a VM (KVM, the kernel says PVM)")) << join(caveats);
+}
+
+// A fake tree describes another machine: the probes, which can only see this one, stay out.
+TEST_F(EnvProbe, AFakeTreeLeavesTheProbedBehavioursUnknown) {
+  write_vm_tree();
+  const EnvInfo env = probe_env(root_);
+  EXPECT_FALSE(env.zero_page_on_read.value.has_value());
+  EXPECT_FALSE(env.remote_tlb_flush_ipis.value.has_value());
+  EXPECT_TRUE(env.hypervisor_kernel_name.empty());
+  EXPECT_NE(env.zero_page_on_read.evidence.find("fake tree"), std::string::npos);
+}
+
 TEST(EnvCaveats, MissingPmuIsNamedWhenPerfIsAllowed) {
   EnvInfo env = quiet_machine();
   env.pmu_available = false;

@@ -38,7 +38,8 @@ TEST(EnvConsole, EveryFieldHasALine) {
         "hypervisor",       "clocksource",         "invariant_tsc",   "thp_enabled",
         "mem_total",        "mem_available",       "swap_total",      "page_size",
         "huge_page_size",   "perf_event_paranoid", "pmu_available",   "is_root",
-        "cap_sys_nice",     "cap_perfmon",         "source",          "ticks_per_ns",
+        "cap_sys_nice",     "cap_perfmon",         "zero_page_on_read",
+        "remote_tlb_flush_ipis",                   "source",          "ticks_per_ns",
         "overhead",         "resolution"})
     EXPECT_NE(value_of(text, key), "<absent>") << key << "\n" << text;
 }
@@ -50,6 +51,26 @@ TEST(EnvConsole, UnknownIsNotZero) {
     EXPECT_EQ(value_of(text, key), "unknown") << key;
   EXPECT_EQ(value_of(text, "cgroup_memory_max"), "none");
   EXPECT_EQ(value_of(text, "swap_total"), "0 (no swap)");
+  EXPECT_EQ(value_of(text, "zero_page_on_read"), "unknown");
+  EXPECT_EQ(value_of(text, "remote_tlb_flush_ipis"), "unknown");
+}
+
+// The PVM guest of the issue, as a fake environment record: KVM's CPUID signature, the kernel's
+// own name, no zero page, no counted flush IPIs.
+TEST(EnvConsole, ParavirtualGuestFacts) {
+  core::EnvInfo env;
+  env.virtualized = true;
+  env.hypervisor = "KVM";
+  env.hypervisor_kernel_name = "PVM";
+  env.zero_page_on_read = {false, "16 pages read each got a page of their own (pagemap)"};
+  env.remote_tlb_flush_ipis = {false, "32 munmaps raised TLB shootdowns by 0"};
+  const std::string text = render(env, {});
+  EXPECT_EQ(value_of(text, "hypervisor"), "KVM (CPUID); the kernel says \"PVM\"");
+  EXPECT_EQ(value_of(text, "zero_page_on_read"),
+            "no (16 pages read each got a page of their own (pagemap))");
+  EXPECT_EQ(value_of(text, "remote_tlb_flush_ipis"), "no (32 munmaps raised TLB shootdowns by 0)");
+  env.hypervisor_kernel_name = "KVM";
+  EXPECT_EQ(value_of(render(env, {}), "hypervisor"), "KVM (CPUID and the kernel log agree)");
 }
 
 TEST(EnvConsole, KnownValuesAndCaveats) {

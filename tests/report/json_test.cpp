@@ -35,6 +35,10 @@ RunRecord sample_record() {
   e.cgroup_memory_max = 512ull << 20;
   e.virtualized = true;
   e.hypervisor = "KVM";
+  e.hypervisor_kernel_name = "PVM";  // a paravirtualised guest behind KVM's CPUID signature
+  e.hypervisor_kernel_note = "kernel log: \"Hypervisor detected: PVM\"";
+  e.zero_page_on_read = {false, "each of 16 pages read got a page of its own"};
+  e.remote_tlb_flush_ipis = {std::nullopt, "not detected: between the two cases"};
   e.clocksource = "kvm-clock";
   e.invariant_tsc = true;
   e.mitigations = {{"spectre_v2", "Mitigation: Retpolines"}, {"meltdown", "Not affected"}};
@@ -171,6 +175,29 @@ TEST(JsonWrite, UnknownEnvCountsAreNullNotZero) {
   EXPECT_TRUE(env.at("mem_total_bytes").is_null());
   EXPECT_TRUE(env.at("perf_event_paranoid").is_null());
   EXPECT_EQ(env.at("swap_total_bytes"), 0);  // no swap is an answer
+  // An undecided behaviour is null with its reason, never false.
+  EXPECT_TRUE(env.at("zero_page_on_read").at("value").is_null());
+  EXPECT_TRUE(env.at("remote_tlb_flush_ipis").at("value").is_null());
+  EXPECT_TRUE(env.at("hypervisor_kernel_name").is_null());
+}
+
+TEST(JsonWrite, BehaviourFactsAreValueAndEvidence) {
+  const Json env = to_json(sample_record()).at("env");
+  EXPECT_EQ(env.at("zero_page_on_read").at("value"), false);
+  EXPECT_EQ(env.at("zero_page_on_read").at("evidence"),
+            "each of 16 pages read got a page of its own");
+  EXPECT_EQ(env.at("hypervisor_kernel_name"), "PVM");
+}
+
+// Files written before the facts existed still read, with the facts unknown.
+TEST(JsonRoundTrip, OldFilesWithoutFactsReadAsUnknown) {
+  Json j = to_json(sample_record());
+  for (const char* key : {"zero_page_on_read", "remote_tlb_flush_ipis", "hypervisor_kernel_name",
+                          "hypervisor_kernel_note"})
+    j.at("env").erase(key);
+  const RunRecord back = run_from_json(j);
+  EXPECT_FALSE(back.env.zero_page_on_read.value.has_value());
+  EXPECT_EQ(back.env.hypervisor_kernel_name, "");
 }
 
 TEST(JsonWrite, BudgetsForCallsAndSyscalls) {
@@ -199,6 +226,10 @@ TEST(JsonRoundTrip, WriteParseReadWriteIsEqual) {
   EXPECT_EQ(back.env.cgroup_memory_max, 512ull << 20);
   EXPECT_FALSE(back.env.cgroup_pids_max.has_value());
   EXPECT_EQ(back.env.mitigations.size(), 2u);
+  EXPECT_EQ(back.env.hypervisor_kernel_name, "PVM");
+  EXPECT_EQ(back.env.zero_page_on_read.value, false);
+  EXPECT_FALSE(back.env.remote_tlb_flush_ipis.value.has_value());
+  EXPECT_EQ(back.env.remote_tlb_flush_ipis.evidence, "not detected: between the two cases");
   EXPECT_EQ(back.insights.at(0).values.size(), 2u);
 }
 

@@ -222,6 +222,27 @@ class FaultRows : public illusion::testing::LabTest {
 
 }  // namespace
 
+// The row reads the fact from the run's environment: fed the opposite of what this kernel does
+// (a fake environment record), it must say that probe and measurement disagree, and describe
+// what it measured.
+TEST_F(FaultRows, ZeroPageRowFlagsAnEnvironmentThatContradictsIt) {
+  if (illusion::testing::kSanitized) GTEST_SKIP() << illusion::testing::kSanitizedSkip;
+  const core::BehaviourFact& real = env_->zero_page_on_read;
+  ASSERT_TRUE(real.value.has_value()) << "zero-page detection failed: " << real.evidence;
+  core::EnvInfo flipped = *env_;
+  flipped.zero_page_on_read = {!*real.value, "injected for the test"};
+  ctx_.env = &flipped;
+  const Result& zp = run("vm.zero_page");
+  ctx_.env = env_;
+  expect_ok(zp);
+  bool flagged = false;
+  for (const std::string& w : zp.warnings)
+    flagged = flagged || w.find("injected for the test") != std::string::npos;
+  EXPECT_TRUE(flagged) << zp.id << " did not notice the contradiction";
+  EXPECT_EQ(zp.meaning.find("no shared zero page") != std::string::npos, !*real.value)
+      << zp.meaning;
+}
+
 TEST_F(FaultRows, QuickProfileGivesCountedFaults) {
   if (illusion::testing::kSanitized) GTEST_SKIP() << illusion::testing::kSanitizedSkip;
   const Result& ft = run("vm.first_touch");
