@@ -118,7 +118,7 @@ std::optional<Insight> huge_pages(const Results& results) {
     in.text += fmt::format(
         " In time they were {} the speed of 4 KiB pages on first use and {} when the huge "
         "pages were reused: each huge fault zeroes 2 MiB at once, and a fresh one may first "
-        "wait for the hypervisor to back it.",
+        "wait for a free 2 MiB block (compaction, or in a VM the host backing it).",
         format_ratio(*cold), format_ratio(*warm));
   }
   return in;

@@ -215,9 +215,13 @@ Result run_thp_fault(RunContext& ctx, Result r) {
   if (warm_p50 > 0 && cold_p50 > 3 * warm_p50)
     r.warnings.push_back(fmt::format(
         "a 2 MiB first touch took {:.0f} us here but {:.0f} us when repeated at once over the "
-        "blocks just freed: the hypervisor backs guest memory on first touch too (free page "
-        "reporting: {}), so fresh huge pages wait for the host",
-        cold_p50 / 1e3, warm_p50 / 1e3, reporting));
+        "blocks just freed: {}",
+        cold_p50 / 1e3, warm_p50 / 1e3,
+        ctx.env && ctx.env->virtualized
+            ? fmt::format("likely the hypervisor backing guest memory on first touch too (free "
+                          "page reporting: {}), so fresh huge pages wait for the host",
+                          reporting)
+            : std::string("fresh 2 MiB blocks were slower to get (likely compaction)")));
   // Zeroing 2 MiB at once can lose to 4 KiB faults when the 2 MiB blocks are hard to find
   // (compaction under defrag "madvise") or the hypervisor backs them lazily: say which way.
   const std::string pace = speedup <= 0   ? std::string("no timing")
