@@ -327,11 +327,13 @@ EnvInfo probe_env(const std::string& root) {
     env.virtualized = env.virtualized || !named.name.empty();
     env.zero_page_on_read = probe_zero_page();
     env.remote_tlb_flush_ipis = probe_tlb_flush_ipis();
+    env.clock_in_user_space = probe_clock_in_user_space(env.clocksource);
   } else {
     const std::string fake = "not probed: the environment was read from a fake tree";
     env.hypervisor_kernel_note = fake;
     env.zero_page_on_read = {std::nullopt, fake};
     env.remote_tlb_flush_ipis = {std::nullopt, fake};
+    env.clock_in_user_space = {std::nullopt, fake};
   }
   env.caveats = env_caveats(env);
   return env;

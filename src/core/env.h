@@ -47,6 +47,7 @@ struct EnvInfo {
   // reading a fake tree, since the probes can only see the running kernel.
   BehaviourFact zero_page_on_read;      // a read of untouched anonymous memory maps the zero page
   BehaviourFact remote_tlb_flush_ipis;  // munmap's flush of other CPUs is counted as IPIs
+  BehaviourFact clock_in_user_space;    // clock_gettime(CLOCK_MONOTONIC) never enters the kernel
   std::vector<std::string> caveats;  // filled by env_caveats()
 };
 

@@ -29,7 +29,12 @@ void virtualization_caveats(const EnvInfo& env, std::vector<std::string>& out) {
         "remote TLB flushes raise no counted IPIs here (/proc/interrupts' TLB shootdowns stay "
         "put): munmap's cost with other CPUs in the process is that flush, not interrupts");
   }
-  if (!env.clocksource.empty() && env.clocksource != "tsc") {
+  if (env.clock_in_user_space.value == false) {
+    out.push_back("clock_gettime enters the kernel on every call (clocksource " +
+                  (env.clocksource.empty() ? std::string("unknown") : env.clocksource) +
+                  " has no vDSO mode): the vDSO row measures a syscall, and rows timed by "
+                  "clock_gettime count its syscalls too");
+  } else if (!env.clocksource.empty() && env.clocksource != "tsc" && !env.clock_in_user_space.value) {
     out.push_back("clocksource is " + env.clocksource +
                   ", not tsc: clock_gettime may take the slow path (a syscall, not the vDSO)");
   }

@@ -1,8 +1,16 @@
 #include "core/host_behaviour.h"
 
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <cstddef>
 
 #include <cerrno>
 #include <cstring>
@@ -233,6 +241,76 @@ std::string remote_flush_words(std::optional<double> ipis_per_munmap,
 
 BehaviourFact probe_tlb_flush_ipis() {
   return judge_tlb_flush_ipis(observe_tlb_flushes());
+}
+
+// ---- clock_gettime in user space ----
+
+BehaviourFact judge_clock_in_user_space(std::optional<int> child_code, const std::string& why,
+                                        const std::string& clocksource) {
+  const std::string source = clocksource.empty() ? "unknown" : clocksource;
+  if (child_code == 0)
+    return {true, fmt::format("clock_gettime(CLOCK_MONOTONIC) succeeded in a child whose "
+                              "clock_gettime syscall was refused by seccomp: the vDSO answered "
+                              "in user space (clocksource {})",
+                              source)};
+  if (child_code == 1)
+    return {false, fmt::format("clock_gettime(CLOCK_MONOTONIC) failed in a child whose "
+                               "clock_gettime syscall was refused by seccomp: every call enters "
+                               "the kernel (clocksource {} has no vDSO mode)",
+                               source)};
+  return {std::nullopt, "not detected: " + (why.empty() ? std::string("the probe's child ended "
+                                                                      "unexpectedly")
+                                                        : why)};
+}
+
+std::optional<int> observe_clock_syscall(clockid_t clock, std::string& why) {
+#if defined(__x86_64__) || defined(__aarch64__)
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    why = std::string("fork failed: ") + std::strerror(errno);
+    return std::nullopt;
+  }
+  if (pid == 0) {
+    // Only async-signal-safe calls from here: the parent may have other threads.
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clock_gettime, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {static_cast<unsigned short>(sizeof filter / sizeof filter[0]),
+                              filter};
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+        ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+      ::_exit(2);
+    struct timespec ts {};
+    const int rc = ::clock_gettime(clock, &ts);
+    ::_exit(rc == 0 ? 0 : (errno == EPERM ? 1 : 3));
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) {
+      why = std::string("waitpid failed: ") + std::strerror(errno);
+      return std::nullopt;
+    }
+  if (!WIFEXITED(status)) {
+    why = "the probe's child was killed by a signal";
+    return std::nullopt;
+  }
+  const int code = WEXITSTATUS(status);
+  if (code == 2) why = "a seccomp filter could not be installed (seccomp unavailable here)";
+  if (code == 3) why = "clock_gettime failed with an unexpected error";
+  return code <= 1 ? std::optional<int>(code) : std::nullopt;
+#else
+  why = "the probe knows this architecture's syscall numbers only for x86-64 and arm64";
+  return std::nullopt;
+#endif
+}
+
+BehaviourFact probe_clock_in_user_space(const std::string& clocksource) {
+  std::string why;
+  const std::optional<int> code = observe_clock_syscall(CLOCK_MONOTONIC, why);
+  return judge_clock_in_user_space(code, why, clocksource);
 }
 
 // ---- the hypervisor as the kernel names it ----

@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include <time.h>
+
 namespace illusion::core {
 
 // A yes/no fact about the running kernel, with what was observed, or why it is unknown.
@@ -67,6 +69,23 @@ BehaviourFact probe_tlb_flush_ipis();
 // cause is named as such only when the count shows it; otherwise it is "likely".
 std::string remote_flush_words(std::optional<double> ipis_per_munmap,
                                const BehaviourFact& ipis_fact);
+
+// ---- clock_gettime in user space ----
+// The vDSO answers clock_gettime(CLOCK_MONOTONIC) without entering the kernel only when the
+// clocksource has a vDSO mode (tsc, a stable kvm-clock, Hyper-V's TSC page); with hpet or
+// acpi_pm every call is a syscall. A child that refuses itself the clock_gettime syscall
+// (seccomp(2), SECCOMP_RET_ERRNO) tells which: the call still succeeds only in user space.
+
+// How the probe's child ended: 0 the call succeeded (user space), 1 it failed with the errno the
+// filter returns (a syscall), anything else (or nullopt: no child) the probe could not tell;
+// `why` says what went wrong then.
+BehaviourFact judge_clock_in_user_space(std::optional<int> child_code, const std::string& why,
+                                        const std::string& clocksource);
+// Forks a child that makes the clock_gettime syscall fail with EPERM (seccomp), then calls
+// clock_gettime(clock): 0 when the call succeeded, 1 when it failed with EPERM; nullopt, with
+// `why`, when there was no child, no seccomp, or another outcome.
+std::optional<int> observe_clock_syscall(clockid_t clock, std::string& why);
+BehaviourFact probe_clock_in_user_space(const std::string& clocksource);
 
 // ---- the hypervisor as the kernel names it ----
 // The x86 kernel logs "Hypervisor detected: NAME" at boot (arch/x86/kernel/cpu/hypervisor.c),

@@ -105,6 +105,7 @@ void write_env(std::ostream& out, const core::EnvInfo& env, const core::ClockInf
       {"cap_perfmon", yes_no(env.cap_perfmon)},
       {"zero_page_on_read", core::fact_summary(env.zero_page_on_read)},
       {"remote_tlb_flush_ipis", core::fact_summary(env.remote_tlb_flush_ipis)},
+      {"clock_in_user_space", core::fact_summary(env.clock_in_user_space)},
   };
   write_aligned(out, machine);
 

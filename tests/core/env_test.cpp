@@ -231,6 +231,12 @@ TEST(EnvCaveats, DetectedBehavioursAreNamedUnknownOnesAreNot) {
   EXPECT_TRUE(mentions(caveats, "no shared zero page")) << join(caveats);
   EXPECT_TRUE(mentions(caveats, "remote TLB flushes raise no counted IPIs")) << join(caveats);
   EXPECT_TRUE(mentions(caveats, "in a VM (KVM, the kernel says PVM)")) << join(caveats);
+  // hpet: the probe found the syscall; the vague "may take the slow path" gives way to it.
+  env.clocksource = "hpet";
+  env.clock_in_user_space = {false, "refused"};
+  const auto hpet = env_caveats(env);
+  EXPECT_TRUE(mentions(hpet, "clock_gettime enters the kernel on every call")) << join(hpet);
+  EXPECT_FALSE(mentions(hpet, "may take the slow path")) << join(hpet);
 }
 
 // A fake tree describes another machine: the probes, which can only see this one, stay out.

@@ -139,3 +139,23 @@ TEST(Probes, DecideOnThisMachine) {
     EXPECT_EQ(seen.munmaps, 32u);
   }
 }
+
+TEST(ClockJudge, UserSpaceSyscallOrUnknown) {
+  EXPECT_EQ(judge_clock_in_user_space(0, "", "tsc").value, true);
+  // A host whose clocksource has no vDSO mode (hpet): the refused syscall makes the call fail.
+  const BehaviourFact hpet = judge_clock_in_user_space(1, "", "hpet");
+  EXPECT_EQ(hpet.value, false);
+  EXPECT_TRUE(mentions(hpet.evidence, "hpet has no vDSO mode")) << hpet.evidence;
+  const BehaviourFact none = judge_clock_in_user_space(std::nullopt, "seccomp unavailable", "tsc");
+  EXPECT_FALSE(none.value.has_value());
+  EXPECT_TRUE(mentions(none.evidence, "seccomp unavailable")) << none.evidence;
+}
+
+// The seccomp child tells a syscall from the vDSO on this machine: a CPU-time clock is never
+// served by the vDSO, so it must come back refused; the probe itself must decide.
+TEST(ClockProbe, SeesTheSyscallOfAClockTheVdsoNeverServes) {
+  std::string why;
+  EXPECT_EQ(observe_clock_syscall(CLOCK_PROCESS_CPUTIME_ID, why), 1) << why;
+  const BehaviourFact monotonic = probe_clock_in_user_space("");
+  EXPECT_TRUE(monotonic.value.has_value()) << monotonic.evidence;
+}

@@ -39,7 +39,7 @@ TEST(EnvConsole, EveryFieldHasALine) {
         "mem_total",        "mem_available",       "swap_total",      "page_size",
         "huge_page_size",   "perf_event_paranoid", "pmu_available",   "is_root",
         "cap_sys_nice",     "cap_perfmon",         "zero_page_on_read",
-        "remote_tlb_flush_ipis",                   "source",          "ticks_per_ns",
+        "remote_tlb_flush_ipis", "clock_in_user_space", "source",     "ticks_per_ns",
         "overhead",         "resolution"})
     EXPECT_NE(value_of(text, key), "<absent>") << key << "\n" << text;
 }

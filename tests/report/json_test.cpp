@@ -192,7 +192,8 @@ TEST(JsonWrite, BehaviourFactsAreValueAndEvidence) {
 // Files written before the facts existed still read, with the facts unknown.
 TEST(JsonRoundTrip, OldFilesWithoutFactsReadAsUnknown) {
   Json j = to_json(sample_record());
-  for (const char* key : {"zero_page_on_read", "remote_tlb_flush_ipis", "hypervisor_kernel_name",
+  for (const char* key : {"zero_page_on_read", "remote_tlb_flush_ipis", "clock_in_user_space",
+                          "hypervisor_kernel_name",
                           "hypervisor_kernel_note"})
     j.at("env").erase(key);
   const RunRecord back = run_from_json(j);
