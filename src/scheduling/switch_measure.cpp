@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/counters.h"
+#include "scheduling/pinned_cpu_check.h"
 
 namespace illusion::labs::scheduling {
 namespace {
@@ -66,13 +67,19 @@ double inline_p50(const core::RunContext& ctx, const std::function<void()>& op,
   return core::compute_stats(std::move(s.per_op_ns)).p50;
 }
 
-SwitchCount count_switches(const std::function<StartedPingPong()>& start, std::size_t round_trips) {
+SwitchCount count_switches(const std::function<StartedPingPong()>& start, std::size_t round_trips,
+                           bool use_perf) {
   SwitchCount out;
   out.round_trips = static_cast<double>(round_trips);
   // Opened before the partner exists: with inherit, a thread or child created afterwards gets
   // its own copy of each event, and reading ours sums theirs (perf_event_open(2), "inherit").
-  core::CounterSet perf = core::CounterSet::open({.inherit = true, .hardware = false});
+  // An empty set reads as "not opened", exactly like a host that refuses every event.
+  core::CounterSet perf = use_perf ? core::CounterSet::open({.inherit = true, .hardware = false})
+                                   : core::CounterSet();
   const double rusage_before = rusage_switches_now();
+  MoveTally moves;
+  const std::optional<int> caller_cpu = pinned_cpu_of_this_thread();
+  if (!caller_cpu) moves.fail("the calling thread is not pinned to one CPU");
   {
     StartedPingPong started = start();
     if (!started.link) {
@@ -80,8 +87,14 @@ SwitchCount count_switches(const std::function<StartedPingPong()>& start, std::s
       return out;
     }
     for (int i = 0; i < kWarmRoundTrips; ++i) started.link->round_trip();
+    // Every counted round trip is checked, perf or not: the checks are syscalls that neither
+    // switch nor migrate, so they leave perf's counts alone, and the fallback is then ready
+    // whichever events the host refused.
     perf.start();
-    for (std::size_t i = 0; i < round_trips; ++i) started.link->round_trip();
+    for (std::size_t i = 0; i < round_trips; ++i) {
+      const CpuCheck partner = started.link->round_trip_checking_cpu();
+      moves.add(caller_cpu.value_or(-1), cpu_now_raw(), partner);
+    }
     perf.stop();
   }  // the partner is joined or reaped here, so RUSAGE_CHILDREN includes a child partner
   out.rusage_switches = rusage_switches_now() - rusage_before;
@@ -102,8 +115,24 @@ SwitchCount count_switches(const std::function<StartedPingPong()>& start, std::s
         "counts the partner's start and end and any other thread of this process",
         why_switches));
   }
-  if (!out.migrations)
-    out.warnings.push_back(fmt::format("cpu_migrations: unavailable ({})", why_migrations));
+  if (out.migrations) {
+    out.migrations_from_perf = true;
+    out.migrations_source = "perf cpu_migrations, inherit (caller + partner), untimed pass";
+  } else if (moves.moved()) {
+    out.migrations = moves.moved();
+    out.migrations_source =
+        "getcpu(2) by each side after every counted hand-off: round trips on which a side ran "
+        "off the one CPU it was pinned to (perf unavailable)";
+    out.warnings.push_back(fmt::format(
+        "cpu_migrations: perf unavailable ({}); moves of the pinned tasks checked with getcpu "
+        "instead, on every counted round trip",
+        why_migrations));
+  } else {
+    out.warnings.push_back(
+        fmt::format("cpu_migrations: not counted: perf unavailable ({}) and getcpu could not "
+                    "check the pinned tasks ({})",
+                    why_migrations, moves.failure()));
+  }
   return out;
 }
 

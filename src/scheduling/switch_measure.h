@@ -34,17 +34,26 @@ double inline_p50(const core::RunContext& ctx, const std::function<void()>& op,
 
 // Switches and migrations of `round_trips` round trips on a fresh link, counted by perf with
 // inherit (the partner is created after the events are opened, so its switches count too) or,
-// when perf cannot count, by getrusage of this process and its reaped children.
+// when perf cannot count, switches by getrusage of this process and its reaped children and
+// migrations by each side asking getcpu(2) whether it is still on its CPU (pinned_cpu_check.h;
+// the caller must be pinned to one CPU, as the partner pins itself).
 struct SwitchCount {
   double round_trips = 0;
-  std::optional<double> switches;         // both tasks, all kinds of switch
-  std::optional<double> migrations;       // perf only
+  std::optional<double> switches;  // both tasks, all kinds of switch
+  // perf cpu_migrations, else round trips on which getcpu found a side off its pinned CPU
+  // (for tasks pinned to one CPU each, zero exactly when neither moved); nullopt when neither
+  // could count, with the reasons in `warnings`.
+  std::optional<double> migrations;
+  bool migrations_from_perf = false;
   std::optional<double> rusage_switches;  // voluntary + involuntary, process-wide (cross-check)
   std::string source;                     // how `switches` was counted
+  std::string migrations_source;          // how `migrations` was counted; empty when not
   std::string refusal;                    // the fresh link could not be started
   std::vector<std::string> warnings;
 };
-SwitchCount count_switches(const std::function<StartedPingPong()>& start, std::size_t round_trips);
+// `use_perf` false counts as a host where perf_event_open is refused does: the fallbacks' seam.
+SwitchCount count_switches(const std::function<StartedPingPong()>& start, std::size_t round_trips,
+                           bool use_perf = true);
 
 // Round trips counted per profile: enough that the partner's start-up is noise beside them.
 std::size_t counted_round_trips(core::Profile profile);

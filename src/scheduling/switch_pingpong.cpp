@@ -32,9 +32,33 @@ int pin_self_raw(int cpu) {
   CPU_ZERO(&set);
   CPU_SET(cpu, &set);
   if (sched_setaffinity(0, sizeof set, &set) != 0) return -errno;
-  unsigned now = 0;
-  if (syscall(SYS_getcpu, &now, nullptr, nullptr) != 0) return -errno;
-  return static_cast<int>(now);
+  return cpu_now_raw();
+}
+
+// What travels on a link, one byte on a pipe or the value of a futex word (never 0, which a
+// futex word holds while empty): a plain token, one that asks the partner to check its CPU, and
+// the partner's three answers to that.
+enum Token : unsigned char { kPlain = 1, kCheck, kStayed, kMoved, kCheckFailed };
+
+// The partner's reply to `token` while pinned to `cpu`. Async-signal-safe.
+unsigned char reply_to(unsigned token, int cpu) {
+  if (token != kCheck) return static_cast<unsigned char>(token);
+  switch (check_cpu(cpu)) {
+    case CpuCheck::stayed:
+      return kStayed;
+    case CpuCheck::moved:
+      return kMoved;
+    case CpuCheck::failed:
+      break;
+  }
+  return kCheckFailed;
+}
+
+CpuCheck answer_of(unsigned reply) {
+  if (reply == kStayed) return CpuCheck::stayed;
+  if (reply == kMoved) return CpuCheck::moved;
+  // kCheckFailed, or a partner that did not understand the question.
+  return CpuCheck::failed;
 }
 
 // "" when the partner's report says it runs on `cpu`, else why not.
@@ -77,9 +101,10 @@ bool read_all(int fd, void* buf, std::size_t n) {
 void pipe_partner(int cpu, int in_fd, int out_fd) {
   const int reported = pin_self_raw(cpu);
   if (!write_all(out_fd, &reported, sizeof reported) || reported != cpu) return;
-  char token = 0;
+  unsigned char token = 0;
   while (read_all(in_fd, &token, 1)) {
-    if (!write_all(out_fd, &token, 1)) return;
+    const unsigned char reply = reply_to(token, cpu);
+    if (!write_all(out_fd, &reply, 1)) return;
   }
 }
 
@@ -103,11 +128,8 @@ class PipeLink : public PingPong {
   }
   ~PipeLink() override { close_fds(); }
 
-  void round_trip() override {
-    char token = 't';
-    if (!write_all(to_partner_[1], &token, 1) || !read_all(to_caller_[0], &token, 1))
-      throw std::runtime_error("the ping-pong partner is gone (its end of the pipe closed)");
-  }
+  void round_trip() override { pass(kPlain); }
+  CpuCheck round_trip_checking_cpu() override { return answer_of(pass(kCheck)); }
 
   // Reads the partner's report; "" when it runs on `cpu`.
   std::string await_ready(int cpu) {
@@ -133,6 +155,12 @@ class PipeLink : public PingPong {
   int partner_out() const { return to_caller_[1]; }
 
  private:
+  // Sends `token`, returns the partner's reply.
+  unsigned char pass(unsigned char token) {
+    if (!write_all(to_partner_[1], &token, 1) || !read_all(to_caller_[0], &token, 1))
+      throw std::runtime_error("the ping-pong partner is gone (its end of the pipe closed)");
+    return token;
+  }
   void close_fds() {
     close_caller_ends();
     close_partner_ends();
@@ -197,18 +225,21 @@ long futex(std::uint32_t* word, int op, std::uint32_t value) {
   return syscall(SYS_futex, word, op | FUTEX_PRIVATE_FLAG, value, nullptr, nullptr, 0);
 }
 
-// Hands the token over: the word goes 0 -> 1, then the waiter (if any) is woken.
-void give(std::uint32_t& word) {
-  std::atomic_ref<std::uint32_t>(word).store(1, std::memory_order_release);
+// Hands the token over: the word goes 0 -> token, then the waiter (if any) is woken.
+void give(std::uint32_t& word, std::uint32_t token = kPlain) {
+  std::atomic_ref<std::uint32_t>(word).store(token, std::memory_order_release);
   futex(&word, FUTEX_WAKE, 1);
 }
 
-// Blocks until the token is here, then takes it (1 -> 0). FUTEX_WAIT sleeps only while the
-// word still reads 0, so a give() that lands between the load and the wait is not lost.
-void take(std::uint32_t& word) {
+// Blocks until a token is here, then takes it (token -> 0) and returns it. FUTEX_WAIT sleeps
+// only while the word still reads 0, so a give() that lands between the load and the wait is
+// not lost.
+std::uint32_t take(std::uint32_t& word) {
   std::atomic_ref<std::uint32_t> w(word);
-  while (w.load(std::memory_order_acquire) == 0) futex(&word, FUTEX_WAIT, 0);
+  std::uint32_t token = 0;
+  while ((token = w.load(std::memory_order_acquire)) == 0) futex(&word, FUTEX_WAIT, 0);
   w.store(0, std::memory_order_relaxed);
+  return token;
 }
 
 class FutexLink final : public PingPong {
@@ -225,6 +256,10 @@ class FutexLink final : public PingPong {
     give(to_partner_);
     take(to_caller_);
   }
+  CpuCheck round_trip_checking_cpu() override {
+    give(to_partner_, kCheck);
+    return answer_of(take(to_caller_));
+  }
 
   std::string await_ready(int cpu) {
     take(to_caller_);
@@ -237,10 +272,10 @@ class FutexLink final : public PingPong {
     reported_ = pin_self_raw(cpu);
     give(to_caller_);
     for (;;) {
-      take(to_partner_);
+      const std::uint32_t token = take(to_partner_);
       if (stop_.load(std::memory_order_relaxed)) return;
       if (on_token_) on_token_();
-      give(to_caller_);
+      give(to_caller_, reply_to(token, cpu));
     }
   }
 

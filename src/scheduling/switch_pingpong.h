@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 
+#include "scheduling/pinned_cpu_check.h"
+
 namespace illusion::labs::scheduling {
 
 // The caller's side of a running ping-pong.
@@ -18,6 +20,10 @@ class PingPong {
   // Hands the token to the partner and blocks until it comes back. Throws std::runtime_error
   // when the partner is gone (its end of the link closed), so a broken run cannot hang.
   virtual void round_trip() = 0;
+  // A round trip on which the partner also checks that it still runs on the CPU it pinned
+  // itself to, and answers with the token: for counting passes, never for timed ones (the
+  // check is one more syscall on the partner's side).
+  virtual CpuCheck round_trip_checking_cpu() = 0;
   // The CPU the partner reported, right after pinning itself.
   int partner_cpu() const { return partner_cpu_; }
 

@@ -140,13 +140,17 @@ void add_count(core::Result& r, const SwitchCount& count) {
   r.counters.push_back({"context_switches", count.switches
                                                 ? std::optional<double>(*count.switches / ops)
                                                 : std::nullopt});
-  r.counters.push_back({"cpu_migrations", count.migrations
+  // The counter is perf's event or nothing: the getcpu fallback counts round trips with a move,
+  // not migrations, and says so through migrations_source beside its metric.
+  r.counters.push_back({"cpu_migrations", count.migrations_from_perf
                                               ? std::optional<double>(*count.migrations / ops)
                                               : std::nullopt});
   if (count.switches)
     r.add_metric("switches_per_round_trip", *count.switches / count.round_trips, "switches");
-  if (count.migrations)
+  if (count.migrations) {
     r.add_metric("migrations_per_round_trip", *count.migrations / count.round_trips, "migrations");
+    r.add_param("migrations_source", count.migrations_source);
+  }
   if (count.rusage_switches)
     r.add_metric("rusage_switches_per_round_trip", *count.rusage_switches / count.round_trips,
                  "switches");
@@ -158,10 +162,15 @@ void add_count(core::Result& r, const SwitchCount& count) {
         "token already there and did not block, so the figure is not purely switches",
         core::format_count(sw->value)));
   const core::Metric* mig = r.metric("migrations_per_round_trip");
-  if (mig && mig->value > 0)
+  if (mig && mig->value > 0 && count.migrations_from_perf)
     r.warnings.push_back(
         fmt::format("{} CPU migrations per round trip although both tasks were pinned",
                     core::format_count(mig->value)));
+  else if (mig && mig->value > 0)
+    r.warnings.push_back(fmt::format(
+        "getcpu found a side off its pinned CPU on {} of {} counted round trips: the pinning "
+        "did not hold",
+        core::format_count(*count.migrations), core::format_count(count.round_trips)));
 }
 
 std::string counted_text(const core::Result& r) {

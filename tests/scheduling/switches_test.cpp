@@ -1,6 +1,11 @@
 // The context-switch rows: every row runs (or says why not), the ping-pongs really switch
 // (counted, two per round trip), pinned tasks do not migrate, and nothing is left behind (the
 // fixture checks children, affinity, policy and nice after each test).
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -16,6 +21,58 @@
 
 namespace illusion::labs::scheduling {
 namespace {
+
+// What can count migrations in this process, found without the code under test: perf's
+// cpu-migrations event with inherit, kernel included, as the rows open it (refused for
+// paranoid >= 2 without CAP_PERFMON, under seccomp profiles that deny perf_event_open, on
+// kernels without perf events); else the raw getcpu(2) the fallback asks; else nothing.
+enum class MigrationCounter { perf, getcpu, none };
+
+MigrationCounter migration_counter_here() {
+  perf_event_attr attr{};
+  attr.size = sizeof attr;
+  attr.type = PERF_TYPE_SOFTWARE;
+  attr.config = PERF_COUNT_SW_CPU_MIGRATIONS;
+  attr.disabled = 1;
+  attr.inherit = 1;
+  attr.exclude_hv = 1;
+  attr.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+  const long fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+  if (fd >= 0) {
+    close(static_cast<int>(fd));
+    return MigrationCounter::perf;
+  }
+  unsigned cpu = 0;
+  return syscall(SYS_getcpu, &cpu, nullptr, nullptr) == 0 ? MigrationCounter::getcpu
+                                                          : MigrationCounter::none;
+}
+
+bool has_warning_starting(const core::Result& r, const std::string& prefix) {
+  return std::any_of(r.warnings.begin(), r.warnings.end(),
+                     [&](const std::string& w) { return w.rfind(prefix, 0) == 0; });
+}
+
+// A ping-pong row's pinned tasks never moved, as counted by the source this host predicts; when
+// nothing can count here, the row says so instead of carrying a figure.
+void expect_no_migrations(const core::Result& r) {
+  const std::string source = param_text(r, "migrations_source");
+  const core::Metric* m = r.metric("migrations_per_round_trip");
+  switch (migration_counter_here()) {
+    case MigrationCounter::perf:
+      EXPECT_EQ(source.rfind("perf cpu_migrations", 0), 0u) << r.id << ": " << source;
+      break;
+    case MigrationCounter::getcpu:
+      EXPECT_EQ(source.rfind("getcpu", 0), 0u) << r.id << ": " << source;
+      EXPECT_TRUE(has_warning_starting(r, "cpu_migrations: perf unavailable")) << r.id;
+      break;
+    case MigrationCounter::none:
+      EXPECT_EQ(m, nullptr) << r.id << ": " << source;
+      EXPECT_TRUE(has_warning_starting(r, "cpu_migrations: not counted")) << r.id;
+      return;
+  }
+  ASSERT_NE(m, nullptr) << r.id << ": " << r.meaning;
+  EXPECT_EQ(m->value, 0.0) << r.id << " (" << source << "): " << r.meaning;
+}
 
 class SwitchRows : public SchedLabTest {
  protected:
@@ -44,7 +101,7 @@ class SwitchRows : public SchedLabTest {
     EXPECT_GT(metric(r, "round_trip_ns"), 0) << r.id;
     EXPECT_GT(metric(r, baseline_metric), 0) << r.id;
     EXPECT_GE(metric(r, "switches_per_round_trip"), min_switches) << r.id << ": " << r.meaning;
-    EXPECT_EQ(metric(r, "migrations_per_round_trip"), 0.0) << r.id << ": " << r.meaning;
+    expect_no_migrations(r);
     EXPECT_GE(counter(r, "context_switches"), min_switches / 2) << r.id;  // per hand-off
     EXPECT_NE(r.meaning.find("switches"), std::string::npos) << r.meaning;
   }
@@ -151,10 +208,65 @@ TEST_F(SwitchRows, EveryRoundTripIsTwoSwitches) {
     ASSERT_TRUE(count.refusal.empty()) << name << ": " << count.refusal;
     ASSERT_TRUE(count.switches.has_value()) << name;
     EXPECT_GE(*count.switches, 2.0 * kTrips) << name << " (" << count.source << ")";
-    if (count.migrations) {
-      EXPECT_EQ(*count.migrations, 0.0) << name;
+    if (migration_counter_here() == MigrationCounter::none) {
+      EXPECT_FALSE(count.migrations.has_value()) << name;
+      continue;
     }
+    ASSERT_TRUE(count.migrations.has_value()) << name;
+    EXPECT_EQ(*count.migrations, 0.0) << name << " (" << count.migrations_source << ")";
   }
+}
+
+// The same counts on a host that refuses perf (the seam: no perf event opened): switches from
+// getrusage, moves from getcpu on both sides, each fallback named in a warning.
+TEST_F(SwitchRows, CountsWithoutPerf) {
+  const int cpu = core::allowed_cpus().back();
+  AffinityGuard caller;
+  ASSERT_EQ(caller.pin(cpu), "");
+  constexpr std::size_t kTrips = 200;
+  const bool getcpu_works = migration_counter_here() != MigrationCounter::none;
+  const std::vector<std::pair<const char*, StartedPingPong (*)(int)>> kinds = {
+      {"pipe thread", start_pipe_thread},
+      {"pipe process", start_pipe_process},
+      {"futex thread", [](int c) { return start_futex_thread(c); }}};
+  for (const auto& [name, start] : kinds) {
+    const SwitchCount count = count_switches([&] { return start(cpu); }, kTrips, false);
+    ASSERT_TRUE(count.refusal.empty()) << name << ": " << count.refusal;
+    ASSERT_TRUE(count.switches.has_value()) << name;
+    EXPECT_GE(*count.switches, 2.0 * kTrips) << name << " (" << count.source << ")";
+    EXPECT_NE(count.source.find("getrusage"), std::string::npos) << count.source;
+    EXPECT_FALSE(count.migrations_from_perf) << name;
+    if (!getcpu_works) {
+      EXPECT_FALSE(count.migrations.has_value()) << name;
+      EXPECT_TRUE(std::any_of(count.warnings.begin(), count.warnings.end(),
+                              [](const std::string& w) {
+                                return w.rfind("cpu_migrations: not counted", 0) == 0;
+                              }))
+          << name;
+      continue;
+    }
+    ASSERT_TRUE(count.migrations.has_value()) << name;
+    EXPECT_EQ(*count.migrations, 0.0) << name;
+    EXPECT_EQ(count.migrations_source.rfind("getcpu", 0), 0u) << count.migrations_source;
+  }
+}
+
+// A caller that is not pinned to one CPU cannot be checked with getcpu: with perf refused the
+// count is withheld, and the warning says why, rather than reporting zero moves.
+TEST_F(SwitchRows, UnpinnedCallerGetsNoGetcpuCount) {
+  const std::vector<int> cpus = core::allowed_cpus();
+  if (cpus.size() < 2)
+    GTEST_SKIP() << "needs two allowed CPUs to leave the caller unpinned; allowed: "
+                 << cpus.size();
+  const SwitchCount count = count_switches([&] { return start_futex_thread(cpus.back()); }, 50,
+                                           false);
+  ASSERT_TRUE(count.refusal.empty()) << count.refusal;
+  EXPECT_FALSE(count.migrations.has_value());
+  EXPECT_TRUE(count.migrations_source.empty()) << count.migrations_source;
+  EXPECT_TRUE(std::any_of(count.warnings.begin(), count.warnings.end(),
+                          [](const std::string& w) {
+                            return w.find("not pinned to one CPU") != std::string::npos;
+                          }));
 }
 
 // A partner that cannot pin itself is refused, and torn down: the thread joined, the child
