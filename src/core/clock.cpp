@@ -3,6 +3,8 @@
 #include <time.h>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <vector>
 
 #if defined(__x86_64__)
@@ -87,6 +89,26 @@ bool cpu_has_invariant_tsc() {
 #endif
 }
 
+std::optional<bool> tsc_in_clocksource_list(const std::string& list) {
+  std::istringstream words(list);
+  std::string w;
+  bool any = false;
+  while (words >> w) {
+    if (w == "tsc") return true;
+    any = true;
+  }
+  if (!any) return std::nullopt;
+  return false;
+}
+
+std::optional<bool> kernel_trusts_tsc() {
+  std::ifstream in("/sys/devices/system/clocksource/clocksource0/available_clocksource");
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return tsc_in_clocksource_list(text.str());
+}
+
 void measure_clock_overhead(const Clock& clock, double& overhead_ns, double& resolution_ns) {
   // Back-to-back readings: their median difference is the cost of one reading; the smallest
   // non-zero difference is the finest step the clock can show.
@@ -109,7 +131,7 @@ void measure_clock_overhead(const Clock& clock, double& overhead_ns, double& res
 
 std::unique_ptr<Clock> make_clock(bool prefer_tsc) {
 #if defined(__x86_64__)
-  if (prefer_tsc && cpu_has_invariant_tsc()) {
+  if (prefer_tsc && cpu_has_invariant_tsc() && kernel_trusts_tsc().value_or(true)) {
     auto clock = std::make_unique<TscClock>();
     measure_clock_overhead(*clock, clock->info_.overhead_ns, clock->info_.resolution_ns);
     return clock;

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace illusion::core {
@@ -35,7 +36,15 @@ class Clock {
 // True when CPUID says the TSC is invariant (x86-64 only).
 bool cpu_has_invariant_tsc();
 
-// The best clock this machine offers, calibrated and with its overhead measured.
+// Whether the kernel still trusts the TSC: it drops "tsc" from available_clocksource when its
+// watchdog finds the counter unstable or unsynchronised across CPUs, and then rdtsc on two
+// CPUs can disagree. nullopt when the list is unreadable (no evidence either way). `list` is the
+// file's text; kernel_trusts_tsc() reads this machine's.
+std::optional<bool> tsc_in_clocksource_list(const std::string& list);
+std::optional<bool> kernel_trusts_tsc();
+
+// The best clock this machine offers, calibrated and with its overhead measured: the TSC when
+// CPUID calls it invariant and the kernel has not dropped it, else CLOCK_MONOTONIC.
 // `prefer_tsc=false` forces the CLOCK_MONOTONIC clock (used by tests and as a cross-check).
 std::unique_ptr<Clock> make_clock(bool prefer_tsc = true);
 

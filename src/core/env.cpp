@@ -20,6 +20,8 @@
 
 #include <fmt/format.h>
 
+#include "core/clock.h"
+
 namespace illusion::core {
 namespace {
 
@@ -313,6 +315,10 @@ EnvInfo probe_env(const std::string& root) {
   env.virtualized = env.virtualized || !env.hypervisor.empty();
   env.clocksource =
       first_line(root + "/sys/devices/system/clocksource/clocksource0/current_clocksource");
+  if (const std::string list =
+          first_line(root + "/sys/devices/system/clocksource/clocksource0/available_clocksource");
+      !list.empty())
+    env.kernel_trusts_tsc = tsc_in_clocksource_list(list);
   env.mitigations = read_mitigations(root);
   env.thp_enabled = read_thp_mode(root);
   env.perf_event_paranoid =

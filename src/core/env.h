@@ -31,6 +31,9 @@ struct EnvInfo {
   std::string hypervisor_kernel_note;
   std::string clocksource;  // current_clocksource, e.g. "tsc", "kvm-clock"
   bool invariant_tsc = false;
+  // "tsc" in available_clocksource: false once the kernel found the TSC unstable (the clock
+  // then falls back to CLOCK_MONOTONIC); nullopt when the list is unreadable.
+  std::optional<bool> kernel_trusts_tsc;
   std::vector<std::pair<std::string, std::string>> mitigations;  // vulnerabilities/* files
   std::string thp_enabled;  // the bracketed word of transparent_hugepage/enabled, or "unavailable"
   std::uint64_t mem_total_bytes = 0;

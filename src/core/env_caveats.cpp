@@ -38,6 +38,11 @@ void virtualization_caveats(const EnvInfo& env, std::vector<std::string>& out) {
     out.push_back("clocksource is " + env.clocksource +
                   ", not tsc: clock_gettime may take the slow path (a syscall, not the vDSO)");
   }
+  if (env.invariant_tsc && env.kernel_trusts_tsc == false) {
+    out.push_back(
+        "the kernel has dropped the TSC as a clocksource (found unstable): timings use "
+        "clock_gettime(CLOCK_MONOTONIC), slower and coarser");
+  }
   if (!env.invariant_tsc && !env.cpu_model.empty()) {
     out.push_back(
         "no invariant TSC: timings use clock_gettime(CLOCK_MONOTONIC), slower and coarser");

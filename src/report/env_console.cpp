@@ -90,6 +90,11 @@ void write_env(std::ostream& out, const core::EnvInfo& env, const core::ClockInf
       {"hypervisor", hypervisor_text(env)},
       {"clocksource", or_unknown(env.clocksource)},
       {"invariant_tsc", yes_no(env.invariant_tsc)},
+      {"kernel_trusts_tsc",
+       env.kernel_trusts_tsc ? yes_no(*env.kernel_trusts_tsc) + " (tsc " +
+                                   (*env.kernel_trusts_tsc ? "in" : "not in") +
+                                   " available_clocksource)"
+                             : kUnknown},
       {"thp_enabled", or_unknown(env.thp_enabled)},
       {"mem_total", bytes_or_unknown(env.mem_total_bytes)},
       {"mem_available", bytes_or_unknown(env.mem_available_bytes)},

@@ -84,6 +84,7 @@ Json env_json(const core::EnvInfo& e) {
   j["hypervisor_kernel_note"] = e.hypervisor_kernel_note;
   j["clocksource"] = e.clocksource;
   j["invariant_tsc"] = e.invariant_tsc;
+  j["kernel_trusts_tsc"] = e.kernel_trusts_tsc ? Json(*e.kernel_trusts_tsc) : Json(nullptr);
   Json mitigations = Json::object();
   for (const auto& [name, text] : e.mitigations) mitigations[name] = text;
   j["mitigations"] = std::move(mitigations);

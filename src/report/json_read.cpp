@@ -91,6 +91,8 @@ core::EnvInfo read_env(const Json& v, const std::string& where) {
   read_text(j, "hypervisor_kernel_note", where, e.hypervisor_kernel_note);
   read_text(j, "clocksource", where, e.clocksource);
   read_flag(j, "invariant_tsc", where, e.invariant_tsc);
+  if (const Json* t = optional_field(j, "kernel_trusts_tsc"); t && !t->is_null())
+    e.kernel_trusts_tsc = flag(*t, child(where, "kernel_trusts_tsc"));
   if (const Json* m = optional_field(j, "mitigations")) {
     const std::string at = child(where, "mitigations");
     for (const auto& [name, value] : as_object(*m, at).items())

@@ -35,6 +35,15 @@ TEST(Clock, BestClockIsCalibratedAndMonotonic) {
   }
 }
 
+TEST(Clock, TscOnlyWhereTheKernelStillTrustsIt) {
+  EXPECT_EQ(tsc_in_clocksource_list("tsc hpet acpi_pm \n"), true);
+  EXPECT_EQ(tsc_in_clocksource_list("kvm-clock hpet\n"), false);
+  EXPECT_EQ(tsc_in_clocksource_list(""), std::nullopt);
+  // The clock this machine gets follows both facts.
+  const bool tsc_ok = cpu_has_invariant_tsc() && kernel_trusts_tsc().value_or(true);
+  EXPECT_EQ(make_clock()->info().source, tsc_ok ? "tsc" : "clock_monotonic");
+}
+
 TEST(Clock, AgreesWithMonotonicOverAnInterval) {
   // 50 ms measured by both clocks; the calibration must agree within a few percent. This is an
   // ordering-scale check (a TSC misread by 2x would fail), not a tight timing assertion. A

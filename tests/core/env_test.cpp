@@ -249,6 +249,20 @@ TEST_F(EnvProbe, AFakeTreeLeavesTheProbedBehavioursUnknown) {
   EXPECT_NE(env.zero_page_on_read.evidence.find("fake tree"), std::string::npos);
 }
 
+// A host whose kernel found the TSC unstable: CPUID still says invariant, but the clocksource
+// list has dropped it, and the clock must not use it.
+TEST_F(EnvProbe, ATscTheKernelDroppedIsNamed) {
+  write_vm_tree();
+  write("/sys/devices/system/clocksource/clocksource0/available_clocksource",
+        "kvm-clock hpet acpi_pm \n");
+  const EnvInfo env = probe_env(root_);
+  EXPECT_EQ(env.kernel_trusts_tsc, false);
+  EXPECT_TRUE(mentions(env.caveats, "dropped the TSC")) << join(env.caveats);
+  write("/sys/devices/system/clocksource/clocksource0/available_clocksource",
+        "tsc kvm-clock hpet acpi_pm \n");
+  EXPECT_EQ(probe_env(root_).kernel_trusts_tsc, true);
+}
+
 TEST(EnvCaveats, MissingPmuIsNamedWhenPerfIsAllowed) {
   EnvInfo env = quiet_machine();
   env.pmu_available = false;
