@@ -7,12 +7,20 @@
 // process freed before. We therefore count instead of assuming: mallinfo2(3) `hblks` (chunks
 // currently mmap'ed) tells how a block was served, the raw_syscalls tracepoint how many
 // syscalls one malloc+free made, and the fault counters what touching the block cost.
+//
+// The large blocks are glibc's own mmap(2) chunks, left as glibc maps them (no madvise): with
+// transparent huge pages "always" the kernel backs each aligned 2 MiB of such a chunk with one
+// huge page at its first touch, so touching it takes one fault per 2 MiB there and one per
+// 4 KiB elsewhere. Which it was is read back from AnonHugePages in /proc/self/smaps (proc(5))
+// and recorded beside the fault counts, so the counts are explained rather than assumed.
 #include <malloc.h>
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <optional>
 #include <new>
 #include <string>
@@ -26,6 +34,7 @@
 #include "core/syscall_count.h"
 #include "vm/alloc_experiments.h"
 #include "vm/alloc_probe.h"
+#include "vm/faults_probe.h"
 
 namespace illusion::labs::vm::alloc {
 namespace {
@@ -55,8 +64,53 @@ std::optional<double> block_resident(const char* p, std::size_t bytes) {
   return resident_fraction(reinterpret_cast<const void*>(lo), hi - lo);
 }
 
+// The bytes of [p, p + bytes) that huge pages back: AnonHugePages of the VMAs of
+// /proc/self/smaps that overlap the block's pages, each capped at its overlap (the kernel may
+// merge the chunk's mapping with an anonymous neighbour; then this is an upper bound, exact
+// when the neighbour holds no huge page). 0 when smaps cannot be read.
+double huge_bytes_in(const char* p, std::size_t bytes) {
+  const auto page = page_bytes();
+  const auto lo = reinterpret_cast<std::uintptr_t>(p) / page * page;
+  const auto hi = (reinterpret_cast<std::uintptr_t>(p) + bytes + page - 1) / page * page;
+  std::ifstream in("/proc/self/smaps");
+  std::string line;
+  std::uintptr_t overlap = 0;
+  double total = 0;
+  while (std::getline(in, line)) {
+    unsigned long vma_lo = 0, vma_hi = 0;
+    int used = 0;
+    // A VMA's header line: "start-end perms offset dev inode path"; its fields follow it.
+    if (std::sscanf(line.c_str(), "%lx-%lx %n", &vma_lo, &vma_hi, &used) == 2 && used > 0) {
+      overlap = (vma_lo < hi && vma_hi > lo) ? std::min<std::uintptr_t>(vma_hi, hi) -
+                                                    std::max<std::uintptr_t>(vma_lo, lo)
+                                              : 0;
+      continue;
+    }
+    unsigned long long kb = 0;
+    if (overlap > 0 && std::sscanf(line.c_str(), "AnonHugePages: %llu kB", &kb) == 1)
+      total += static_cast<double>(std::min<std::uint64_t>(kb * 1024, overlap));
+  }
+  return total;
+}
+
+// "1.00 faults/page", or "0.0020 faults/page" when huge pages make it small enough that two
+// decimals would print 0.
+std::string per_page(double faults_per_page) {
+  return faults_per_page >= 0.1 ? fmt::format("{:.2f} faults/page", faults_per_page)
+                                : fmt::format("{:.4f} faults/page", faults_per_page);
+}
+
+// "<lead>75% of the block in 2 MiB huge pages, one fault each<tail>" when huge pages backed
+// part of a block, else "": the sentence names THP only where it changed the count.
+std::string huge_note(double huge_fraction, const char* lead, const char* tail) {
+  if (huge_fraction <= 0) return "";
+  return fmt::format("{}{:.0f}% of the block in {} huge pages, one fault each{}", lead,
+                     100 * huge_fraction, core::format_size(faults::thp_pmd_bytes()), tail);
+}
+
 struct TouchProbe {
   double faults_per_page = 0, ns_per_page = 0;
+  double huge_fraction = 0;  // of the block, after touching it
   std::string source;
 };
 
@@ -71,12 +125,13 @@ TouchProbe probe_touch(const core::Clock& clock, std::size_t bytes) {
   window.start();
   timed_touches(clock, p, offsets.data(), pages, Touch::write, ns.data());
   window.stop();
+  const double huge = huge_bytes_in(p, bytes);
   std::free(p);
   const FaultCount c = window.read();
   double total = 0;
   for (double v : ns) total += v;
   const auto n = static_cast<double>(pages);
-  return {c.faults / n, total / n, c.source};
+  return {c.faults / n, total / n, huge / static_cast<double>(bytes), c.source};
 }
 
 // GCC folds malloc followed by memset(p, 0, n) into calloc (its malloc/memset builtins), which
@@ -107,8 +162,13 @@ core::Result run_malloc_row(core::RunContext& ctx, core::Result r, std::size_t b
   r.add_param("size_bytes", static_cast<double>(bytes));
   r.add_param("pages", static_cast<double>(bytes / page_bytes()));
   r.add_param("fault_count_source", touch.source);
+  r.add_param("huge_page_bytes", static_cast<double>(faults::thp_pmd_bytes()));
   r.add_metric("served_by_mmap", by_mmap ? 1 : 0, "bool");
   r.add_metric("touch_faults_per_page", touch.faults_per_page, "faults/page");
+  // Only a block with a mapping of its own has its own AnonHugePages: a heap block shares the
+  // heap's VMA, whose figure says nothing about this block's pages.
+  const double huge_fraction = by_mmap ? touch.huge_fraction : 0;
+  if (by_mmap) r.add_metric("touch_huge_fraction", huge_fraction, "fraction");
   r.add_metric("touch_ns_per_page", touch.ns_per_page, "ns/page");
   if (by_mmap != first_by_mmap)
     r.warnings.push_back(fmt::format(
@@ -134,11 +194,12 @@ core::Result run_malloc_row(core::RunContext& ctx, core::Result r, std::size_t b
     vs = fmt::format(" ({:.0f}x a {} one)", r.stats->p50 / small->stats->p50,
                      core::format_size(kSmallBlockBytes));
   r.meaning = fmt::format(
-      "{} malloc+free: {:.0f} ns{}, {} ({}{} per op); touching a fresh block then took {:.2f} "
-      "faults/page at {:.0f} ns/page",
+      "{} malloc+free: {:.0f} ns{}, {} ({}{} per op); touching a fresh block then took {} at "
+      "{:.0f} ns/page{}",
       core::format_size(bytes), r.stats->p50, vs,
       by_mmap ? "its own mmap, unmapped by free" : "from the heap", syscalls, faults,
-      touch.faults_per_page, touch.ns_per_page);
+      per_page(touch.faults_per_page), touch.ns_per_page,
+      huge_note(huge_fraction, " (", ")"));
   return r;
 }
 
@@ -191,7 +252,7 @@ core::Result run_calloc_vs_memset(core::RunContext& ctx, core::Result r) {
 
   struct Phase {
     std::vector<double> ns, rss_growth_kib;
-    double faults = 0, resident = 0;
+    double faults = 0, resident = 0, huge_bytes = 0;
     std::string source;
   };
   // Each variant allocates, is timed (with its faults counted), then its residency and the RSS
@@ -207,6 +268,7 @@ core::Result run_calloc_vs_memset(core::RunContext& ctx, core::Result r) {
     window.stop();
     const double rss1 = status_kib("VmRSS").value_or(0);
     ph.resident += block_resident(p, bytes).value_or(0);
+    ph.huge_bytes += huge_bytes_in(p, bytes);
     std::free(p);
     const FaultCount c = window.read();
     ph.ns.push_back(t1 - t0);
@@ -232,7 +294,8 @@ core::Result run_calloc_vs_memset(core::RunContext& ctx, core::Result r) {
       core::do_not_optimize(p);
       return p;
     });
-    // The saving is deferred, not removed: the first write to each page still faults.
+    // The saving is deferred, not removed: the first write to each page (each huge page, where
+    // THP backs the chunk) still faults.
     sample(calloc_touch, [&] {
       char* p = static_cast<char*>(std::calloc(1, bytes));
       if (!p) throw std::bad_alloc();
@@ -268,19 +331,37 @@ core::Result run_calloc_vs_memset(core::RunContext& ctx, core::Result r) {
   r.add_metric("memset_resident_fraction", memset_all.resident / n, "fraction");
   r.add_metric("calloc_rss_growth_kib", calloc_rss, "KiB");
   r.add_metric("memset_rss_growth_kib", memset_rss, "KiB");
+  r.add_param("huge_page_bytes", static_cast<double>(faults::thp_pmd_bytes()));
+  const double size = static_cast<double>(bytes);
+  const double memset_huge = memset_all.huge_bytes / n / size;
+  const double touch_huge = calloc_touch.huge_bytes / n / size;
+  r.add_metric("calloc_huge_fraction", calloc_only.huge_bytes / n / size, "fraction");
+  r.add_metric("memset_huge_fraction", memset_huge, "fraction");
+  r.add_metric("calloc_touch_huge_fraction", touch_huge, "fraction");
   if (!by_mmap)
     r.warnings.push_back(fmt::format(
         "the {} block came from the heap, where calloc must clear memory that may have been "
         "used: the saving shown is not the fresh-mmap case",
         core::format_size(bytes)));
 
+  // What calloc did with the pages is read from the RSS it added, not assumed: from a fresh
+  // mmap it can leave them unwritten (already zero, allocated at first touch); from the heap
+  // it must clear them itself, which makes them resident as memset does.
+  const double calloc_resident = calloc_only.resident / n;
+  const bool deferred = calloc_rss < 0.5 * memset_rss;
   r.meaning = fmt::format(
-      "calloc({}) took {:.1f} us and left RSS +{:.0f} KiB ({:.4f} faults/page): the zero pages "
-      "are only promised; malloc+memset took {:.1f} ms and RSS +{:.0f} KiB ({:.2f} "
-      "faults/page); touching the calloc'ed block later cost {:.1f} ms, so the saving is "
-      "deferred to first use",
-      core::format_size(bytes), r.stats->p50 / 1e3, calloc_rss, calloc_faults / pages,
-      memset_ns / 1e6, memset_rss, memset_all.faults / n / pages, touch_ns / 1e6);
+      "calloc({}) took {:.1f} us and left RSS +{:.0f} KiB ({:.0f}% of its pages resident, "
+      "{:.4f} faults/page): {}; malloc+memset took {:.1f} ms and RSS +{:.0f} KiB ({}{}); "
+      "touching the calloc'ed block later cost {:.1f} ms ({}{}){}",
+      core::format_size(bytes), r.stats->p50 / 1e3, calloc_rss, 100 * calloc_resident,
+      calloc_faults / pages,
+      deferred ? "calloc left the fresh mapping (already zero) unwritten, so its pages are "
+                 "allocated only when first touched"
+               : "calloc cleared the pages itself, so they became resident as with memset",
+      memset_ns / 1e6, memset_rss, per_page(memset_all.faults / n / pages),
+      huge_note(memset_huge, "; ", ""), touch_ns / 1e6, per_page(calloc_touch.faults / n / pages),
+      huge_note(touch_huge, "; ", ""),
+      deferred ? ", so the saving is deferred to first use" : "");
   return r;
 }
 
