@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/runner.h"
 #include "mmap_vs_read/lab.h"
@@ -29,6 +32,107 @@ namespace {
 std::size_t count_of(const std::string& text, const std::string& part) {
   std::size_t n = 0;
   for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+bool row_ok(const json& doc, const std::string& id) {
+  for (const json& e : doc.at("experiments"))
+    if (e.at("id") == id) return e.at("status") == "ok";
+  return false;
+}
+
+bool all_ok(const json& doc, const std::vector<std::string>& ids) {
+  for (const std::string& id : ids)
+    if (!row_ok(doc, id)) return false;
+  return true;
+}
+
+// What each insight reads (src/report/commentary*.cpp): each group is a set of rows that must
+// all be ok for that part of the sentence, and the rule speaks when at least `needed` groups
+// have theirs. A row the host cannot run (the cold IO rows on tmpfs, a 1 GiB row on a small
+// machine) is skipped, and the insights that need it stay silent.
+struct InsightInputs {
+  const char* id;
+  std::vector<std::vector<std::string>> groups;
+  std::size_t needed;
+};
+
+const std::vector<InsightInputs>& insight_inputs() {
+  static const std::vector<InsightInputs> table = {
+      {"syscall_vs_call", {{"syscalls.function_call", "syscalls.getppid_raw"}}, 1},
+      {"process_vs_thread", {{"processes.pthread_create", "processes.fork_exit"}}, 1},
+      {"first_touch", {{"vm.first_touch"}}, 1},
+      {"page_cache_illusion", {{"mmap_vs_read.read_1m_warm", "mmap_vs_read.read_1m_cold"}}, 1},
+      {"context_switch_cost",
+       {{"scheduling.futex_same_cpu", "scheduling.pipe_threads_same_cpu"}},
+       1},
+      {"kernel_bypass", {{"mmap_vs_read.rand_pread_warm", "mmap_vs_read.rand_copy_warm"}}, 1},
+      {"amortised_costs",
+       {{"processes.pthread_create", "scheduling.futex_same_cpu"},
+        {"syscalls.read_4k", "syscalls.read_1m"},
+        {"syscalls.uring_batch_1", "syscalls.uring_batch_64"},
+        {"vm.thp_fault"},
+        {"vm.first_touch", "vm.map_populate"}},
+       2},
+      {"hot_path",
+       {{"vm.major_fault"},
+        {"mmap_vs_read.rand_pread_cold"},
+        {"scheduling.futex_cross_cpu"},
+        {"processes.pthread_create"},
+        {"vm.first_touch"}},
+       2},
+  };
+  return table;
+}
+
+bool finite_positive(const json& v) {
+  return v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() > 0;
+}
+
+// Whether some row whose id starts with `prefix` carries a series named `series` (or starting
+// with it, when `series_prefix`) with a point a chart with these axes can draw
+// (src/report/svg_chart.cpp: finite, and positive on a log axis).
+bool has_series(const json& doc, const std::string& prefix, const std::string& series,
+                bool series_prefix, bool log_x, bool log_y) {
+  auto drawable = [](const json& v, bool log) {
+    return log ? finite_positive(v) : v.is_number() && std::isfinite(v.get<double>());
+  };
+  for (const json& e : doc.at("experiments")) {
+    if (e.at("id").get<std::string>().rfind(prefix, 0) != 0 || !e.contains("series")) continue;
+    for (const json& s : e.at("series")) {
+      const std::string name = s.at("name");
+      if (series_prefix ? name.rfind(series, 0) != 0 : name != series) continue;
+      for (const json& p : s.at("points"))
+        if (drawable(p.at(0), log_x) && drawable(p.at(1), log_y)) return true;
+    }
+  }
+  return false;
+}
+
+// The charts the HTML report draws for this run (src/report/html.cpp write_charts): the
+// ladder when a rung row has a median in ns, each line chart when a row carries its series.
+std::size_t charts_expected(const json& doc) {
+  std::size_t n = 0;
+  for (const char* rung :
+       {"syscalls.function_call", "syscalls.vdso_clock_gettime", "syscalls.getppid_raw",
+        "scheduling.futex_same_cpu", "vm.first_touch", "processes.pthread_create",
+        "processes.fork_exit", "mmap_vs_read.rand_pread_cold", "vm.major_fault"}) {
+    bool drawn = false;
+    for (const json& e : doc.at("experiments"))
+      if (e.at("id") == rung && e.at("status") == "ok" && e.at("stats").is_object() &&
+          e.at("unit").get<std::string>().rfind("ns", 0) == 0 &&
+          finite_positive(e.at("stats").value("p50", json())))
+        drawn = true;
+    if (drawn) {
+      ++n;
+      break;
+    }
+  }
+  n += has_series(doc, "scheduling.wakeup_", "cdf", false, true, false);
+  n += has_series(doc, "vm.", "first_touch_timeline", false, false, true);
+  n += has_series(doc, "mmap_vs_read.read_sweep_", "throughput_vs_buffer", false, true, false);
+  n += has_series(doc, "processes.", "latency_vs_size", false, false, false);
+  n += has_series(doc, "vm.tlb_reach", "latency_vs_working_set", true, true, true);
   return n;
 }
 
@@ -75,10 +179,14 @@ void expect_json(const HeadlineRun& run) {
   EXPECT_EQ(labs_seen.size(), 5u);
   std::set<std::string> insights;
   for (const json& in : doc.at("insights")) insights.insert(in.at("id").get<std::string>());
-  for (const char* id :
-       {"syscall_vs_call", "process_vs_thread", "first_touch", "page_cache_illusion",
-        "context_switch_cost", "amortised_costs", "kernel_bypass", "hot_path"})
-    EXPECT_TRUE(insights.count(id)) << "no " << id << " insight";
+  // An insight speaks exactly when the rows it reads ran.
+  for (const InsightInputs& in : insight_inputs()) {
+    std::size_t ready = 0;
+    for (const auto& group : in.groups) ready += all_ok(doc, group);
+    const bool expected = ready >= in.needed;
+    EXPECT_EQ(insights.count(in.id) == 1, expected)
+        << in.id << ": " << ready << " of its input groups ran ok, " << in.needed << " needed";
+  }
 }
 
 void expect_markdown_and_html(const HeadlineRun& run) {
@@ -89,8 +197,16 @@ void expect_markdown_and_html(const HeadlineRun& run) {
   const std::string html = slurp(run.dir.file("run.html"));
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_NE(html.find("<h2>Cost ladder</h2>"), std::string::npos);
-  // The ladder, wake-up CDFs, first touch, throughput vs buffer, fork vs size, working set.
-  EXPECT_GE(count_of(html, "<svg"), 6u);
+  // The ladder, wake-up CDFs, first touch, throughput vs buffer, fork vs size, working set:
+  // each drawn when the JSON holds its rows' figures.
+  EXPECT_EQ(count_of(html, "<svg"), charts_expected(run.doc));
+  // A chart's row that ran carries its series, so a chart is missing only with its row.
+  for (const auto& [row, series] : {std::pair{"vm.first_touch", "first_touch_timeline"},
+                                    std::pair{"processes.fork_vs_size", "latency_vs_size"},
+                                    std::pair{"vm.tlb_reach", "latency_vs_working_set"}})
+    if (row_ok(run.doc, row)) {
+      EXPECT_TRUE(has_series(run.doc, row, series, true, false, false)) << row << ": no " << series;
+    }
   // Self-contained: no script, and nothing fetched from elsewhere.
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("src=\"http"), std::string::npos);
