@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 #include <fmt/format.h>
@@ -92,13 +94,30 @@ std::string permission_reason(int err, bool kernel_needed) {
   return paranoid_text(level) + " forbids it";
 }
 
+// Whether /proc/cpuinfo's flags line holds `flag` ("hypervisor": CPUID says we are a guest).
+bool has_word_in_cpuinfo_flags(const std::string& flag) {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("flags", 0) != 0) continue;
+    std::istringstream words(line.substr(line.find(':') + 1));
+    for (std::string w; words >> w;)
+      if (w == flag) return true;
+    return false;
+  }
+  return false;
+}
+
 std::string open_failure_reason(int err, const CounterSpec& spec) {
   switch (err) {
     case ENOENT:
     case EOPNOTSUPP:
       // perf_event_open(2): ENOENT when no PMU claims the type/config, EOPNOTSUPP when the
       // hardware lacks the feature. A VM without a virtual PMU gives one of these.
-      if (spec.hardware) return "no PMU (hardware counters not exposed, e.g. in this VM)";
+      // "This VM" only where that is a fact: a PMU that lacks one event is not a VM's doing.
+      if (spec.hardware)
+        return has_word_in_cpuinfo_flags("hypervisor")
+                   ? "no PMU event for it (hardware counters not exposed in this VM)"
+                   : "no PMU event for it (no PMU, or this PMU lacks the event)";
       break;
     case EACCES:
     case EPERM:

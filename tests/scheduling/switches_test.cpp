@@ -101,6 +101,13 @@ class SwitchRows : public SchedLabTest {
     EXPECT_GT(metric(r, "round_trip_ns"), 0) << r.id;
     EXPECT_GT(metric(r, baseline_metric), 0) << r.id;
     EXPECT_GE(metric(r, "switches_per_round_trip"), min_switches) << r.id << ": " << r.meaning;
+    // Fewer than two is allowed across CPUs, never silently: the row must say a side did not
+    // block, so a reader does not take the figure for pure switches.
+    if (metric(r, "switches_per_round_trip") < 1.9) {
+      bool said = false;
+      for (const std::string& w : r.warnings) said = said || w.find("did not block") != std::string::npos;
+      EXPECT_TRUE(said) << r.id << ": fewer than 2 switches per round trip, and no warning";
+    }
     expect_no_migrations(r);
     EXPECT_GE(counter(r, "context_switches"), min_switches / 2) << r.id;  // per hand-off
     EXPECT_NE(r.meaning.find("switches"), std::string::npos) << r.meaning;
