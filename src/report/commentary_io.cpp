@@ -229,7 +229,8 @@ std::optional<Insight> tlb_shootdown(const Results& results) {
         "shootdown IPIs per munmap: {}.",
         format_count(*ipis),
         no_ipis_here ? "this host flushes other CPUs without IPIs (likely through the hypervisor)"
-                     : "the flush reached it some other way, or it was not running the process");
+                     : "likely because the other CPU was not running the process at that moment "
+                       "(or its vCPU was preempted by the host), which then needs none");
   } else {
     how = "; the other CPU must flush the translations too, likely by an IPI (not counted on "
           "this machine).";

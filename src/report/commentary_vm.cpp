@@ -258,7 +258,9 @@ std::optional<Insight> munmap_stalls_others(const Results& results) {
     flush = fmt::format("{} shootdown IPIs counted per munmap: {}", format_count(*ipis),
                         no_ipis_here ? "this host flushes them without IPIs, likely through "
                                        "the hypervisor"
-                                     : "the flush reached them some other way");
+                                     : "fewer than one each, likely because a CPU not running "
+                                       "the process at that moment (or a vCPU its host had "
+                                       "preempted) needs none");
   } else {
     flush = "likely an inter-processor interrupt each, not counted on this machine";
   }

@@ -52,7 +52,9 @@ TEST(TlbFlushJudge, OneIpiPerMunmapOrNone) {
   const BehaviourFact no = judge_tlb_flush_ipis(seen);
   EXPECT_EQ(no.value, false);
   EXPECT_TRUE(mentions(no.evidence, "without an IPI")) << no.evidence;
-  seen.shootdowns = 10;  // between: neither case
+  seen.shootdowns = 9;  // a KVM guest whose host preempted the spinner's vCPU often: still IPIs
+  EXPECT_EQ(judge_tlb_flush_ipis(seen).value, true);
+  seen.shootdowns = 5;  // between: neither case
   EXPECT_FALSE(judge_tlb_flush_ipis(seen).value.has_value());
 }
 

@@ -105,14 +105,18 @@ TEST_F(MunmapCosts, RowsRunLeaveNoThreadAndKeepTheMask) {
   const core::BehaviourFact& ipis = env_->remote_tlb_flush_ipis;
   ASSERT_TRUE(ipis.value.has_value()) << "TLB-flush detection failed: " << ipis.evidence;
   if (*ipis.value) {
-    // Every munmap must interrupt the spinner's CPU; background IPIs only add to the count.
-    EXPECT_GT(metric(shared, "tlb_shootdowns_per_op"), 0.5) << ipis.evidence;
-    EXPECT_GT(metric(shared, "tlb_shootdowns_per_op"), metric(alone, "tlb_shootdowns_per_op"));
-    EXPECT_NE(shared.meaning.find("a TLB shootdown IPI to each"), std::string::npos)
+    // Every munmap must flush the spinner's CPU, which has just touched the range: an IPI
+    // unless the host preempted that vCPU in the microseconds between (the probe's own bound,
+    // a quarter); background IPIs only add to the count.
+    const double per = metric(shared, "tlb_shootdowns_per_op");
+    EXPECT_GT(per, 0.25) << ipis.evidence;
+    EXPECT_GT(per, metric(alone, "tlb_shootdowns_per_op"));
+    // The words quote the count: "an IPI to each" only where most munmaps had one.
+    EXPECT_EQ(shared.meaning.find("a TLB shootdown IPI to each") != std::string::npos, per >= 0.5)
         << shared.meaning;
   } else {
     // A paravirtual or broadcast flush: the count stays put, and the row claims no IPI.
-    EXPECT_LT(metric(shared, "tlb_shootdowns_per_op"), 0.5) << ipis.evidence;
+    EXPECT_LT(metric(shared, "tlb_shootdowns_per_op"), 0.1) << ipis.evidence;
     EXPECT_EQ(shared.meaning.find("IPI to each"), std::string::npos) << shared.meaning;
     EXPECT_NE(shared.meaning.find("without IPIs"), std::string::npos) << shared.meaning;
   }
