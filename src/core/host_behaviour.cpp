@@ -225,19 +225,18 @@ std::string remote_flush_words(std::optional<double> ipis_per_munmap,
                                const BehaviourFact& ipis_fact) {
   const bool none_here = ipis_fact.value == false;
   if (!ipis_per_munmap)
-    return none_here ? "a flush of each one's TLB, without IPIs on this host (found by the "
-                       "environment probe; not counted in this row)"
-                     : "a flush of each one's TLB, likely by IPI (not counted on this machine)";
-  if (*ipis_per_munmap >= 0.5)
-    return fmt::format("a TLB shootdown IPI to each ({:.2f} counted per munmap)", *ipis_per_munmap);
-  if (none_here)
-    return fmt::format("a flush of each one's TLB that raised no counted IPI ({:.2f} per munmap: "
-                       "this host flushes other CPUs without IPIs, likely through the "
-                       "hypervisor)",
+    return none_here ? "without IPIs on this host (found by the environment probe; not counted "
+                       "in this row)"
+                     : "likely by an IPI to each CPU (not counted on this machine)";
+  // "To each" only where (almost) every munmap was counted one.
+  if (*ipis_per_munmap >= 0.9)
+    return fmt::format("with a TLB shootdown IPI to each CPU ({:.2f} counted per munmap)",
                        *ipis_per_munmap);
-  return fmt::format("a flush of each one's TLB, with only {:.2f} shootdown IPIs counted per "
-                     "munmap",
-                     *ipis_per_munmap);
+  if (none_here)
+    return fmt::format("with no counted IPI ({:.2f} per munmap: this host flushes other CPUs "
+                       "without IPIs, likely through the hypervisor)",
+                       *ipis_per_munmap);
+  return fmt::format("with only {:.2f} shootdown IPIs counted per munmap", *ipis_per_munmap);
 }
 
 BehaviourFact probe_tlb_flush_ipis() {

@@ -64,7 +64,8 @@ BehaviourFact judge_tlb_flush_ipis(const TlbFlushObservation& seen);
 TlbFlushObservation observe_tlb_flushes(std::size_t munmaps = 32);
 BehaviourFact probe_tlb_flush_ipis();
 
-// How munmap reached the other CPUs running this mm, in words a row can put in its meaning:
+// How munmap flushed the other CPUs running this mm, as a phrase that follows "flushed" in a
+// row's meaning ("with a TLB shootdown IPI to each CPU (1.00 counted per munmap)"):
 // from the shootdown IPIs it counted per munmap (nullopt: not counted here) and the fact. A
 // cause is named as such only when the count shows it; otherwise it is "likely".
 std::string remote_flush_words(std::optional<double> ipis_per_munmap,

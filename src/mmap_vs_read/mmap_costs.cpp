@@ -367,10 +367,11 @@ core::Result run_shootdown(core::RunContext& ctx, core::Result r) {
                              core::format_count(*ipis), fact.evidence));
   const std::string versus = compare_with_alone(r, ctx);
   r.meaning = fmt::format(
-      "munmap of 64 KiB with {} spinning thread(s) on other CPUs, each reached by {}: {} at p50 "
-      "({} per page){}; {}, {}",
-      spinners.count(), core::remote_flush_words(ipis, fact), core::format_ns(r.stats->p50),
-      core::format_ns(r.metric("ns_per_page")->value), versus, large_words(r),
+      "munmap of 64 KiB with {} spinning thread(s) on other CPUs: {} at p50 ({} per page){}, "
+      "their TLBs flushed {}; {}, {}",
+      spinners.count(), core::format_ns(r.stats->p50),
+      core::format_ns(r.metric("ns_per_page")->value), versus,
+      core::remote_flush_words(ipis, fact), large_words(r),
       shootdowns_words(r, "tlb_shootdowns_per_op_2mib"));
   return r;
 }

@@ -216,7 +216,7 @@ std::optional<Insight> tlb_shootdown(const Results& results) {
   const bool no_ipis_here =
       param_text_of(results, id("munmap_shootdown"), "remote_tlb_flush_ipis").rfind("no", 0) == 0;
   std::string how;
-  if (ipis && *ipis >= 0.5) {
+  if (ipis && *ipis >= 0.9) {
     in.values.emplace_back("tlb_shootdowns_per_op", *ipis);
     how = fmt::format(
         ", and /proc/interrupts counted {} TLB shootdown IPIs per munmap: every CPU that may "

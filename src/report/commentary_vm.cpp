@@ -249,7 +249,7 @@ std::optional<Insight> munmap_stalls_others(const Results& results) {
   const bool no_ipis_here =
       param_text_of(results, "vm.mmap_churn_stall", "remote_tlb_flush_ipis").rfind("no", 0) == 0;
   std::string flush;
-  if (ipis && *ipis >= 0.5) {
+  if (ipis && *ipis >= 0.9) {
     in.values.emplace_back("tlb_shootdowns_per_munmap", *ipis);
     flush = fmt::format("an inter-processor interrupt each: {} counted per munmap",
                         format_count(*ipis));

@@ -381,14 +381,14 @@ core::Result run_mmap_churn_stall(core::RunContext& ctx, core::Result r) {
       per_vma ? fmt::format(
                     "on Linux {} page faults take only the faulting VMA's lock (per-VMA "
                     "locking, merged in 6.4), and these touchers do not even fault, so "
-                    "no mmap_lock wait reaches them: what does is munmap's remote TLB "
-                    "flush ({}) and the TLB refill after it",
+                    "no mmap_lock wait reaches them: what does is munmap's flush of their "
+                    "TLBs, {}, and the TLB refill after it",
                     kernel, flush)
               : fmt::format(
                     "on Linux {} (before per-VMA locks, 6.4) a fault anywhere in the "
                     "process waits for mmap_lock while mmap/munmap hold it; these "
-                    "touchers do not fault, so what reaches them is munmap's remote TLB "
-                    "flush ({}) and the refill after",
+                    "touchers do not fault, so what reaches them is munmap's flush of "
+                    "their TLBs, {}, and the refill after",
                     kernel, flush);
   // On one CPU there is no other CPU to interrupt: the churn only takes the toucher's time.
   const bool one_cpu = cpus.size() < 2;

@@ -73,11 +73,11 @@ TEST(TlbFlushJudge, UndecidableHostsSayWhy) {
 
 TEST(RemoteFlushWords, NameTheIpiOnlyWhenCounted) {
   const BehaviourFact yes{true, "probe"}, no{false, "probe"}, unknown{std::nullopt, "probe"};
-  EXPECT_TRUE(mentions(remote_flush_words(1.0, yes), "a TLB shootdown IPI to each (1.00"));
+  EXPECT_TRUE(mentions(remote_flush_words(1.0, yes), "a TLB shootdown IPI to each CPU (1.00"));
   const std::string pvm = remote_flush_words(0.0, no);
   EXPECT_FALSE(mentions(pvm, "IPI to each")) << pvm;
   EXPECT_TRUE(mentions(pvm, "without IPIs")) << pvm;
-  EXPECT_TRUE(mentions(remote_flush_words(std::nullopt, unknown), "likely by IPI"));
+  EXPECT_TRUE(mentions(remote_flush_words(std::nullopt, unknown), "likely by an IPI"));
   EXPECT_FALSE(mentions(remote_flush_words(std::nullopt, no), "IPI to each"));
   EXPECT_FALSE(mentions(remote_flush_words(0.1, unknown), "IPI to each"));
 }
