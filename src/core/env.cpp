@@ -20,6 +20,7 @@
 
 #include <fmt/format.h>
 
+#include "core/cgroup_limits.h"
 #include "core/clock.h"
 
 namespace illusion::core {
@@ -126,109 +127,6 @@ std::vector<std::pair<std::string, std::string>> read_mitigations(const std::str
   return out;
 }
 
-// ---- cgroup limits (cgroups(7); v2: Documentation/admin-guide/cgroup-v2.rst) ----
-
-struct CgroupPaths {
-  std::optional<std::string> unified;     // "0::/path"
-  std::map<std::string, std::string> v1;  // controller -> path
-};
-
-CgroupPaths read_cgroup_paths(const std::string& root) {
-  CgroupPaths p;
-  const auto text = read_text(root + "/proc/self/cgroup");
-  if (!text) return p;
-  std::istringstream in(*text);
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto c1 = line.find(':');
-    const auto c2 = c1 == std::string::npos ? c1 : line.find(':', c1 + 1);
-    if (c2 == std::string::npos) continue;
-    const std::string hierarchy = line.substr(0, c1);
-    const std::string controllers = line.substr(c1 + 1, c2 - c1 - 1);
-    std::string path = line.substr(c2 + 1);
-    if (hierarchy == "0" && controllers.empty()) {
-      p.unified = path;
-      continue;
-    }
-    std::istringstream names(controllers);
-    std::string name;
-    while (std::getline(names, name, ',')) p.v1[name] = path;
-  }
-  return p;
-}
-
-// A parent's limit binds its children too, so walk from the process's cgroup up to the mount
-// point and keep the tightest. Directories that do not exist (a container that sees only its
-// own subtree) are skipped on the way up.
-template <class T, class ReadDir>
-std::optional<T> tightest(const std::string& mount, std::string path, ReadDir read_dir) {
-  while (!path.empty() && path.back() == '/') path.pop_back();
-  std::optional<T> best;
-  for (;;) {
-    if (const std::optional<T> v = read_dir(mount + path + "/"))
-      best = best ? std::min(*best, *v) : v;
-    if (path.empty()) return best;
-    const auto slash = path.rfind('/');
-    path.erase(slash == std::string::npos ? 0 : slash);
-  }
-}
-
-// "max" means no limit in every v2 file; v1 says "no limit" with huge numbers instead.
-std::optional<std::uint64_t> limit_value(const std::string& text) {
-  if (text.empty() || text == "max") return std::nullopt;
-  const auto v = parse_number<std::uint64_t>(text);
-  if (!v || *v >= (std::uint64_t{1} << 62)) return std::nullopt;  // v1: PAGE_COUNTER_MAX pages
-  return v;
-}
-
-std::optional<double> cpu_limit_v2(const std::string& dir) {
-  std::istringstream in(first_line(dir + "cpu.max"));  // "$MAX $PERIOD"
-  std::string quota;
-  double period = 0;
-  if (!(in >> quota >> period) || quota == "max" || period <= 0) return std::nullopt;
-  const auto q = parse_number<std::uint64_t>(quota);
-  if (!q) return std::nullopt;
-  return static_cast<double>(*q) / period;
-}
-
-std::optional<double> cpu_limit_v1(const std::string& dir) {
-  const auto quota = parse_number<std::int64_t>(first_line(dir + "cpu.cfs_quota_us"));
-  const auto period = parse_number<std::int64_t>(first_line(dir + "cpu.cfs_period_us"));
-  if (!quota || !period || *quota <= 0 || *period <= 0) return std::nullopt;  // -1: no quota
-  return static_cast<double>(*quota) / static_cast<double>(*period);
-}
-
-void read_cgroup_limits(const std::string& root, EnvInfo& env) {
-  const CgroupPaths paths = read_cgroup_paths(root);
-  const std::string base = root + "/sys/fs/cgroup";
-  auto file_limit = [](const char* file) {
-    return [file](const std::string& dir) { return limit_value(first_line(dir + file)); };
-  };
-  // Pure v2 mounts the unified tree at /sys/fs/cgroup; a hybrid host (v1 controllers, empty
-  // v2 tree under /unified) has the limits in the v1 controller directories instead.
-  const bool v2 = paths.unified && std::filesystem::exists(base + "/cgroup.controllers");
-  if (v2) {
-    env.cgroup_cpu_limit = tightest<double>(base, *paths.unified, cpu_limit_v2);
-    env.cgroup_memory_max = tightest<std::uint64_t>(base, *paths.unified, file_limit("memory.max"));
-    env.cgroup_pids_max = tightest<std::uint64_t>(base, *paths.unified, file_limit("pids.max"));
-    return;
-  }
-  auto v1 = [&](const char* controller) -> std::optional<std::string> {
-    const auto it = paths.v1.find(controller);
-    if (it == paths.v1.end()) return std::nullopt;
-    return it->second;
-  };
-  if (const auto p = v1("cpu"))
-    env.cgroup_cpu_limit = tightest<double>(base + "/cpu", *p, cpu_limit_v1);
-  if (const auto p = v1("memory")) {
-    env.cgroup_memory_max =
-        tightest<std::uint64_t>(base + "/memory", *p, file_limit("memory.limit_in_bytes"));
-  }
-  if (const auto p = v1("pids")) {
-    env.cgroup_pids_max = tightest<std::uint64_t>(base + "/pids", *p, file_limit("pids.max"));
-  }
-}
-
 // ---- hypervisor, privileges, PMU ----
 
 // CPUID leaf 0x40000000 carries the hypervisor's 12-byte signature (only meaningful when the
@@ -310,7 +208,10 @@ EnvInfo probe_env(const std::string& root) {
   env.page_size_bytes = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
   read_cpuinfo(root, env);
   read_meminfo(root, env);
-  read_cgroup_limits(root, env);
+  const CgroupLimits cgroup = read_cgroup_limits(root);
+  env.cgroup_cpu_limit = cgroup.cpu_quota;
+  env.cgroup_memory_max = cgroup.memory_max;
+  env.cgroup_pids_max = cgroup.pids_max;
   env.hypervisor = read_hypervisor(root, env.virtualized);
   env.virtualized = env.virtualized || !env.hypervisor.empty();
   env.clocksource =

@@ -24,6 +24,7 @@
 
 #include <fmt/format.h>
 
+#include "core/cgroup_limits.h"
 #include "core/errors.h"
 
 namespace illusion::core {
@@ -328,31 +329,6 @@ std::string format_size(std::uint64_t bytes) {
   return fmt::format("{:.1f} {}", v, units[u]);
 }
 
-namespace {
-
-// Room left under this process's cgroup v2 memory.max (memory.max - memory.current), or
-// nullopt when there is no limit or no cgroup v2. In a container MemAvailable describes the
-// host, and allocating up to it would meet the cgroup's OOM killer first.
-std::optional<std::uint64_t> cgroup_memory_room() {
-  std::ifstream cg("/proc/self/cgroup");
-  std::string line, path;
-  while (std::getline(cg, line))
-    if (line.rfind("0::", 0) == 0) path = "/sys/fs/cgroup" + line.substr(3);
-  if (path.empty()) return std::nullopt;
-  std::ifstream max_in(path + "/memory.max"), cur_in(path + "/memory.current");
-  std::string max_text;
-  std::uint64_t current = 0;
-  if (!(max_in >> max_text) || max_text == "max" || !(cur_in >> current)) return std::nullopt;
-  try {
-    const std::uint64_t max = std::stoull(max_text);
-    return max > current ? max - current : 0;
-  } catch (...) {
-    return std::nullopt;
-  }
-}
-
-}  // namespace
-
 std::uint64_t available_memory_bytes() {
   std::ifstream in("/proc/meminfo");
   std::string key;
@@ -365,7 +341,13 @@ std::uint64_t available_memory_bytes() {
       break;
     }
   }
-  if (const auto room = cgroup_memory_room()) avail = avail == 0 ? *room : std::min(avail, *room);
+  // In a container MemAvailable describes the host, and allocating up to it would meet the
+  // cgroup's OOM killer first: the tightest room up the cgroup path (v1 or v2) caps it.
+  // A cgroup at its limit leaves 1 byte, not 0, since 0 here means "unknown".
+  if (const auto cg = cgroup_room(CgroupCounter::memory)) {
+    const std::uint64_t room = std::max<std::uint64_t>(1, cg->room());
+    avail = avail == 0 ? room : std::min(avail, room);
+  }
   return avail;
 }
 

@@ -73,8 +73,8 @@ std::uint64_t parse_size(std::string_view text, bool allow_zero = false);
 // "64 KiB", "1.5 GiB": for messages and tables.
 std::string format_size(std::uint64_t bytes);
 
-// MemAvailable from /proc/meminfo, or less when the cgroup (v2) memory.max leaves less room;
-// 0 when unknown.
+// MemAvailable from /proc/meminfo, or less when a memory limit on this process's cgroup or
+// one above it (v1 or v2: core/cgroup_limits.h) leaves less room; 0 when unknown.
 std::uint64_t available_memory_bytes();
 // Free bytes for an unprivileged user on the filesystem holding `path` (statvfs f_bavail).
 std::uint64_t free_disk_bytes(const std::string& path);

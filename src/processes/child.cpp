@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "core/cgroup_limits.h"
 #include "core/errors.h"
 #include "core/resources.h"
 
@@ -184,14 +185,6 @@ std::optional<std::uint64_t> tasks_alive() {
   }
 }
 
-std::string own_cgroup_dir() {
-  std::ifstream in("/proc/self/cgroup");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("0::", 0) == 0) return "/sys/fs/cgroup" + line.substr(3);
-  return "";
-}
-
 }  // namespace
 
 std::optional<std::uint64_t> smaps_rollup_bytes(pid_t pid, const std::string& field) {
@@ -228,14 +221,11 @@ SpawnHeadroom spawn_headroom() {
   if (auto threads_max = read_number("/proc/sys/kernel/threads-max"))
     consider(*threads_max > alive ? *threads_max - alive : 0,
              fmt::format("threads-max={}", *threads_max));
-  const std::string cg = own_cgroup_dir();
-  if (!cg.empty()) {
-    if (auto max = read_number(cg + "/pids.max")) {
-      const std::uint64_t cur = read_number(cg + "/pids.current").value_or(0);
-      consider(*max > cur ? *max - cur : 0,
-               fmt::format("cgroup pids.max={} ({} in use)", *max, cur));
-    }
-  }
+  // pids.max binds on this process's cgroup or any above it (v1 or v2): the level with the
+  // least room left, whose pids.current counts the siblings' tasks too.
+  if (const auto cg = core::cgroup_room(core::CgroupCounter::pids))
+    consider(cg->room(),
+             fmt::format("cgroup pids.max={} at {} ({} in use)", cg->limit, cg->cgroup, cg->usage));
   return h;
 }
 

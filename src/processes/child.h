@@ -82,10 +82,11 @@ std::optional<std::uint64_t> smaps_rollup_bytes(pid_t pid, const std::string& fi
 std::optional<std::uint64_t> status_bytes(pid_t pid, const std::string& field);
 
 // How many more processes/threads this user may create, from RLIMIT_NPROC, pid_max,
-// threads-max and the cgroup's pids.max minus pids.current; `reason` names the tightest.
+// threads-max and pids.max minus pids.current on this process's cgroup or any above it;
+// `limited_by` names the tightest.
 struct SpawnHeadroom {
   std::uint64_t units = 0;
-  std::string limited_by;  // "RLIMIT_NPROC=4096", "cgroup pids.max=1000 (12 in use)", ...
+  std::string limited_by;  // "RLIMIT_NPROC=4096", "cgroup pids.max=1000 at /user.slice (12 in use)"
 };
 SpawnHeadroom spawn_headroom();
 
