@@ -4,18 +4,32 @@
 // enough to matter.
 #pragma once
 
+#include <string_view>
+#include <vector>
+
 #include "core/result.h"
 
 namespace illusion::labs::scheduling {
 
-// CPU time of the whole machine (/proc/stat's "cpu" line) and of this process
-// (getrusage(RUSAGE_SELF): all its threads, live or joined), sampled at start() and stop().
+// Busy and steal time, in USER_HZ ticks, summed over the "cpuN" lines of /proc/stat's text for
+// the CPUs in `cpus`; the machine-wide "cpu" line when `cpus` is empty (the mask is unknown).
+// Busy is user+nice+system+irq+softirq (proc(5); guest time is already inside user). Pure:
+// tested with injected text.
+struct CpuTicks {
+  double busy = 0, steal = 0;
+};
+CpuTicks cpu_ticks(std::string_view proc_stat, const std::vector<int>& cpus);
+
+// CPU time of the CPUs this process may use (their /proc/stat lines: load on CPUs it cannot run
+// on competes with nothing it measures) and of this process (getrusage(RUSAGE_SELF): all its
+// threads, live or joined), sampled at start() and stop().
 class OtherWorkWindow {
  public:
-  void start();
+  void start();  // reads the allowed CPUs (the calling thread's mask) once, for both samples
   void stop();
   // CPUs' worth of time (CPU-seconds per second of wall time) that tasks outside this process
-  // (other processes, kernel threads, interrupts) used between start and stop.
+  // (other processes, kernel threads, interrupts) used on the allowed CPUs between start and
+  // stop: at most their number, give or take a tick's rounding.
   double other_cpus() const;
   // CPUs' worth of time the hypervisor ran something else on our vCPUs (steal).
   double steal_cpus() const;
@@ -24,9 +38,10 @@ class OtherWorkWindow {
 
  private:
   struct Sample {
-    double machine_busy_ns = 0, steal_ns = 0, own_ns = 0, wall_ns = 0;
-    static Sample now();
+    double busy_ns = 0, steal_ns = 0, own_ns = 0, wall_ns = 0;
+    static Sample now(const std::vector<int>& cpus);
   };
+  std::vector<int> cpus_;
   Sample start_, stop_;
 };
 

@@ -2,6 +2,9 @@
 
 #include <time.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "core/barrier.h"
@@ -57,6 +60,24 @@ std::string nice_unavailable(int nice) {
   });
   probe.join();
   return why;
+}
+
+LoadSize load_size(std::size_t cpus, const CpuBudget& budget) {
+  LoadSize size;
+  size.threads = std::max<std::size_t>(1, cpus);
+  // On no more CPUs than the quota's worth the cgroup cannot outrun its quota: no throttling.
+  if (!budget.quota_cpus || *budget.quota_cpus >= static_cast<double>(budget.cpus.size()))
+    return size;
+  const double quota = *budget.quota_cpus;
+  // The most whole threads strictly below the quota, so the measured thread's own time (a
+  // 1 ms sleeper's few microseconds per wake-up) still fits: a quota of exactly 2 CPUs
+  // ("200000 100000") gets 1 thread, 2.5 gets 2. The epsilon absorbs the quotient's rounding.
+  const double below = std::ceil(quota - 1e-9) - 1;
+  const std::size_t fits = below >= 1 ? static_cast<std::size_t>(below) : 1;
+  size.quota_limited = fits < size.threads;
+  size.threads = std::min(size.threads, fits);
+  size.spends_quota = static_cast<double>(size.threads) >= quota;
+  return size;
 }
 
 BatchLoad::BatchLoad(std::size_t threads, const std::vector<int>& cpus, ThreadPolicy policy,

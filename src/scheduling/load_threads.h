@@ -38,6 +38,18 @@ std::string policy_name(const ThreadSetup& setup);
 // RLIMIT_NICE.
 std::string nice_unavailable(int nice);
 
+// How many busy threads a row may start to take `cpus` of the budget's CPUs (all of them, or
+// all but the measured thread's). One per CPU, unless the cgroup's CPU quota is below the
+// budget's CPU count: CFS bandwidth control then throttles the whole cgroup once the quota is
+// spent, the measured thread included, so the load is cut to the most whole threads that leave
+// part of the quota to the measured thread. At least 1, which spends a quota of 1 CPU or less.
+struct LoadSize {
+  std::size_t threads = 1;
+  bool quota_limited = false;  // the quota, not `cpus`, set the count
+  bool spends_quota = false;   // even this many spend the quota: the cgroup will be throttled
+};
+LoadSize load_size(std::size_t cpus, const CpuBudget& budget);
+
 // N threads spinning on arithmetic from construction until stop() or destruction.
 class BatchLoad {
  public:

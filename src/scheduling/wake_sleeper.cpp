@@ -36,8 +36,11 @@ SleeperRun run_sleeper(const SleeperConfig& cfg, std::atomic<double>& progress) 
     cpu_before = cpu;
     // Like cyclictest, deadlines already passed are not slept to: a sleeper woken more than an
     // interval late goes on with the next deadline still ahead, and the ones it missed are
-    // counted, not recorded as a burst of back-to-back "wake-ups" that never slept.
-    for (next += cfg.interval_ns; next <= now; next += cfg.interval_ns) ++run.skipped_deadlines;
+    // counted, not recorded as a burst of back-to-back "wake-ups" that never slept. Deadlines
+    // past the end were never planned, so a late last wake-up skips none of them: wakes plus
+    // skipped deadlines stay exactly the planned count.
+    for (next += cfg.interval_ns; next <= now && next < end; next += cfg.interval_ns)
+      ++run.skipped_deadlines;
     progress.store(static_cast<double>(next - first) / static_cast<double>(end - first),
                    std::memory_order_relaxed);
   }

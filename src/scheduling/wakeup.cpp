@@ -48,7 +48,21 @@ struct WakePlan {
   std::size_t load_threads = 0;
   std::vector<int> load_cpus;  // empty: the load runs anywhere allowed
   ThreadSetup load_policy;     // its cpu is unused: load_cpus says where
+  // The CPUs the load was meant to take, and the cgroup quota that cut it short (load_size).
+  std::size_t load_meant_for = 0;
+  std::optional<double> quota_cpus;
+  bool quota_limited = false, spends_quota = false;
 };
+
+// Sizes the load to take `cpus` CPUs under the budget's quota (load_size says why fewer).
+void size_load(WakePlan& plan, std::size_t cpus, const CpuBudget& budget) {
+  const LoadSize size = load_size(cpus, budget);
+  plan.load_threads = size.threads;
+  plan.load_meant_for = cpus;
+  plan.quota_cpus = budget.quota_cpus;
+  plan.quota_limited = size.quota_limited;
+  plan.spends_quota = size.spends_quota;
+}
 
 WakePlan plan_for(const core::RunContext& ctx) {
   WakePlan plan;
@@ -76,7 +90,24 @@ void add_params(core::Result& r, const WakePlan& plan, const SleeperRun& run) {
   if (plan.load_threads > 0) {
     r.add_param("load_policy", policy_name(plan.load_policy));
     r.add_param("load_cpus", cpu_list(plan.load_cpus));
+    r.add_param("load_quota_limited", plan.quota_limited ? 1.0 : 0.0);
+    r.add_param("load_spends_quota", plan.spends_quota ? 1.0 : 0.0);
+    if (plan.quota_cpus) r.add_param("cgroup_cpu_quota", *plan.quota_cpus);
   }
+  // Said where the table shows it: fewer busy threads than CPUs leaves the sleeper CPUs to wake
+  // on that the row's title says are taken, and a load that spends the quota throttles it.
+  if (plan.quota_limited)
+    r.warnings.push_back(fmt::format(
+        "the cgroup's cpu.max allows {:.2f} CPUs' worth of time: the load ran {} busy thread{} "
+        "rather than one on each of {} CPUs, since more would have the cgroup throttled, the "
+        "sleeper with it",
+        *plan.quota_cpus, plan.load_threads, plan.load_threads == 1 ? "" : "s",
+        plan.load_meant_for));
+  if (plan.spends_quota)
+    r.warnings.push_back(fmt::format(
+        "the cgroup's cpu.max allows {:.2f} CPUs' worth of time, which {} busy thread{} spend: "
+        "the cgroup was throttled with the sleeper in it, so late wake-ups include the throttling",
+        *plan.quota_cpus, plan.load_threads, plan.load_threads == 1 ? "" : "s"));
   r.add_param("default_timerslack_ns", static_cast<double>(run.default_slack_ns));
   r.add_param("timer_slack", run.slack_set ? "1 ns on the sleeper (PR_SET_TIMERSLACK)"
                                            : "the thread's default (PR_SET_TIMERSLACK refused)");
@@ -162,10 +193,12 @@ core::Result run_wakeup_idle(core::RunContext& ctx, core::Result r) {
   return measure_wakeups(ctx, std::move(r), plan_for(ctx));
 }
 
-// One busy thread per allowed CPU: every CPU the sleeper could wake on is taken.
+// One busy thread per allowed CPU: every CPU the sleeper could wake on is taken (fewer under a
+// cgroup CPU quota, which would otherwise throttle the sleeper along with the load).
 WakePlan loaded_plan(const core::RunContext& ctx) {
   WakePlan plan = plan_for(ctx);
-  plan.load_threads = std::max<std::size_t>(1, cpu_budget(ctx).cpus.size());
+  const CpuBudget budget = cpu_budget(ctx);
+  size_load(plan, budget.cpus.size(), budget);
   return plan;
 }
 
@@ -179,8 +212,10 @@ core::Result run_wakeup_pinned_away(core::RunContext& ctx, core::Result r) {
     return core::skipped(std::move(r), why);
   WakePlan plan = plan_for(ctx);
   plan.sleeper.setup.cpu = budget.cpus.front();
-  plan.load_cpus.assign(budget.cpus.begin() + 1, budget.cpus.end());
-  plan.load_threads = plan.load_cpus.size();
+  size_load(plan, budget.cpus.size() - 1, budget);
+  // One thread per CPU it takes: a load cut short by the quota keeps to the first few.
+  plan.load_cpus.assign(budget.cpus.begin() + 1,
+                        budget.cpus.begin() + 1 + static_cast<std::ptrdiff_t>(plan.load_threads));
   return measure_wakeups(ctx, std::move(r), plan);
 }
 
@@ -224,8 +259,8 @@ std::vector<core::Experiment> wakeup_rows() {
                  "nothing else running (cyclictest's measurement).",
                  "ns/wake", kWakeHint, run_wakeup_idle),
       experiment("wakeup_loaded", "1 ms sleeper beside CPU-bound load",
-                 "The same sleeper beside one busy thread per allowed CPU: the wait for a CPU "
-                 "that someone else holds, added to each wake-up.",
+                 "The same sleeper beside one busy thread per allowed CPU (fewer under a cgroup "
+                 "CPU quota): the wait for a CPU that someone else holds, added to each wake-up.",
                  "ns/wake", kWakeHint, run_wakeup_loaded),
       experiment("wakeup_pinned_away", "sleeper pinned, load on the other CPUs",
                  "The sleeper pinned to one CPU and the load pinned to the others: whether "
