@@ -9,26 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/text_file.h"
+
 namespace illusion::core {
 namespace {
-
-// The first line of a one-value cgroup file, without surrounding blanks; "" when missing.
-std::string first_line(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  if (!in || !std::getline(in, line)) return "";
-  const auto first = line.find_first_not_of(" \t\r");
-  if (first == std::string::npos) return "";
-  return line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
-}
-
-template <class T>
-std::optional<T> parse_number(std::string_view s) {
-  T v{};
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr == s.data()) return std::nullopt;
-  return v;
-}
 
 struct CgroupPaths {
   std::optional<std::string> unified;     // "0::/path"

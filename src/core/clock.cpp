@@ -3,9 +3,10 @@
 #include <time.h>
 
 #include <algorithm>
-#include <fstream>
 #include <sstream>
 #include <vector>
+
+#include "core/text_file.h"
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -102,11 +103,10 @@ std::optional<bool> tsc_in_clocksource_list(const std::string& list) {
 }
 
 std::optional<bool> kernel_trusts_tsc() {
-  std::ifstream in("/sys/devices/system/clocksource/clocksource0/available_clocksource");
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return tsc_in_clocksource_list(text.str());
+  const std::optional<std::string> text =
+      read_text("/sys/devices/system/clocksource/clocksource0/available_clocksource");
+  if (!text) return std::nullopt;
+  return tsc_in_clocksource_list(*text);
 }
 
 void measure_clock_overhead(const Clock& clock, double& overhead_ns, double& resolution_ns) {

@@ -22,39 +22,10 @@
 
 #include "core/cgroup_limits.h"
 #include "core/clock.h"
+#include "core/text_file.h"
 
 namespace illusion::core {
 namespace {
-
-std::optional<std::string> read_text(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\n\r");
-  if (first == std::string_view::npos) return "";
-  const auto last = s.find_last_not_of(" \t\n\r");
-  return std::string(s.substr(first, last - first + 1));
-}
-
-// First line of a one-value /sys or /proc file, trimmed; "" when missing.
-std::string first_line(const std::string& path) {
-  const auto text = read_text(path);
-  if (!text) return "";
-  return trim(text->substr(0, text->find('\n')));
-}
-
-template <class T>
-std::optional<T> parse_number(std::string_view s, int base = 10) {
-  T v{};
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
-  if (ec != std::errc() || ptr == s.data()) return std::nullopt;
-  return v;
-}
 
 bool has_word(const std::string& line, std::string_view word) {
   std::istringstream in(line);

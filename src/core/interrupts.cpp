@@ -1,7 +1,8 @@
 #include "core/interrupts.h"
 
-#include <fstream>
 #include <sstream>
+
+#include "core/text_file.h"
 
 namespace illusion::core {
 
@@ -21,11 +22,9 @@ std::optional<std::uint64_t> interrupt_line_total(std::string_view text, std::st
 }
 
 std::optional<std::uint64_t> tlb_shootdowns_total(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return interrupt_line_total(text.str(), "TLB:");
+  const std::optional<std::string> text = read_text(path);
+  if (!text) return std::nullopt;
+  return interrupt_line_total(*text, "TLB:");
 }
 
 }  // namespace illusion::core
