@@ -231,7 +231,8 @@ std::string failure_reason(const std::string& tool, const ToolRun& run) {
 // A count from `tool` run over this binary's child mode `spec`.
 struct Measured {
   std::optional<long long> value;
-  std::string reason;  // when !value
+  std::string reason;      // when !value
+  bool user_only = false;  // perf counted user mode only (it printed the event with ":u")
 };
 
 // Runs `argv` (a tool wrapping this binary's child mode `spec`) and reads its count from the
@@ -246,6 +247,7 @@ Measured tool_count(const std::string& tool, const std::vector<std::string>& arg
     m.reason = why;
   } else if (const auto p = parse(slurp(out)); p.ok()) {
     m.value = *p.value;
+    m.user_only = user_mode_only(p.modifier);
   } else {
     m.reason = p.error;
   }
@@ -275,6 +277,15 @@ std::string whole(long long v) {
 void not_checked(CheckResult& r, const std::string& reason) {
   r.verdict = Verdict::not_checked;
   r.note = reason;
+}
+
+// "perf counted user mode only (perf_event_paranoid=2)": perf falls back to user-mode counting
+// when the setting refuses this user kernel events (perf_event_open(2)), so name the setting.
+std::string user_only_reason() {
+  std::ifstream in("/proc/sys/kernel/perf_event_paranoid");
+  std::string level;
+  const bool read = static_cast<bool>(in >> level);
+  return "perf counted user mode only (perf_event_paranoid=" + (read ? level : "unreadable") + ")";
 }
 
 // ---- the checks ----------------------------------------------------------------------------
@@ -325,6 +336,9 @@ CheckResult check_context_switches(const std::string& self, core::TempDir& tmp) 
   const auto m =
       perf_stat_count(self, "context-switches", "pingpong:" + std::to_string(kRoundTrips), tmp);
   if (!m.value) return not_checked(r, m.reason), r;
+  // A switch happens in the kernel, so a user-mode-only count is 0 whatever the child did.
+  if (m.user_only)
+    return not_checked(r, user_only_reason() + "; context switches are kernel events"), r;
   r.figure = m.value;
   r.verdict = *m.value >= 2 * kRoundTrips ? Verdict::agree : Verdict::disagree;
   r.note = whole(kRoundTrips) + " round trips between two threads pinned to one CPU (pipes)";
@@ -349,6 +363,13 @@ CheckResult check_page_faults(const std::string& self, core::TempDir& tmp) {
   r.note = whole(*m.value) + " faults touching " + whole(kPages) +
            " pages (anonymous, MADV_NOHUGEPAGE) minus " + whole(*base.value) +
            " for process start-up (the same child touching 0 pages)";
+  // Unlike a context switch, a fault is counted in the mode the faulting instruction ran in:
+  // the child's writes fault in user mode and still count; only faults the kernel takes
+  // inside system calls (start-up, in both runs) are left out.
+  if (base.user_only || m.user_only)
+    r.note += "; " + user_only_reason() +
+              ": the child's writes fault in user mode and are counted, faults inside system "
+              "calls are not";
   return r;
 }
 

@@ -18,14 +18,18 @@ namespace illusion::cli::verify {
 struct Parsed {
   std::optional<long long> value;
   std::string error;  // set when !value
+  // perf's modifier on the event name it printed ("u" for "context-switches:u"), "" for none.
+  // perf adds ":u" itself when perf_event_paranoid refuses kernel counting and it falls back
+  // to user mode, so the count it gives is not the one asked for.
+  std::string modifier;
   bool ok() const { return value.has_value(); }
 };
 
 inline Parsed parsed_value(long long v) {
-  return Parsed{v, ""};
+  return Parsed{v, "", ""};
 }
 inline Parsed parsed_error(std::string why) {
-  return Parsed{std::nullopt, std::move(why)};
+  return Parsed{std::nullopt, std::move(why), ""};
 }
 
 namespace detail {
@@ -55,6 +59,14 @@ inline bool blank(std::string_view text) {
 }
 
 }  // namespace detail
+
+// True when a perf event modifier excludes kernel mode: it names user mode ('u') and not
+// kernel mode ('k'). perf-list(1): "u" user-space counting, "k" kernel counting; no u/k means
+// both, and other letters (precision, guest/host, ...) do not choose the privilege level.
+inline bool user_mode_only(std::string_view modifier) {
+  return modifier.find('u') != std::string_view::npos &&
+         modifier.find('k') == std::string_view::npos;
+}
 
 // The "calls" figure of `syscall_name`'s row in a `strace -c` summary:
 //
@@ -103,7 +115,8 @@ inline Parsed strace_calls(std::string_view summary, std::string_view syscall_na
 //
 // Fields: value, unit, event name (perf may add a modifier such as ":u"), run time, percentage
 // of it counted, ... Comment lines ('#') and blank lines are skipped. "<not supported>" and
-// "<not counted>" in the value field are errors that say so.
+// "<not counted>" in the value field are errors that say so. The modifier perf printed is
+// returned with the count: ":u" means kernel-mode events were not counted (user_mode_only).
 inline Parsed perf_count(std::string_view csv, std::string_view event) {
   std::istringstream in{std::string(csv)};
   for (std::string line; std::getline(in, line);) {
@@ -134,7 +147,9 @@ inline Parsed perf_count(std::string_view csv, std::string_view event) {
     if (!v)
       return parsed_error("perf stat value for " + std::string(event) + " is not a whole count: '" +
                           value + "'");
-    return parsed_value(*v);
+    Parsed p = parsed_value(*v);
+    if (name.size() > event.size()) p.modifier = name.substr(event.size() + 1);
+    return p;
   }
   return parsed_error("no " + std::string(event) + " line in perf stat -x, output");
 }

@@ -20,8 +20,28 @@ namespace {
 
 std::string refused(const char* what, int err) {
   std::string why = fmt::format("{} was refused: {}", what, std::strerror(err));
-  if (err == EPERM) why += " (needs CAP_SYS_NICE, or an RLIMIT_RTPRIO/RLIMIT_NICE that allows it)";
+  // setpriority(2) says EACCES where sched_setscheduler(2) says EPERM for the same missing
+  // privilege (lowering nice beyond RLIMIT_NICE).
+  if (err == EPERM || err == EACCES)
+    why += " (needs CAP_SYS_NICE, or an RLIMIT_RTPRIO/RLIMIT_NICE that allows it)";
   return why;
+}
+
+const char* policy_name(int policy) {
+  switch (policy) {
+    case SCHED_OTHER:
+      return "SCHED_OTHER";
+    case SCHED_BATCH:
+      return "SCHED_BATCH";
+    case SCHED_IDLE:
+      return "SCHED_IDLE";
+    case SCHED_FIFO:
+      return "SCHED_FIFO";
+    case SCHED_RR:
+      return "SCHED_RR";
+    default:
+      return "the saved policy";
+  }
 }
 
 }  // namespace
@@ -74,9 +94,22 @@ PolicyGuard::PolicyGuard() {
 }
 
 PolicyGuard::~PolicyGuard() {
-  if (!changed_) return;
-  sched_setscheduler(0, policy_, &param_);
-  setpriority(PRIO_PROCESS, static_cast<id_t>(thread_id()), nice_);
+  restore();
+}
+
+std::string PolicyGuard::restore() {
+  if (!changed_) return restore_problem_;
+  // Tried once: a refusal will not turn into permission by trying again in the destructor.
+  changed_ = false;
+  restore_problem_.clear();
+  auto note = [this](const std::string& why) {
+    restore_problem_ += (restore_problem_.empty() ? "" : "; ") + why;
+  };
+  if (sched_setscheduler(0, policy_, &param_) != 0)
+    note("restoring the policy: " + refused(policy_name(policy_), errno));
+  if (setpriority(PRIO_PROCESS, static_cast<id_t>(thread_id()), nice_) != 0)
+    note("restoring the nice value: " + refused(fmt::format("nice {}", nice_).c_str(), errno));
+  return restore_problem_;
 }
 
 std::string PolicyGuard::set_fifo(int priority) {

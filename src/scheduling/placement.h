@@ -46,6 +46,12 @@ class AffinityGuard {
 // Saves the calling thread's policy, real-time priority and nice value; restores them on
 // destruction. Each setter returns "" on success or why the kernel refused (EPERM without
 // CAP_SYS_NICE or an RLIMIT_RTPRIO that allows it), and changes nothing on refusal.
+//
+// Restoring can be refused too: without CAP_SYS_NICE, lowering nice again and leaving
+// SCHED_IDLE both need an RLIMIT_NICE that allows the nice value (setpriority(2), sched(7)),
+// and the default limit of 0 allows neither. A destructor cannot report that, so restore()
+// does the restoring early and says what was refused; the destructor only restores what
+// restore() has not.
 class PolicyGuard {
  public:
   PolicyGuard();
@@ -55,12 +61,18 @@ class PolicyGuard {
   std::string set_fifo(int priority);  // SCHED_FIFO at `priority` (1..99)
   std::string set_idle();              // SCHED_IDLE: runs only when nothing else wants the CPU
   std::string set_nice(int nice);      // SCHED_OTHER with this nice value (this thread only)
+  // Puts back the saved policy and nice now: "" when the thread is as it was (or nothing was
+  // changed), else what the kernel refused; the same answer as restore_problem() afterwards.
+  std::string restore();
+  // What restoring was refused ("" when it was not, or has not been tried).
+  const std::string& restore_problem() const { return restore_problem_; }
 
  private:
   int policy_ = SCHED_OTHER;
   sched_param param_{};
   int nice_ = 0;
   bool changed_ = false;
+  std::string restore_problem_;
 };
 
 // Why SCHED_FIFO cannot be used here ("" when it can), found by trying it on a short-lived

@@ -6,6 +6,7 @@
 
 using illusion::cli::verify::perf_count;
 using illusion::cli::verify::strace_calls;
+using illusion::cli::verify::user_mode_only;
 
 namespace {
 
@@ -82,6 +83,31 @@ TEST(VerifyParse, PerfCountsByEventWithOrWithoutModifier) {
   p = perf_count(kPerf, "page-faults");  // printed as page-faults:u
   ASSERT_TRUE(p.ok()) << p.error;
   EXPECT_EQ(*p.value, 8361);
+}
+
+// What perf stat prints for a user without CAP_PERFMON under perf_event_paranoid=2: refused
+// kernel counting, it retries in user mode and says so with ":u" on every event.
+TEST(VerifyParse, PerfUserModeFallbackIsReported) {
+  const char* fallback =
+      "# started on Tue Nov 24 09:13:53 2026\n"
+      "\n"
+      "0,,context-switches:u,1203345,100.00,,\n"
+      "8361,,page-faults:u,1203345,100.00,,\n";
+  auto p = perf_count(fallback, "context-switches");
+  ASSERT_TRUE(p.ok()) << p.error;
+  EXPECT_EQ(*p.value, 0);
+  EXPECT_EQ(p.modifier, "u");
+  EXPECT_TRUE(user_mode_only(p.modifier));
+  p = perf_count(kPerf, "context-switches");  // counted in both modes
+  ASSERT_TRUE(p.ok()) << p.error;
+  EXPECT_EQ(p.modifier, "");
+  EXPECT_FALSE(user_mode_only(p.modifier));
+  p = perf_count("20002,,context-switches:uk,1203345,100.00,,\n", "context-switches");
+  ASSERT_TRUE(p.ok()) << p.error;
+  EXPECT_FALSE(user_mode_only(p.modifier));
+  EXPECT_TRUE(user_mode_only("upp"));  // precision letters do not add kernel mode
+  EXPECT_FALSE(user_mode_only("k"));
+  EXPECT_FALSE(user_mode_only("H"));
 }
 
 TEST(VerifyParse, PerfMissingOrUncountedIsAnError) {
