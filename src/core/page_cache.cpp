@@ -25,6 +25,14 @@ std::optional<double> resident_fraction(const void* addr, std::size_t bytes) {
   return static_cast<double>(resident) / static_cast<double>(pages);
 }
 
+std::optional<double> file_resident_fraction(int fd, std::uint64_t offset, std::size_t bytes) {
+  void* map = ::mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(offset));
+  if (map == MAP_FAILED) return std::nullopt;
+  const std::optional<double> f = resident_fraction(map, bytes);
+  ::munmap(map, bytes);
+  return f;
+}
+
 std::optional<double> proc_kib(const std::string& path, const std::string& field) {
   std::ifstream in(path);
   std::string line;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -13,6 +14,10 @@ namespace illusion::core {
 // mapping: in the page cache, whether or not this mapping has them mapped yet); nullopt when
 // mincore fails. `addr` must be page-aligned (a mapping's start).
 std::optional<double> resident_fraction(const void* addr, std::size_t bytes);
+// The same for [offset, offset+bytes) of the open file `fd`, through a temporary read-only
+// mapping (mapping faults nothing in); nullopt when the mapping or mincore fails. `offset`
+// must be page-aligned.
+std::optional<double> file_resident_fraction(int fd, std::uint64_t offset, std::size_t bytes);
 
 // The "Name:  123 kB" line `field` of a /proc file in KiB (proc(5)); nullopt when absent.
 std::optional<double> proc_kib(const std::string& path, const std::string& field);

@@ -104,13 +104,7 @@ void TestFile::evict() const {
 }
 
 std::optional<double> TestFile::resident_fraction() const {
-  // mincore(2) on a file mapping reports the file's pages in the page cache; mapping alone
-  // faults nothing in.
-  void* map = ::mmap(nullptr, size_, PROT_READ, MAP_SHARED, fd_, 0);
-  if (map == MAP_FAILED) return std::nullopt;
-  const std::optional<double> f = core::resident_fraction(map, size_);
-  ::munmap(map, size_);
-  return f;
+  return core::file_resident_fraction(fd_, 0, size_);
 }
 
 bool TestFile::contents_unchanged() const {

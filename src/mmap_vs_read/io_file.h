@@ -29,6 +29,9 @@ struct IoFile {
   std::unique_ptr<core::TestFile> file;
   core::FsInfo fs;
   std::uint64_t checksum = 0;  // wrapping sum of every 64-bit word (core::TestFile's pattern)
+  // Why the file cannot be read cold here, "" when it can: decided once when the file is
+  // written (cold_reason_from), so rows and tests read the same fact.
+  std::string cold_reason;
 
   int fd() const { return file->fd(); }
   std::uint64_t size() const { return file->size(); }
@@ -49,9 +52,23 @@ struct CacheSnapshot {
 };
 CacheSnapshot cache_snapshot(const IoFile& f);
 
-// Why the file cannot be read cold here, or "" when it can: on tmpfs/ramfs the page cache is
-// the file, there is nothing to evict it to.
-std::string cold_unavailable_reason(const IoFile& f);
+// How much of the file the eviction probe drops and checks: enough pages that a stray one
+// kept busy does not decide, few enough that the first warm row barely pays to read it back.
+inline constexpr std::uint64_t kEvictionSampleBytes = 1 * kMiB;
+
+// The decision from what the probe saw, "" when the file can be read cold. On tmpfs/ramfs the
+// page cache is the file, nothing to evict it to (no probe needed: `sample_resident` is
+// ignored). Elsewhere the filesystem's name does not settle it (overlayfs over tmpfs, FUSE or
+// virtiofs keeping their own cache): `sample_resident` is the fraction of a written-back
+// sample of `sample_bytes` still resident after POSIX_FADV_DONTNEED, nullopt when mincore could
+// not tell, which is no evidence that cold reads are cold either.
+std::string cold_reason_from(const core::FsInfo& fs, std::optional<double> sample_resident,
+                             std::uint64_t sample_bytes);
+
+// The file's cold_reason (why it cannot be read cold here, or "").
+inline const std::string& cold_unavailable_reason(const IoFile& f) {
+  return f.cold_reason;
+}
 
 // Why the whole file cannot be mapped here, or "" when it can: under RLIMIT_AS (`ulimit -v`)
 // a mapping larger than the address space left fails with ENOMEM however much memory is free.

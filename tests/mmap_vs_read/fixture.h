@@ -34,7 +34,8 @@ class IoLabTest : public illusion::testing::LabTest {
     if ((!c || !c->per_op) && !rusage.empty()) c = r.counter(rusage);
     return c && c->per_op ? *c->per_op : std::nan("");
   }
-  // The filesystem the tests' files are on (tmpfs cannot be read cold).
+  // The filesystem the tests' files are on. Whether they can be read cold is not its name's to
+  // say: that is the shared file's eviction probe (cold_unavailable_reason).
   core::FsInfo filesystem() const { return core::filesystem_of(dir_); }
 
   static constexpr std::uint64_t kTestFileBytes = 16 * kMiB;

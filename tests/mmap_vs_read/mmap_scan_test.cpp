@@ -1,4 +1,5 @@
-// The mmap scan rows on a 16 MiB file: every row runs (or skips cold on tmpfs), and the counts
+// The mmap scan rows on a 16 MiB file: every row runs (or skips cold where the file's eviction
+// probe found the page cache cannot be emptied: tmpfs, caches that keep the file), and the counts
 // that follow from how mappings fault are checked; timings are not.
 #include <algorithm>
 #include <cmath>

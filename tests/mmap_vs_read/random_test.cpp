@@ -63,7 +63,9 @@ class RandomRows : public IoLabTest {
     return ids;
   }
 
-  bool disk_backed() const { return !filesystem().memory_backed; }
+  // Why the shared file cannot be read cold here ("" when it can): the fact the cold rows
+  // themselves decide by, from the eviction probe.
+  std::string cold_reason() { return cold_unavailable_reason(shared_file(ctx_)); }
 
   static bool has_param(const core::Result& r, const std::string& name) {
     return std::any_of(r.params.begin(), r.params.end(),
@@ -121,7 +123,7 @@ TEST_F(RandomRows, UringReaderStopsSubmittingAtTheDeadline) {
 }
 
 TEST_F(RandomRows, ColdRandomMappingTakesOneMajorFaultPerPage) {
-  if (!disk_backed()) GTEST_SKIP() << "on " << filesystem().name << " nothing can be read cold";
+  if (const std::string why = cold_reason(); !why.empty()) GTEST_SKIP() << why;
   const core::Result& r = run("mmap_vs_read.rand_mmap_cold");
   expect_ok(r);
   const double major = counter(r, "major_faults", "rusage_major_faults");
@@ -162,7 +164,7 @@ TEST_F(RandomRows, SyscallsPerRead) {
   const core::Result& copied = run("mmap_vs_read.rand_copy_warm");
   expect_ok(copied);
   EXPECT_NEAR(syscalls(copied), 0.0, 0.02);
-  if (disk_backed()) {
+  if (cold_reason().empty()) {
     const core::Result& cold = run("mmap_vs_read.rand_pread_cold");
     expect_ok(cold);
     EXPECT_NEAR(syscalls(cold), 1.0, 0.02);
@@ -210,7 +212,7 @@ TEST_F(RandomRows, EveryRowIsOkOrSkippedWithAReason) {
 // Without MADV_RANDOM a major fault reads a window around its page (the device's readahead
 // size, 128 KiB by default), so the cache gains more pages than the row touches.
 TEST_F(RandomRows, ReadAroundBringsMoreThanThePageItTouched) {
-  if (!disk_backed()) GTEST_SKIP() << "on " << filesystem().name << " nothing can be read cold";
+  if (const std::string why = cold_reason(); !why.empty()) GTEST_SKIP() << why;
   const core::Result& r = run("mmap_vs_read.rand_mmap_cold_readaround");
   expect_ok(r);
   EXPECT_GT(metric(r, "read_amplification"), 1.5);
