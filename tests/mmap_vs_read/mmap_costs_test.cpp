@@ -7,11 +7,12 @@
 
 #include <gtest/gtest.h>
 
-#include "fixture.h"
 #include "core/host_behaviour.h"
 #include "core/interrupts.h"
 #include "core/spinners.h"
+#include "fixture.h"
 #include "support/files.h"
+#include "support/threads.h"
 
 namespace illusion::labs::mmap_vs_read {
 namespace {
@@ -19,9 +20,8 @@ namespace {
 using core::allowed_cpus;
 using core::tlb_shootdowns_total;
 
-std::size_t thread_count() {
-  return illusion::testing::dir_entries("/proc/self/task").size();
-}
+using illusion::testing::thread_count;
+using illusion::testing::thread_count_settled;
 
 cpu_set_t affinity() {
   cpu_set_t set;
@@ -81,14 +81,15 @@ TEST(TlbShootdowns, CountIsMonotonicWhenPresent) {
 }
 
 TEST_F(MunmapCosts, RowsRunLeaveNoThreadAndKeepTheMask) {
-  const std::size_t threads_before = thread_count();
+  const int threads_before = thread_count();
   const cpu_set_t mask_before = affinity();
   const core::Result& alone = run("mmap_vs_read.munmap_1thread");
   expect_munmap_row(alone);
   const core::Result& shared = run("mmap_vs_read.munmap_shootdown");
   const cpu_set_t mask_after = affinity();
   EXPECT_TRUE(CPU_EQUAL(&mask_before, &mask_after)) << "the process's CPU mask changed";
-  EXPECT_EQ(thread_count(), threads_before) << "a spinner or the measuring thread was left";
+  EXPECT_EQ(thread_count_settled(threads_before), threads_before)
+      << "a spinner or the measuring thread was left";
 
   if (allowed_cpus().size() < 2) {
     EXPECT_EQ(shared.status, core::Status::skipped);
@@ -128,7 +129,7 @@ TEST_F(MunmapCosts, RowsRunLeaveNoThreadAndKeepTheMask) {
 TEST_F(MunmapCosts, ShootdownSkipsWithOneCpuAllowed) {
   const std::vector<int> cpus = allowed_cpus();
   ASSERT_FALSE(cpus.empty());
-  const std::size_t threads_before = thread_count();
+  const int threads_before = thread_count();
   {
     OneCpu pin(cpus.front());
     ASSERT_TRUE(pin.ok());
@@ -138,7 +139,7 @@ TEST_F(MunmapCosts, ShootdownSkipsWithOneCpuAllowed) {
     const core::Result& alone = run("mmap_vs_read.munmap_1thread");
     expect_munmap_row(alone);
   }
-  EXPECT_EQ(thread_count(), threads_before);
+  EXPECT_EQ(thread_count_settled(threads_before), threads_before);
 }
 
 }  // namespace

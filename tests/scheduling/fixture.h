@@ -15,13 +15,13 @@
 #include "scheduling/placement.h"
 #include "support/files.h"
 #include "support/lab_fixture.h"
+#include "support/threads.h"
 
 namespace illusion::labs::scheduling {
 
 // Threads of this process (/proc/self/task), to check that a row joined every thread it made.
-inline int thread_count() {
-  return static_cast<int>(illusion::testing::dir_entries("/proc/self/task").size());
-}
+using illusion::testing::thread_count;
+using illusion::testing::thread_count_settled;
 
 // A numeric or text param of a result; NaN or "" when absent.
 inline double param_number(const core::Result& r, const std::string& name) {

@@ -103,7 +103,7 @@ TEST_F(InversionRows, PlainMutexWaitsForMediumBurstPiForCriticalSection) {
   // inheritance only H does (M cannot preempt a holder running at H's priority).
   EXPECT_GE(metric(pi, "l_preemptions_while_holding"), 1);
   EXPECT_GE(metric(plain, "l_preemptions_while_holding"), 2);
-  EXPECT_EQ(thread_count(), threads_before) << "the rows left threads behind";
+  EXPECT_EQ(thread_count_settled(threads_before), threads_before) << "the rows left threads behind";
 }
 
 TEST_F(InversionRows, OneAllowedCpuStillRunsAndSaysWhere) {

@@ -24,7 +24,8 @@ class PinningRows : public SchedLabTest {
     threads_before_ = thread_count();
   }
   void TearDown() override {
-    EXPECT_EQ(thread_count(), threads_before_) << "a row left a thread behind";
+    EXPECT_EQ(thread_count_settled(threads_before_), threads_before_)
+        << "a row left a thread behind";
     SchedLabTest::TearDown();
   }
   // True when the row ran; when it could not, it must have said the cross-CPU reason.

@@ -105,7 +105,8 @@ class SwitchRows : public SchedLabTest {
     // block, so a reader does not take the figure for pure switches.
     if (metric(r, "switches_per_round_trip") < 1.9) {
       bool said = false;
-      for (const std::string& w : r.warnings) said = said || w.find("did not block") != std::string::npos;
+      for (const std::string& w : r.warnings)
+        said = said || w.find("did not block") != std::string::npos;
       EXPECT_TRUE(said) << r.id << ": fewer than 2 switches per round trip, and no warning";
     }
     expect_no_migrations(r);
@@ -245,10 +246,9 @@ TEST_F(SwitchRows, CountsWithoutPerf) {
     EXPECT_FALSE(count.migrations_from_perf) << name;
     if (!getcpu_works) {
       EXPECT_FALSE(count.migrations.has_value()) << name;
-      EXPECT_TRUE(std::any_of(count.warnings.begin(), count.warnings.end(),
-                              [](const std::string& w) {
-                                return w.rfind("cpu_migrations: not counted", 0) == 0;
-                              }))
+      EXPECT_TRUE(std::any_of(
+          count.warnings.begin(), count.warnings.end(),
+          [](const std::string& w) { return w.rfind("cpu_migrations: not counted", 0) == 0; }))
           << name;
       continue;
     }
@@ -263,17 +263,15 @@ TEST_F(SwitchRows, CountsWithoutPerf) {
 TEST_F(SwitchRows, UnpinnedCallerGetsNoGetcpuCount) {
   const std::vector<int> cpus = core::allowed_cpus();
   if (cpus.size() < 2)
-    GTEST_SKIP() << "needs two allowed CPUs to leave the caller unpinned; allowed: "
-                 << cpus.size();
-  const SwitchCount count = count_switches([&] { return start_futex_thread(cpus.back()); }, 50,
-                                           false);
+    GTEST_SKIP() << "needs two allowed CPUs to leave the caller unpinned; allowed: " << cpus.size();
+  const SwitchCount count =
+      count_switches([&] { return start_futex_thread(cpus.back()); }, 50, false);
   ASSERT_TRUE(count.refusal.empty()) << count.refusal;
   EXPECT_FALSE(count.migrations.has_value());
   EXPECT_TRUE(count.migrations_source.empty()) << count.migrations_source;
-  EXPECT_TRUE(std::any_of(count.warnings.begin(), count.warnings.end(),
-                          [](const std::string& w) {
-                            return w.find("not pinned to one CPU") != std::string::npos;
-                          }));
+  EXPECT_TRUE(std::any_of(count.warnings.begin(), count.warnings.end(), [](const std::string& w) {
+    return w.find("not pinned to one CPU") != std::string::npos;
+  }));
 }
 
 // A partner that cannot pin itself is refused, and torn down: the thread joined, the child

@@ -87,7 +87,8 @@ TEST_F(WakeupRows, IdleAndLoadedRunWithExactCounts) {
   EXPECT_EQ(param_number(loaded, "load_quota_limited"), size.quota_limited ? 1 : 0);
   EXPECT_EQ(param_number(loaded, "load_spends_quota"), size.spends_quota ? 1 : 0);
   EXPECT_NE(loaded.meaning.find("wakeup_idle"), std::string::npos) << loaded.meaning;
-  EXPECT_EQ(thread_count(), threads_before) << "the load's threads were left running";
+  EXPECT_EQ(thread_count_settled(threads_before), threads_before)
+      << "the load's threads were left running";
 }
 
 TEST_F(WakeupRows, PinnedAwayNeverMovesOrSaysWhy) {
@@ -246,12 +247,12 @@ TEST(BatchLoadThreads, RunWhileAliveAndAreJoinedAfter) {
   {
     BatchLoad load(3, {}, ThreadPolicy::nice, 19);
     EXPECT_EQ(load.refusal(), "");
-    EXPECT_EQ(thread_count(), before + 3);
+    EXPECT_EQ(thread_count_settled(before + 3), before + 3);
     load.stop();
-    EXPECT_EQ(thread_count(), before);
+    EXPECT_EQ(thread_count_settled(before), before);
     EXPECT_GT(load.cpu_share(), 0);
   }
-  EXPECT_EQ(thread_count(), before);
+  EXPECT_EQ(thread_count_settled(before), before);
 }
 
 TEST(BatchLoadThreads, RefusedSetupIsReportedAndNothingRuns) {
@@ -261,7 +262,7 @@ TEST(BatchLoadThreads, RefusedSetupIsReportedAndNothingRuns) {
     EXPECT_NE(load.refusal().find("SCHED_FIFO"), std::string::npos) << load.refusal();
     EXPECT_EQ(load.cpu_share(), 0);
   }
-  EXPECT_EQ(thread_count(), before);
+  EXPECT_EQ(thread_count_settled(before), before);
 }
 
 TEST(BatchLoadThreads, PinnedIdleThreadsStart) {

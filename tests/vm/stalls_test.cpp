@@ -17,6 +17,7 @@
 #include "support/sanitizer.h"
 
 #include "support/lab_fixture.h"
+#include "support/threads.h"
 
 #include "core/affinity.h"
 #include "core/host_behaviour.h"
@@ -34,27 +35,8 @@ namespace {
 
 constexpr std::uint64_t kMiB = 1ull << 20;
 
-int thread_count() {
-  std::ifstream in("/proc/self/status");
-  std::string key;
-  int n = -1;
-  while (in >> key) {
-    if (key == "Threads:" && in >> n) return n;
-    std::getline(in, key);
-  }
-  return n;
-}
-
-// A joined thread may still be counted for a moment: join returns when the thread clears its
-// tid (in exit_mm), a little before the kernel drops it from the thread group.
-int thread_count_settled(int expected) {
-  int n = thread_count();
-  for (int i = 0; i < 200 && n != expected; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    n = thread_count();
-  }
-  return n;
-}
+using illusion::testing::thread_count;
+using illusion::testing::thread_count_settled;
 
 double metric_value(const core::Result& r, const std::string& name) {
   const core::Metric* m = r.metric(name);
