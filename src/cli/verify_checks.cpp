@@ -22,6 +22,7 @@
 #include "core/format.h"
 #include "core/host_behaviour.h"
 #include "core/resources.h"
+#include "core/text_file.h"
 
 extern char** environ;
 
@@ -282,10 +283,9 @@ void not_checked(CheckResult& r, const std::string& reason) {
 // "perf counted user mode only (perf_event_paranoid=2)": perf falls back to user-mode counting
 // when the setting refuses this user kernel events (perf_event_open(2)), so name the setting.
 std::string user_only_reason() {
-  std::ifstream in("/proc/sys/kernel/perf_event_paranoid");
-  std::string level;
-  const bool read = static_cast<bool>(in >> level);
-  return "perf counted user mode only (perf_event_paranoid=" + (read ? level : "unreadable") + ")";
+  const std::string level = core::first_line("/proc/sys/kernel/perf_event_paranoid");
+  return "perf counted user mode only (perf_event_paranoid=" +
+         (level.empty() ? "unreadable" : level) + ")";
 }
 
 // ---- the checks ----------------------------------------------------------------------------
@@ -309,9 +309,8 @@ CheckResult check_getppid(const std::string& self, core::TempDir& tmp) {
 CheckResult check_vdso(const std::string& self, core::TempDir& tmp) {
   CheckResult r;
   r.name = "syscalls: vDSO clock_gettime";
-  std::string clocksource;
-  std::ifstream("/sys/devices/system/clocksource/clocksource0/current_clocksource") >> clocksource;
-  const core::BehaviourFact user_space = core::probe_clock_in_user_space(clocksource);
+  const core::BehaviourFact user_space = core::probe_clock_in_user_space(
+      core::first_line("/sys/devices/system/clocksource/clocksource0/current_clocksource"));
   const bool in_kernel = user_space.value == false;
   r.assumes = in_kernel ? "1 syscall per call: this clocksource has no vDSO mode"
                         : "0 syscalls: clock_gettime stays in user space";

@@ -10,13 +10,12 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/text_file.h"
 
 namespace illusion::core {
 namespace {
@@ -94,19 +93,6 @@ std::string permission_reason(int err, bool kernel_needed) {
   return paranoid_text(level) + " forbids it";
 }
 
-// Whether /proc/cpuinfo's flags line holds `flag` ("hypervisor": CPUID says we are a guest).
-bool has_word_in_cpuinfo_flags(const std::string& flag) {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("flags", 0) != 0) continue;
-    std::istringstream words(line.substr(line.find(':') + 1));
-    for (std::string w; words >> w;)
-      if (w == flag) return true;
-    return false;
-  }
-  return false;
-}
-
 std::string open_failure_reason(int err, const CounterSpec& spec) {
   switch (err) {
     case ENOENT:
@@ -115,7 +101,7 @@ std::string open_failure_reason(int err, const CounterSpec& spec) {
       // hardware lacks the feature. A VM without a virtual PMU gives one of these.
       // "This VM" only where that is a fact: a PMU that lacks one event is not a VM's doing.
       if (spec.hardware)
-        return has_word_in_cpuinfo_flags("hypervisor")
+        return has_word(key_values("/proc/cpuinfo")["flags"], "hypervisor")
                    ? "no PMU event for it (hardware counters not exposed in this VM)"
                    : "no PMU event for it (no PMU, or this PMU lacks the event)";
       break;

@@ -27,29 +27,6 @@
 namespace illusion::core {
 namespace {
 
-bool has_word(const std::string& line, std::string_view word) {
-  std::istringstream in(line);
-  std::string w;
-  while (in >> w)
-    if (w == word) return true;
-  return false;
-}
-
-// "key : value" lines, as /proc/cpuinfo, /proc/meminfo and /proc/self/status write them.
-std::map<std::string, std::string> key_values(const std::string& path) {
-  std::map<std::string, std::string> kv;
-  const auto text = read_text(path);
-  if (!text) return kv;
-  std::istringstream in(*text);
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    kv.emplace(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));  // first CPU wins
-  }
-  return kv;
-}
-
 void read_cpuinfo(const std::string& root, EnvInfo& env) {
   auto kv = key_values(root + "/proc/cpuinfo");
   env.cpu_model = kv["model name"];

@@ -24,40 +24,13 @@
 #include "core/affinity.h"
 #include "core/barrier.h"
 #include "core/interrupts.h"
+#include "core/mapping.h"
+#include "core/page_access.h"
 #include "core/pagemap.h"
 #include "core/spinners.h"
 
 namespace illusion::core {
 namespace {
-
-std::size_t page_bytes() {
-  static const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-  return page;
-}
-
-// An anonymous private mapping of whole pages, unmapped on destruction unless unmap() did it.
-class Pages {
- public:
-  explicit Pages(std::size_t bytes) : bytes_(bytes) {
-    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) error_ = std::strerror(errno);
-    else data_ = static_cast<char*>(p);
-  }
-  Pages(const Pages&) = delete;
-  Pages& operator=(const Pages&) = delete;
-  ~Pages() { unmap(); }
-  char* data() const { return data_; }
-  const std::string& error() const { return error_; }
-  void unmap() {
-    if (data_) ::munmap(data_, bytes_);
-    data_ = nullptr;
-  }
-
- private:
-  char* data_ = nullptr;
-  std::size_t bytes_;
-  std::string error_;
-};
 
 // syslog(2) actions (sys/klog.h declares klogctl but not the action names).
 constexpr int kSyslogReadAll = 3;
@@ -73,8 +46,7 @@ std::string fact_summary(const BehaviourFact& fact) {
 // ---- the shared zero page ----
 
 BehaviourFact judge_zero_page(const ZeroPageObservation& seen) {
-  if (!seen.unreadable.empty())
-    return {std::nullopt, "not detected: " + seen.unreadable};
+  if (!seen.unreadable.empty()) return {std::nullopt, "not detected: " + seen.unreadable};
   if (seen.pages == 0) return {std::nullopt, "not detected: no page was read"};
   if (seen.present < seen.pages)
     return {std::nullopt, fmt::format("not detected: only {} of the {} pages read were still "
@@ -102,21 +74,24 @@ BehaviourFact judge_zero_page(const ZeroPageObservation& seen) {
 
 ZeroPageObservation observe_zero_page(std::size_t pages) {
   ZeroPageObservation seen;
-  const std::size_t page = page_bytes();
-  Pages region(pages * page);
-  if (!region.data()) {
-    seen.unreadable = "mmap of " + std::to_string(pages) + " pages failed: " + region.error();
+  const std::size_t page = page_size_bytes();
+  std::optional<Mapping> region;
+  try {
+    region.emplace(pages * page);
+  } catch (const std::exception& e) {
+    seen.unreadable = e.what();
     return seen;
   }
   // A read of a huge-page-sized region could map the huge zero page instead; either is shared,
   // but 4 KiB pages are what the rows read.
-  (void)::madvise(region.data(), pages * page, MADV_NOHUGEPAGE);
+  (void)::madvise(region->data(), pages * page, MADV_NOHUGEPAGE);
   std::uint64_t sum = 0;
   for (std::size_t i = 0; i < pages; ++i)
-    sum += static_cast<unsigned char>(*static_cast<volatile const char*>(region.data() + i * page));
+    sum +=
+        static_cast<unsigned char>(*static_cast<volatile const char*>(region->data() + i * page));
   do_not_optimize(sum);
   PageTable table;
-  const auto entries = table.entries(region.data(), pages);
+  const auto entries = table.entries(region->data(), pages);
   if (!entries) {
     seen.unreadable = table.reason();
     return seen;
@@ -128,8 +103,10 @@ ZeroPageObservation observe_zero_page(std::size_t pages) {
     if (!e.present()) continue;
     ++seen.present;
     if (e.exclusive()) ++seen.exclusive;
-    if (const auto pfn = e.pfn()) frames.insert(*pfn);
-    else frames_visible = false;
+    if (const auto pfn = e.pfn())
+      frames.insert(*pfn);
+    else
+      frames_visible = false;
   }
   if (frames_visible && seen.present > 0) seen.distinct_frames = frames.size();
   return seen;
@@ -154,10 +131,10 @@ BehaviourFact judge_tlb_flush_ipis(const TlbFlushObservation& seen) {
     return {std::nullopt, "not detected: " + seen.placement_problem};
   if (seen.munmaps == 0) return {std::nullopt, "not detected: no munmap was made"};
   const double per = static_cast<double>(seen.shootdowns) / static_cast<double>(seen.munmaps);
-  const std::string what =
-      fmt::format("{} munmaps, on CPU {}, of a page that a thread on CPU {} had just read raised "
-                  "/proc/interrupts' TLB shootdowns by {} ({:.2f} per munmap)",
-                  seen.munmaps, seen.measuring_cpu, seen.spinner_cpu, seen.shootdowns, per);
+  const std::string what = fmt::format(
+      "{} munmaps, on CPU {}, of a page that a thread on CPU {} had just read raised "
+      "/proc/interrupts' TLB shootdowns by {} ({:.2f} per munmap)",
+      seen.munmaps, seen.measuring_cpu, seen.spinner_cpu, seen.shootdowns, per);
   // Every munmap must flush the other CPU, which has just read the page. By IPI that is one
   // count per munmap, less those that found the spinner's vCPU preempted by the host (KVM's
   // paravirtual flush skips a preempted vCPU and flushes it when it runs again): a quarter
@@ -191,19 +168,20 @@ TlbFlushObservation observe_tlb_flushes(std::size_t munmaps) {
     std::thread measuring([&] {
       problem = pin_this_thread(seen.measuring_cpu);
       if (!problem.empty()) return;
-      const std::size_t page = page_bytes();
+      const std::size_t page = page_size_bytes();
       constexpr std::size_t kWarmup = 4;  // faults this code and the kernel paths in
       std::optional<std::uint64_t> before;
-      for (std::size_t i = 0; i < kWarmup + munmaps; ++i) {
-        if (i == kWarmup) before = tlb_shootdowns_total();
-        Pages one(page);
-        if (!one.data()) {
-          problem = "mmap of one page failed: " + one.error();
-          return;
+      try {
+        for (std::size_t i = 0; i < kWarmup + munmaps; ++i) {
+          if (i == kWarmup) before = tlb_shootdowns_total();
+          Mapping one(page);
+          *static_cast<volatile char*>(one.data()) = 1;
+          spinner.touch_pages(one.data(), page, page);
+          one.unmap();
         }
-        *static_cast<volatile char*>(one.data()) = 1;
-        spinner.touch_pages(one.data(), page, page);
-        one.unmap();
+      } catch (const std::exception& e) {  // mmap failed: this thread must not throw out
+        problem = e.what();
+        return;
       }
       const std::optional<std::uint64_t> after = tlb_shootdowns_total();
       if (!before || !after) {
@@ -233,9 +211,10 @@ std::string remote_flush_words(std::optional<double> ipis_per_munmap,
     return fmt::format("with a TLB shootdown IPI to each CPU ({:.2f} counted per munmap)",
                        *ipis_per_munmap);
   if (none_here)
-    return fmt::format("with no counted IPI ({:.2f} per munmap: this host flushes other CPUs "
-                       "without IPIs, likely through the hypervisor)",
-                       *ipis_per_munmap);
+    return fmt::format(
+        "with no counted IPI ({:.2f} per munmap: this host flushes other CPUs "
+        "without IPIs, likely through the hypervisor)",
+        *ipis_per_munmap);
   return fmt::format("with only {:.2f} shootdown IPIs counted per munmap", *ipis_per_munmap);
 }
 
@@ -341,8 +320,9 @@ KernelHypervisorName kernel_hypervisor_name(const std::optional<std::string>& lo
     return {name, "kernel log: \"Hypervisor detected: " + name + "\""};
   // The boot banner is the log's first line: when it is still there, so is the detection line.
   if (log->find("Linux version") != std::string::npos)
-    return {"", "the kernel log names no hypervisor (bare metal, or one the kernel does not "
-                "recognise)"};
+    return {"",
+            "the kernel log names no hypervisor (bare metal, or one the kernel does not "
+            "recognise)"};
   return {"", "the kernel log no longer holds the boot messages"};
 }
 

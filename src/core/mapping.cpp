@@ -28,7 +28,12 @@ Mapping::Mapping(std::size_t bytes, bool huge) {
 }
 
 Mapping::~Mapping() {
+  unmap();
+}
+
+void Mapping::unmap() {
   if (data_) munmap(data_, size_);
+  data_ = nullptr;
 }
 
 void Mapping::touch_all() {
@@ -38,13 +43,13 @@ void Mapping::touch_all() {
 }
 
 std::uint64_t Mapping::huge_pages_bytes() const {
-  // Sum AnonHugePages of the VMAs in /proc/self/smaps that overlap this mapping. The kernel
-  // merges adjacent anonymous mappings with the same flags into one VMA, so a VMA may extend
-  // beyond ours: then at most the overlap can be ours, and the count is capped at it (exact
-  // when the neighbour holds no huge pages, an upper bound otherwise).
+  return huge_pages_bytes_in(data_, size_);
+}
+
+std::uint64_t huge_pages_bytes_in(const void* range, std::size_t bytes) {
   std::ifstream in("/proc/self/smaps");
-  const auto start = reinterpret_cast<std::uintptr_t>(data_);
-  const std::uintptr_t end = start + size_;
+  const auto start = reinterpret_cast<std::uintptr_t>(range);
+  const std::uintptr_t end = start + bytes;
   std::string line;
   std::uint64_t overlap = 0;
   std::uint64_t total = 0;

@@ -9,6 +9,12 @@
 
 namespace illusion::core {
 
+// AnonHugePages of the VMAs in /proc/self/smaps that overlap [start, start + bytes), each
+// capped at its overlap: the kernel merges adjacent anonymous mappings into one VMA, so a VMA
+// may extend beyond the range (then this is an upper bound, exact when the neighbour holds no
+// huge page). 0 when smaps cannot be read.
+std::uint64_t huge_pages_bytes_in(const void* start, std::size_t bytes);
+
 // An anonymous private mapping, unmapped on destruction.
 class Mapping {
  public:
@@ -25,6 +31,9 @@ class Mapping {
   // AnonHugePages of this mapping, from /proc/self/smaps (0 when THP did not apply); when the
   // kernel merged it with a neighbour, capped at the overlap.
   std::uint64_t huge_pages_bytes() const;
+  // munmap(2) now, for callers that time or count the unmapping itself; the destructor then
+  // has nothing left to do.
+  void unmap();
 
  private:
   char* data_ = nullptr;

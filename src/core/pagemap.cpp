@@ -9,15 +9,9 @@
 
 #include <fmt/format.h>
 
+#include "core/page_access.h"
+
 namespace illusion::core {
-namespace {
-
-std::size_t page_bytes() {
-  static const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-  return page;
-}
-
-}  // namespace
 
 PageTable::PageTable() : buf_(512, 0) {
   fd_ = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
@@ -31,7 +25,7 @@ PageTable::~PageTable() {
 std::optional<std::vector<PagemapEntry>> PageTable::entries(const void* base, std::size_t pages) {
   if (fd_ < 0) return std::nullopt;
   std::vector<std::uint64_t> raw(pages, 0);
-  const std::uint64_t first_vpage = reinterpret_cast<std::uintptr_t>(base) / page_bytes();
+  const std::uint64_t first_vpage = reinterpret_cast<std::uintptr_t>(base) / page_size_bytes();
   const ssize_t want = static_cast<ssize_t>(pages * sizeof(std::uint64_t));
   const ssize_t got = ::pread(fd_, raw.data(), static_cast<std::size_t>(want),
                               static_cast<off_t>(first_vpage * sizeof(std::uint64_t)));
@@ -46,7 +40,7 @@ std::optional<std::vector<PagemapEntry>> PageTable::entries(const void* base, st
 }
 
 std::size_t PageTable::next_unmapped(const char* base, std::size_t from, std::size_t pages) {
-  const std::uint64_t first_vpage = reinterpret_cast<std::uintptr_t>(base) / page_bytes();
+  const std::uint64_t first_vpage = reinterpret_cast<std::uintptr_t>(base) / page_size_bytes();
   while (from < pages) {
     const std::size_t want = std::min(buf_.size(), pages - from);
     const ssize_t got = ::pread(fd_, buf_.data(), want * sizeof(std::uint64_t),

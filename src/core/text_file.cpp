@@ -26,4 +26,26 @@ std::string first_line(const std::string& path) {
   return trim(text->substr(0, text->find('\n')));
 }
 
+bool has_word(std::string_view line, std::string_view word) {
+  std::istringstream in{std::string(line)};
+  std::string w;
+  while (in >> w)
+    if (w == word) return true;
+  return false;
+}
+
+std::map<std::string, std::string> key_values(const std::string& path) {
+  std::map<std::string, std::string> kv;
+  const auto text = read_text(path);
+  if (!text) return kv;
+  std::istringstream in(*text);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    kv.emplace(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
+  }
+  return kv;
+}
+
 }  // namespace illusion::core

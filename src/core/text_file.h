@@ -4,6 +4,7 @@
 #pragma once
 
 #include <charconv>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,14 @@ std::string trim(std::string_view s);
 
 // The first line of a one-value file, trimmed; "" when missing.
 std::string first_line(const std::string& path);
+
+// Whether whitespace-separated `line` holds `word` (a /proc/cpuinfo flag, say).
+bool has_word(std::string_view line, std::string_view word);
+
+// "key : value" lines, as /proc/cpuinfo, /proc/meminfo and /proc/self/status write them, both
+// sides trimmed; the first of a repeated key wins (the first CPU's, in cpuinfo). Empty when
+// the file cannot be read.
+std::map<std::string, std::string> key_values(const std::string& path);
 
 // A whole number at the start of `s` in `base`; nullopt when there is none.
 template <class T>

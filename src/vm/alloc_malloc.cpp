@@ -17,18 +17,18 @@
 #include <sys/mman.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <optional>
 #include <new>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "core/barrier.h"
+#include "core/mapping.h"
 #include "core/measure.h"
 #include "core/resources.h"
 #include "core/syscall_count.h"
@@ -57,40 +57,24 @@ bool served_by_mmap(std::size_t bytes) {
 }
 
 // Residency of the pages a block spans (mincore(2) wants a page-aligned start).
-std::optional<double> block_resident(const char* p, std::size_t bytes) {
+// The whole pages that hold [p, p + bytes): mincore and smaps speak in pages.
+std::pair<std::uintptr_t, std::uintptr_t> page_span(const char* p, std::size_t bytes) {
   const auto page = page_bytes();
   const auto lo = reinterpret_cast<std::uintptr_t>(p) / page * page;
   const auto hi = (reinterpret_cast<std::uintptr_t>(p) + bytes + page - 1) / page * page;
+  return {lo, hi};
+}
+
+std::optional<double> block_resident(const char* p, std::size_t bytes) {
+  const auto [lo, hi] = page_span(p, bytes);
   return resident_fraction(reinterpret_cast<const void*>(lo), hi - lo);
 }
 
-// The bytes of [p, p + bytes) that huge pages back: AnonHugePages of the VMAs of
-// /proc/self/smaps that overlap the block's pages, each capped at its overlap (the kernel may
-// merge the chunk's mapping with an anonymous neighbour; then this is an upper bound, exact
-// when the neighbour holds no huge page). 0 when smaps cannot be read.
+// The bytes of the block's pages that huge pages back (core::huge_pages_bytes_in: an upper
+// bound when the kernel merged glibc's chunk with a neighbour that holds huge pages).
 double huge_bytes_in(const char* p, std::size_t bytes) {
-  const auto page = page_bytes();
-  const auto lo = reinterpret_cast<std::uintptr_t>(p) / page * page;
-  const auto hi = (reinterpret_cast<std::uintptr_t>(p) + bytes + page - 1) / page * page;
-  std::ifstream in("/proc/self/smaps");
-  std::string line;
-  std::uintptr_t overlap = 0;
-  double total = 0;
-  while (std::getline(in, line)) {
-    unsigned long vma_lo = 0, vma_hi = 0;
-    int used = 0;
-    // A VMA's header line: "start-end perms offset dev inode path"; its fields follow it.
-    if (std::sscanf(line.c_str(), "%lx-%lx %n", &vma_lo, &vma_hi, &used) == 2 && used > 0) {
-      overlap = (vma_lo < hi && vma_hi > lo) ? std::min<std::uintptr_t>(vma_hi, hi) -
-                                                    std::max<std::uintptr_t>(vma_lo, lo)
-                                              : 0;
-      continue;
-    }
-    unsigned long long kb = 0;
-    if (overlap > 0 && std::sscanf(line.c_str(), "AnonHugePages: %llu kB", &kb) == 1)
-      total += static_cast<double>(std::min<std::uint64_t>(kb * 1024, overlap));
-  }
-  return total;
+  const auto [lo, hi] = page_span(p, bytes);
+  return static_cast<double>(core::huge_pages_bytes_in(reinterpret_cast<const void*>(lo), hi - lo));
 }
 
 // "1.00 faults/page", or "0.0020 faults/page" when huge pages make it small enough that two
@@ -198,8 +182,7 @@ core::Result run_malloc_row(core::RunContext& ctx, core::Result r, std::size_t b
       "{:.0f} ns/page{}",
       core::format_size(bytes), r.stats->p50, vs,
       by_mmap ? "its own mmap, unmapped by free" : "from the heap", syscalls, faults,
-      per_page(touch.faults_per_page), touch.ns_per_page,
-      huge_note(huge_fraction, " (", ")"));
+      per_page(touch.faults_per_page), touch.ns_per_page, huge_note(huge_fraction, " (", ")"));
   return r;
 }
 
@@ -226,11 +209,13 @@ core::Result run_malloc_large(core::RunContext& ctx, core::Result r) {
 
   std::string mid;
   if (mid_first && !mid_second)
-    mid = "a 1 MiB block was mmap'ed once, then came from the heap: its free raised glibc's "
-          "mmap threshold";
+    mid =
+        "a 1 MiB block was mmap'ed once, then came from the heap: its free raised glibc's "
+        "mmap threshold";
   else if (!mid_first && !mid_second)
-    mid = "a 1 MiB block came from the heap both times: the heap had a free chunk that large, "
-          "or an earlier free in this process had raised glibc's mmap threshold past it";
+    mid =
+        "a 1 MiB block came from the heap both times: the heap had a free chunk that large, "
+        "or an earlier free in this process had raised glibc's mmap threshold past it";
   else
     mid = fmt::format("a 1 MiB block was {} both times", mid_first ? "mmap'ed" : "from the heap");
   if (const core::Metric* m = r.metric("served_by_mmap"); m && m->value < 1)
@@ -246,8 +231,9 @@ core::Result run_calloc_vs_memset(core::RunContext& ctx, core::Result r) {
   const std::size_t bytes = kLargeBlockBytes;
   const double pages = static_cast<double>(bytes / page_bytes());
   core::require_free_memory(bytes, "vm.calloc_vs_memset");
-  const std::size_t samples =
-      ctx.profile == core::Profile::quick ? 3 : ctx.profile == core::Profile::standard ? 8 : 24;
+  const std::size_t samples = ctx.profile == core::Profile::quick      ? 3
+                              : ctx.profile == core::Profile::standard ? 8
+                                                                       : 24;
   const core::Clock& clock = *ctx.clock;
 
   struct Phase {
@@ -308,8 +294,8 @@ core::Result run_calloc_vs_memset(core::RunContext& ctx, core::Result r) {
   const double n = static_cast<double>(samples);
   const double calloc_faults = calloc_only.faults / n;
   core::finish_result(r, calloc_only.ns, n, nullptr);
-  r.counters.push_back({calloc_only.source == "perf" ? "page_faults" : "rusage_minor_faults",
-                        calloc_faults});
+  r.counters.push_back(
+      {calloc_only.source == "perf" ? "page_faults" : "rusage_minor_faults", calloc_faults});
   const double memset_ns = median(memset_all.ns);
   const double touch_ns = median(calloc_touch.ns);
   const double calloc_rss = median(calloc_only.rss_growth_kib);
@@ -360,8 +346,7 @@ core::Result run_calloc_vs_memset(core::RunContext& ctx, core::Result r) {
                : "calloc cleared the pages itself, so they became resident as with memset",
       memset_ns / 1e6, memset_rss, per_page(memset_all.faults / n / pages),
       huge_note(memset_huge, "; ", ""), touch_ns / 1e6, per_page(calloc_touch.faults / n / pages),
-      huge_note(touch_huge, "; ", ""),
-      deferred ? ", so the saving is deferred to first use" : "");
+      huge_note(touch_huge, "; ", ""), deferred ? ", so the saving is deferred to first use" : "");
   return r;
 }
 
