@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <tuple>
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -102,14 +103,18 @@ std::string cpuid_hypervisor() {
 // Xen says so in /sys/hypervisor/type. Otherwise CPUID names the hypervisor ("KVM") where DMI
 // names the emulated board ("QEMU Standard PC (Q35 + ICH9, 2009)"), so DMI comes last; it is
 // only read inside a VM because it names the vendor on bare metal too ("Dell Inc.").
-std::string read_hypervisor(const std::string& root, bool virtualized) {
-  if (std::string type = first_line(root + "/sys/hypervisor/type"); !type.empty()) return type;
-  if (!virtualized) return "";
+// Returns the name and its source ("sysfs", "cpuid", "dmi"; "" with no name).
+std::pair<std::string, std::string> read_hypervisor(const std::string& root, bool virtualized) {
+  if (std::string type = first_line(root + "/sys/hypervisor/type"); !type.empty())
+    return {type, "sysfs"};
+  if (!virtualized) return {};
   if (root.empty())
-    if (std::string name = cpuid_hypervisor(); !name.empty()) return name;
+    if (std::string name = cpuid_hypervisor(); !name.empty()) return {name, "cpuid"};
   const std::string vendor = first_line(root + "/sys/class/dmi/id/sys_vendor");
   const std::string product = first_line(root + "/sys/class/dmi/id/product_name");
-  return trim(vendor + " " + product);
+  std::string name = trim(vendor + " " + product);
+  if (name.empty()) return {};
+  return {name, "dmi"};
 }
 
 // capabilities(7) numbers: CAP_SYS_ADMIN 21, CAP_SYS_NICE 23, CAP_PERFMON 38 (Linux 5.8).
@@ -147,7 +152,15 @@ int allowed_cpu_count(int online) {
 
 }  // namespace
 
-EnvInfo probe_env(const std::string& root) {
+std::string hypervisor_display_name(const EnvInfo& env) {
+  if (!env.hypervisor_kernel_name.empty()) return env.hypervisor_kernel_name;
+  if (env.hypervisor.empty()) return "";
+  if (env.hypervisor_source == "cpuid") return env.hypervisor + " (CPUID signature)";
+  if (env.hypervisor_source == "dmi") return env.hypervisor + " (DMI board name)";
+  return env.hypervisor;
+}
+
+EnvInfo probe_env(const std::string& root, const std::string& scratch_dir) {
   EnvInfo env;
   utsname u{};
   if (uname(&u) == 0) env.kernel = u.release;
@@ -160,7 +173,7 @@ EnvInfo probe_env(const std::string& root) {
   env.cgroup_cpu_limit = cgroup.cpu_quota;
   env.cgroup_memory_max = cgroup.memory_max;
   env.cgroup_pids_max = cgroup.pids_max;
-  env.hypervisor = read_hypervisor(root, env.virtualized);
+  std::tie(env.hypervisor, env.hypervisor_source) = read_hypervisor(root, env.virtualized);
   env.virtualized = env.virtualized || !env.hypervisor.empty();
   env.clocksource =
       first_line(root + "/sys/devices/system/clocksource/clocksource0/current_clocksource");
@@ -190,6 +203,7 @@ EnvInfo probe_env(const std::string& root) {
     env.remote_tlb_flush_ipis = {std::nullopt, fake};
     env.clock_in_user_space = {std::nullopt, fake};
   }
+  env.scratch_disk = probe_scratch_disk(root, scratch_dir, env.virtualized);
   env.caveats = env_caveats(env);
   return env;
 }

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/block_device.h"
 #include "core/host_behaviour.h"
 
 namespace illusion::core {
@@ -25,6 +26,10 @@ struct EnvInfo {
   std::optional<std::uint64_t> cgroup_pids_max;    // pids.max, if limited
   bool virtualized = false;
   std::string hypervisor;   // "KVM", "Xen", ... or "" when unknown / bare metal
+  // Where `hypervisor` came from: "cpuid" (the CPUID signature, which a paravirtualised guest
+  // may share with another hypervisor), "sysfs" (/sys/hypervisor/type), "dmi" (the board's
+  // vendor and product), or "" (none, or a file written before the source was recorded).
+  std::string hypervisor_source;
   // The kernel's own name for the hypervisor ("Hypervisor detected: PVM" in its log), which
   // the CPUID signature above may not tell apart; "" when unknown, with the note saying why.
   std::string hypervisor_kernel_name;
@@ -51,12 +56,21 @@ struct EnvInfo {
   BehaviourFact zero_page_on_read;      // a read of untouched anonymous memory maps the zero page
   BehaviourFact remote_tlb_flush_ipis;  // munmap's flush of other CPUs is counted as IPIs
   BehaviourFact clock_in_user_space;    // clock_gettime(CLOCK_MONOTONIC) never enters the kernel
+  // The disk under the directory the labs write test files in (core/block_device.h): on a
+  // virtual disk, cold reads and major faults may be served by the host's page cache.
+  ScratchDisk scratch_disk;
   std::vector<std::string> caveats;  // filled by env_caveats()
 };
 
 // Reads the machine. `root` prefixes every /proc and /sys path (tests use a fake tree); with
 // a root, the behaviours that can only be probed on the running kernel stay unknown.
-EnvInfo probe_env(const std::string& root = "");
+// `scratch_dir` is the directory whose disk is described ("": $TMPDIR or /tmp).
+EnvInfo probe_env(const std::string& root = "", const std::string& scratch_dir = "");
+
+// The hypervisor's name for display: the kernel's own ("Hypervisor detected: PVM") where its
+// log was readable; otherwise `hypervisor` with its source when that is the CPUID signature or
+// DMI ("KVM (CPUID signature)"), plainly when /sys/hypervisor/type named it; "" when neither.
+std::string hypervisor_display_name(const EnvInfo& env);
 
 // The caveats that follow from `env`, in plain words ("in a VM: timings include hypervisor
 // noise"). Pure: tested with hand-built EnvInfo values.

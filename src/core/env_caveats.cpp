@@ -13,17 +13,32 @@ std::string human_bytes(std::uint64_t bytes) {
   return fmt::format("{:.0f} MiB", b / (1 << 20));
 }
 
+// A virtual disk's reads may come from the host's page cache (QEMU's default cache mode goes
+// through it), so "cold" means cold in the guest only.
+void disk_caveats(const ScratchDisk& disk, std::vector<std::string>& out) {
+  if (disk.virtual_disk.value != true && !disk.may_be_virtual) return;
+  std::string what = disk.disk.empty() ? disk.filesystem : disk.disk;
+  if (!disk.driver.empty() && disk.driver != what) what += ", " + disk.driver;
+  const std::string where = fmt::format("the disk holding {} ({})",
+                                        disk.dir.empty() ? "the test files" : disk.dir, what);
+  const std::string effect =
+      "cold reads and major faults may be served by the host's page cache, so \"cold\" figures "
+      "may be faster than the physical device";
+  if (disk.virtual_disk.value == true)
+    out.push_back(where + " is virtual: " + effect);
+  else
+    out.push_back(where + " may be virtual (emulated by the hypervisor, or passed through): "
+                  "if emulated, " + effect);
+}
+
 void virtualization_caveats(const EnvInfo& env, std::vector<std::string>& out) {
   if (env.virtualized) {
-    std::string name = env.hypervisor;
-    if (!env.hypervisor_kernel_name.empty() && env.hypervisor_kernel_name != env.hypervisor)
-      name += (name.empty() ? "" : ", ") + std::string("the kernel says ") +
-              env.hypervisor_kernel_name;
-    name = name.empty() ? "" : " (" + name + ")";
-    out.push_back("in a VM" + name +
+    const std::string name = hypervisor_display_name(env);
+    out.push_back("in a VM" + (name.empty() ? "" : " under " + name) +
                   ": timings include hypervisor noise; a wake-up across vCPUs can cost tens of "
                   "microseconds");
   }
+  disk_caveats(env.scratch_disk, out);
   if (env.remote_tlb_flush_ipis.value == false) {
     out.push_back(
         "remote TLB flushes raise no counted IPIs here (/proc/interrupts' TLB shootdowns stay "

@@ -5,16 +5,36 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/counters.h"
 
 namespace illusion::core {
 
+struct Result;
+
 struct FaultCount {
   double faults = 0;  // minor + major
   double major = 0;
   std::string source;  // "perf" or "rusage": `faults`/`major` prefer perf, fall back to rusage
+  // Set when perf counted in user mode only (perf_event_paranoid >= 2, exclude_kernel): a
+  // fault taken inside a syscall is then missing from `faults`. The warning CounterWindow
+  // gives for the same case, for the caller's result (add_fault_warnings).
+  std::string user_only_warning;
 };
+
+// What a FaultWindow reads, from its perf readings and the rusage snapshots around them: a
+// pure function, so a host whose perf counts user mode only is tested on any host.
+FaultCount fault_count_from(const std::vector<CounterReading>& perf, const RusageSnapshot& before,
+                            const RusageSnapshot& after);
+
+// The warning for perf events counted in user mode only (`events`: their names, comma
+// separated): the words CounterWindow::write_per_op uses (with `rusage_beside`, when the row
+// also reports the rusage_ counts), so a row says it the same way whichever window counted.
+std::string user_mode_only_warning(const std::string& events, bool rusage_beside);
+
+// `c`'s warnings into r.warnings, each once however many windows a row reads.
+void add_fault_warnings(Result& r, const FaultCount& c);
 
 class FaultWindow {
  public:

@@ -45,6 +45,16 @@ struct Result {
   std::string reason;  // why skipped or failed
   std::vector<Param> params;
   std::optional<Stats> stats;
+  // Operations each sample in `stats` covers. 1: every sample is one operation, so the
+  // percentiles are an operation's. K > 1: each sample is the mean of K operations timed
+  // together (the op is too short for the clock to time alone), so p99 and max are percentiles
+  // of batch means, which hide single slow operations; they are never shown as an operation's.
+  double ops_per_sample = 1;
+  // The per-operation distribution of a batched row, from a separate pass of single-operation
+  // samples (clock cost subtracted), when the clock resolves one operation; else nullopt and
+  // `op_tail_note` says why.
+  std::optional<Stats> op_tail;
+  std::string op_tail_note;
   std::vector<CounterValue> counters;
   std::vector<Metric> metrics;
   std::vector<Series> series;
@@ -70,6 +80,14 @@ inline Result skipped(Result r, std::string reason) {
   r.reason = std::move(reason);
   return r;
 }
+
+// The distribution of single operations: `stats` when each sample is one operation, else
+// `op_tail`; nullptr when the row has none (batch means only, or not sampled).
+const Stats* per_op_stats(const Result& r);
+
+// Declares what one sample of `r` covers, for rows whose values are means of `k` operations
+// (k <= 1: single operations), with the reason there is no per-operation tail.
+void set_ops_per_sample(Result& r, double k, std::string why_no_tail = "");
 
 // Finds a result by id in a run; nullptr when absent (or not ok).
 const Result* find_result(const std::vector<Result>& results, const std::string& id);

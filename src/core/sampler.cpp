@@ -1,5 +1,7 @@
 #include "core/sampler.h"
 
+#include <fmt/format.h>
+
 namespace illusion::core {
 namespace detail {
 
@@ -23,6 +25,27 @@ double median_of(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   return percentile_sorted(v, 0.5);
+}
+
+double empty_pair_ns(const Clock& clock) {
+  std::vector<double> empty;
+  for (int rep = 0; rep < 101; ++rep) {
+    const double t0 = clock.now_ns();
+    clobber_memory();
+    empty.push_back(clock.now_ns() - t0);
+  }
+  return median_of(std::move(empty));
+}
+
+std::string single_op_refusal(double op_ns, double empty_pair_ns, double min_ratio) {
+  if (!(op_ns > 0) || !std::isfinite(op_ns))
+    return "the operation's cost was not positive, so single operations cannot be timed";
+  if (op_ns < min_ratio * empty_pair_ns)
+    return fmt::format(
+        "one operation ({:.1f} ns) is shorter than {:g}x the cost of reading the clock around "
+        "nothing ({:.1f} ns), so it cannot be timed alone: only batch means were measured",
+        op_ns, min_ratio, empty_pair_ns);
+  return "";
 }
 
 }  // namespace detail

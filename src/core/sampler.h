@@ -11,14 +11,21 @@
 //  3. loop overhead: an empty batch of K (same loop, no op) is timed many times and its median
 //     subtracted from every sample before dividing by K. A sample that ends up below zero is
 //     kept as measured and counted in `below_overhead` (flagged, never silently clamped);
-//  4. samples until `budget_s` is spent (at least `min_samples`, at most `max_samples`).
+//  4. samples until `budget_s` is spent (at least `min_samples`, at most `max_samples`);
+//  5. single-operation tail: a batch mean hides a slow operation among fast ones, so when K > 1
+//     the percentiles above are of batch means. Where the clock still resolves one operation
+//     (the op costs at least `single_op_min_ratio` x an empty clock pair), a share of the budget
+//     times single operations, the empty pair's median subtracted, for the per-operation tail;
+//     otherwise `single_op_note` says why there is none.
 // Counters, when given, are started right before the first timed sample and stopped right
-// after the last, so per-op counts cover exactly the timed operations.
+// after the last batched one, so per-op counts cover exactly those operations. measure() passes
+// none: it counts in a separate untimed pass, so that open perf events never add to a timing.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/barrier.h"
@@ -37,6 +44,12 @@ struct SamplerConfig {
   std::uint64_t batch = 0;        // 0: choose from the op's cost measured during warm-up
   std::uint64_t max_batch = 1u << 20;
   double target_sample_ns = 0;    // 0: max(200 x clock overhead, 2000 ns)
+  // Share of budget_s given to single-operation samples when ops are batched (0: none).
+  double single_op_share = 0.25;
+  // An op shorter than this many empty clock pairs is not timed alone: the clock's own
+  // jitter (a few ns) would then be more than ~5% of the operation.
+  double single_op_min_ratio = 20;
+  std::size_t single_op_min_samples = 100;
 };
 
 struct SampleSet {
@@ -46,12 +59,20 @@ struct SampleSet {
   std::uint64_t ops = 0;          // operations inside timed samples
   double elapsed_ns = 0;          // wall time of the timed phase
   std::size_t below_overhead = 0; // samples whose raw time was below the empty batch
+  // Single operations timed one by one (empty clock pair subtracted) when batch > 1 and the
+  // clock resolves one op; empty otherwise, with the reason in single_op_note.
+  std::vector<double> single_op_ns;
+  double empty_pair_ns = 0;       // median cost of two clock readings around nothing
+  std::string single_op_note;
 };
 
 namespace detail {
 double choose_target_sample_ns(const Clock& clock, const SamplerConfig& cfg);
 std::uint64_t choose_batch(double op_ns, double target_ns, std::uint64_t max_batch);
 double median_of(std::vector<double> v);
+double empty_pair_ns(const Clock& clock);
+// Whether one op (op_ns, from the batched samples) can be timed alone, and if not, why.
+std::string single_op_refusal(double op_ns, double empty_pair_ns, double min_ratio);
 }  // namespace detail
 
 // Times `op` (callable with no arguments). `counters` may be null.
@@ -117,7 +138,9 @@ SampleSet sample_op(const Clock& clock, const SamplerConfig& cfg, Op&& op,
   out.per_op_ns.reserve(std::min<std::size_t>(cfg.max_samples, 4096));
   if (counters) counters->start();
   const double start = clock.now_ns();
-  const double deadline = start + cfg.budget_s * 1e9;
+  // A batched row leaves a share of its budget to the single-operation pass (step 5).
+  const double batched_share = batch > 1 ? 1 - cfg.single_op_share : 1;
+  const double deadline = start + cfg.budget_s * batched_share * 1e9;
   while (out.per_op_ns.size() < cfg.max_samples) {
     const double t0 = clock.now_ns();
     for (std::uint64_t k = 0; k < batch; ++k) {
@@ -134,6 +157,25 @@ SampleSet sample_op(const Clock& clock, const SamplerConfig& cfg, Op&& op,
   if (counters) counters->stop();
   out.elapsed_ns = end - start;
   out.ops = static_cast<std::uint64_t>(out.per_op_ns.size()) * batch;
+
+  // 5. single operations, for the tail a batch mean hides.
+  if (batch > 1 && cfg.single_op_share > 0) {
+    out.empty_pair_ns = detail::empty_pair_ns(clock);
+    out.single_op_note = detail::single_op_refusal(detail::median_of(out.per_op_ns),
+                                                   out.empty_pair_ns, cfg.single_op_min_ratio);
+    if (out.single_op_note.empty()) {
+      const double single_deadline = clock.now_ns() + cfg.budget_s * cfg.single_op_share * 1e9;
+      out.single_op_ns.reserve(4096);
+      while (out.single_op_ns.size() < cfg.max_samples) {
+        const double t0 = clock.now_ns();
+        op();
+        clobber_memory();
+        const double t1 = clock.now_ns();
+        out.single_op_ns.push_back(t1 - t0 - out.empty_pair_ns);
+        if (out.single_op_ns.size() >= cfg.single_op_min_samples && t1 >= single_deadline) break;
+      }
+    }
+  }
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace illusion::core {
 
@@ -53,11 +54,34 @@ Stats compute_stats(std::vector<double> values) {
   // 1.4826 makes the MAD a consistent estimator of the standard deviation for normal data.
   // When MAD is 0 (over half the samples equal) any different value counts as an outlier.
   const double mad = median_absolute_deviation(values);
+  s.mad = mad;
   for (double v : values) {
     const double dev = std::abs(v - s.p50);
     if (mad > 0 ? dev / (1.4826 * mad) > 3.5 : dev > 0) ++s.outliers;
   }
   return s;
+}
+
+double median_standard_error(double mad, std::size_t n) {
+  if (n < 2) return std::numeric_limits<double>::infinity();
+  return 1.2533 * 1.4826 * mad / std::sqrt(static_cast<double>(n));
+}
+
+double median_standard_error(const std::vector<double>& values) {
+  return median_standard_error(median_absolute_deviation(values), values.size());
+}
+
+double difference_noise_bound(std::initializer_list<double> standard_errors) {
+  double sum_sq = 0;
+  for (double e : standard_errors) {
+    if (!std::isfinite(e)) return std::numeric_limits<double>::infinity();
+    sum_sq += e * e;
+  }
+  return 3 * std::sqrt(sum_sq);
+}
+
+double difference_noise_bound(const std::vector<double>& a, const std::vector<double>& b) {
+  return difference_noise_bound({median_standard_error(a), median_standard_error(b)});
 }
 
 }  // namespace illusion::core

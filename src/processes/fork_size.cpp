@@ -39,6 +39,16 @@ constexpr core::DurationHint kForkSweep{0.4, 2.0, 6.5};
 constexpr core::DurationHint kFlatSweep{0.3, 1.4, 3.4};
 constexpr core::DurationHint kThpHint{0.4, 1.6, 3.0};
 
+// Stats from the timed ops of `pt` (no counter open) and counters per op from its separate,
+// untimed counting pass, which the params say.
+void finish_point(core::Result& r, const SizePoint& pt) {
+  core::finish_result(r, pt.per_op_ns, static_cast<double>(pt.per_op_ns.size()), nullptr);
+  if (pt.window) pt.window->write_per_op(r, pt.counted_ops);
+  r.add_param("counted_ops", pt.counted_ops);
+  r.add_param("counters", "counted over a separate untimed pass of counted_ops ops after the "
+                          "timed ones, same parent memory; no perf event was open while timing");
+}
+
 std::string join_sizes(const std::vector<SizePoint>& pts) {
   std::string out;
   for (const SizePoint& p : pts) out += fmt::format("{}{}", out.empty() ? "" : ", ", p.bytes >> 20);
@@ -84,8 +94,7 @@ Sweep run_sweep(core::RunContext& ctx, core::Result& r, const std::function<void
     return sw;
   }
   const SizePoint& largest = sw.points.back();
-  core::finish_result(r, largest.per_op_ns, static_cast<double>(largest.per_op_ns.size()),
-                      largest.window.get());
+  finish_point(r, largest);
   r.add_param("sizes_mib", join_sizes(sw.points));
   r.add_param("stats_at", fmt::format("{} MiB, the largest parent size run (stats and counters "
                                       "are that size's; metrics cover every size)",
@@ -241,8 +250,7 @@ core::Result run_fork_thp(core::RunContext& ctx, core::Result r) {
   const SizePoint huge = measure_at_size(*ctx.clock, bytes, fork_exit, opt);
   ctx.report_progress(1.0);
 
-  core::finish_result(r, huge.per_op_ns, static_cast<double>(huge.per_op_ns.size()),
-                      huge.window.get());
+  finish_point(r, huge);
   const std::string thp = ctx.env ? ctx.env->thp_enabled : "unknown";
   const double fraction = huge.mapping_bytes > 0 ? huge.huge_bytes / huge.mapping_bytes : 0;
   r.add_param("op", "fork + waitpid of a child that _exits at once; stats: the THP-backed parent");

@@ -32,6 +32,11 @@ const char* populate_writable(Mapping& mem) {
 
 }  // namespace
 
+std::size_t counted_ops_for(std::size_t timed_ops, const SizeOptions& opt) {
+  const auto share = static_cast<std::size_t>(static_cast<double>(timed_ops) * opt.count_share);
+  return std::max(opt.min_counted_ops, share);
+}
+
 std::vector<std::uint64_t> sweep_sizes(core::Profile profile) {
   constexpr std::uint64_t MiB = 1ull << 20;
   if (profile == core::Profile::quick) return {0, 64 * MiB, 256 * MiB};
@@ -57,10 +62,8 @@ SizePoint measure_at_size(const core::Clock& clock, std::uint64_t bytes,
   // later forks find them already read-only. One untimed op puts every sample in that state.
   op();
 
-  pt.window = std::make_unique<core::CounterWindow>(true);
   pt.per_op_ns.reserve(std::min<std::size_t>(opt.max_samples, 4096));
-  pt.window->start();
-  const double deadline = clock.now_ns() + opt.budget_s * 1e9;
+  const double deadline = clock.now_ns() + opt.budget_s * (1 - opt.count_share) * 1e9;
   while (pt.per_op_ns.size() < opt.max_samples) {
     const double t0 = clock.now_ns();
     op();
@@ -69,11 +72,18 @@ SizePoint measure_at_size(const core::Clock& clock, std::uint64_t bytes,
     pt.per_op_ns.push_back(t1 - t0);
     if (pt.per_op_ns.size() >= opt.min_samples && t1 >= deadline) break;
   }
-  pt.window->stop();
   pt.stats = core::compute_stats(pt.per_op_ns);
 
+  // The events, counted over a separate untimed pass of the same op on the same memory.
+  const std::size_t counted = counted_ops_for(pt.per_op_ns.size(), opt);
+  pt.window = std::make_unique<core::CounterWindow>(true);
+  pt.window->start();
+  for (std::size_t i = 0; i < counted; ++i) op();
+  pt.window->stop();
+  pt.counted_ops = static_cast<double>(counted);
+
   core::Result scratch;
-  pt.window->write_per_op(scratch, static_cast<double>(pt.per_op_ns.size()));
+  pt.window->write_per_op(scratch, pt.counted_ops);
   if (const core::CounterValue* c = scratch.counter("task_clock"))
     pt.parent_cpu_ns_per_op = c->per_op;
   for (const char* name : {"minor_faults", "rusage_minor_faults"}) {

@@ -18,10 +18,13 @@ inline constexpr int kMediumPriority = 20;
 inline constexpr int kHighPriority = 30;
 
 struct InversionConfig {
-  int cpu = 0;               // where L, M and H all run
-  bool inherit = false;      // PTHREAD_PRIO_INHERIT, else PTHREAD_PRIO_NONE
-  double critical_ns = 2e6;  // L's work while holding the mutex (wall clock)
-  double medium_ns = 20e6;   // M's burst (wall clock)
+  int cpu = 0;           // where L, M and H all run
+  bool inherit = false;  // PTHREAD_PRIO_INHERIT, else PTHREAD_PRIO_NONE
+  // The staging. L spins until this much wall clock has passed since it locked (so a preempted
+  // L does not make up its section later), M spins this much wall clock once cued; what the
+  // round measured is RoundOutcome::hold_ns and medium_run_ns.
+  double critical_ns = 2e6;
+  double medium_ns = 20e6;
 };
 
 struct RoundOutcome {
@@ -31,7 +34,7 @@ struct RoundOutcome {
   // Empty when the script held; else what broke (the round is excluded from the figures).
   std::string out_of_order;
   double h_wait_ns = 0;      // H: mutex requested -> acquired
-  double hold_ns = 0;        // L: mutex locked -> unlocked
+  double hold_ns = 0;        // L: mutex locked -> unlocked, as held
   double medium_run_ns = 0;  // M: burst start -> end, as measured
   // getrusage(RUSAGE_THREAD) counts: L's involuntary switches while it held the mutex (H's
   // arrival, plus M's with a plain mutex), H's voluntary switches while it waited (>= 1 when

@@ -32,21 +32,6 @@ double median(std::vector<double> v) {
   return core::percentile_sorted(v, 0.5);
 }
 
-// Standard error of a median from the MAD: sigma ~ 1.4826 MAD for a normal core, and the
-// median's standard error ~ 1.2533 sigma / sqrt(n). Robust to the outliers a VM produces.
-double median_standard_error(const std::vector<double>& v) {
-  if (v.size() < 2) return INFINITY;
-  return 1.2533 * 1.4826 * core::median_absolute_deviation(v) /
-         std::sqrt(static_cast<double>(v.size()));
-}
-
-// Three standard errors of the difference of two medians: differences smaller than this are
-// what two runs of the same condition could show.
-double noise_of_difference(const std::vector<double>& a, const std::vector<double>& b) {
-  const double ea = median_standard_error(a), eb = median_standard_error(b);
-  return 3 * std::sqrt(ea * ea + eb * eb);
-}
-
 std::string describe_extra(double extra, double noise) {
   if (std::fabs(extra) <= noise)
     return fmt::format("{} (within the noise of ±{}: no measurable effect)", core::format_ns(extra),
@@ -90,8 +75,8 @@ core::Result run_indirect_cost(core::RunContext& ctx, core::Result r) {
   const double after_idle = median(run.after_idle_switch);
   const double extra = after - quiet;
   const double idle_extra = after_idle - quiet;
-  const double noise = noise_of_difference(run.no_switch, run.after_switch);
-  const double idle_noise = noise_of_difference(run.no_switch, run.after_idle_switch);
+  const double noise = core::difference_noise_bound(run.no_switch, run.after_switch);
+  const double idle_noise = core::difference_noise_bound(run.no_switch, run.after_idle_switch);
   const double lines = static_cast<double>(config.set_bytes / 64);
 
   std::vector<double> extras;

@@ -62,7 +62,8 @@ core::SampleSet time_round_trips(const core::RunContext& ctx, PingPong& link) {
 
 double inline_p50(const core::RunContext& ctx, const std::function<void()>& op,
                   double budget_scale) {
-  const core::SamplerConfig cfg = core::sampler_config_for(ctx.profile, budget_scale);
+  core::SamplerConfig cfg = core::sampler_config_for(ctx.profile, budget_scale);
+  cfg.single_op_share = 0;  // only the median is used
   core::SampleSet s = core::sample_op(*ctx.clock, cfg, op);
   return core::compute_stats(std::move(s.per_op_ns)).p50;
 }

@@ -221,6 +221,15 @@ core::Result run_pingpong(core::RunContext& ctx, core::Result r, const LinkKind&
   const core::Stats rt = core::compute_stats(round_trips.per_op_ns);
   core::finish_result(r, per_switch_samples(round_trips.per_op_ns, baseline),
                       2 * static_cast<double>(round_trips.ops), nullptr);
+  // Batches of round trips hide a slow hand-off; single round trips, timed apart, show it.
+  if (!round_trips.single_op_ns.empty()) {
+    r.op_tail = core::compute_stats(per_switch_samples(round_trips.single_op_ns, baseline));
+    r.op_tail_note.clear();
+    r.add_param("op_tail_from", "single round trips timed one by one (two switches each): "
+                                "(round trip - 2 x baseline) / 2");
+  } else if (!round_trips.single_op_note.empty()) {
+    r.op_tail_note = round_trips.single_op_note;
+  }
   r.add_param("stats_per",
               fmt::format("one {}: (round trip - 2 x baseline) / 2, the baseline being {}",
                           place == Place::same_cpu

@@ -2,12 +2,16 @@
 // own time (direct: getppid's cost / k) and what the trip through the kernel leaves behind
 // (indirect: L1/TLB/branch-predictor state the kernel's code and data displaced, which the loop
 // pays to refill afterwards; FlexSC, OSDI 2010, measured this first). We measure the total and
-// subtract the other two: whatever is left is the indirect cost.
+// subtract the other two: whatever is left is the indirect cost, reported with the noise bound
+// of the three medians it comes from (a difference inside it is "within noise", not an effect).
+#include "syscalls/tight_loop.h"
+
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -17,6 +21,7 @@
 
 #include "core/barrier.h"
 #include "core/counters.h"
+#include "core/format.h"
 #include "core/measure.h"
 #include "core/sampler.h"
 #include "syscalls/common.h"
@@ -32,6 +37,9 @@ constexpr int kStepsPerIteration = 12;
 // A multiple of every k in the table (1, 10, 100, 1000): each sample holds a whole number of
 // syscall periods, so every sample has the same syscall count.
 constexpr std::uint64_t kIterationsPerSample = 10000;
+// The untimed counting pass after the timed samples: this share of their number (at least
+// two samples' worth), with the sampling budget shortened to match.
+constexpr double kCountShare = 0.1;
 
 struct Table {
   alignas(4096) std::array<std::uint64_t, kTableWords> words;
@@ -71,7 +79,60 @@ __attribute__((noinline)) std::uint64_t run_iterations(const std::uint64_t* tabl
   return h;
 }
 
+// The stats of an earlier ok result of this run, or nullptr.
+const core::Stats* earlier_stats(const core::RunContext& ctx, const char* id) {
+  if (!ctx.earlier) return nullptr;
+  const core::Result* r = core::find_result(*ctx.earlier, id);
+  return r && r->stats && r->stats->n > 0 ? &*r->stats : nullptr;
+}
+
 }  // namespace
+
+bool IndirectCost::within_noise() const { return !(std::fabs(indirect_ns) > noise_ns); }
+
+IndirectCost indirect_cost(const core::Stats& loop, const core::Stats& pure,
+                           const core::Stats& getppid, std::uint64_t k) {
+  const double per = static_cast<double>(k);
+  IndirectCost c;
+  c.direct_ns = getppid.p50 / per;
+  c.indirect_ns = loop.p50 - pure.p50 - c.direct_ns;
+  c.noise_ns = core::difference_noise_bound(
+      {core::median_standard_error(loop.mad, loop.n), core::median_standard_error(pure.mad, pure.n),
+       core::median_standard_error(getppid.mad, getppid.n) / per});
+  return c;
+}
+
+std::string describe_split(const IndirectCost& c) {
+  if (!std::isfinite(c.noise_ns))
+    return fmt::format(": {} direct per iteration; the rest, {}, has no noise bound (a row had "
+                       "fewer than two samples), so no indirect cost is claimed",
+                       core::format_ns(c.direct_ns), core::format_ns(c.indirect_ns));
+  if (c.within_noise())
+    return fmt::format(": {} direct per iteration; the rest, {}, is within noise (±{}): no "
+                       "indirect cost measurable",
+                       core::format_ns(c.direct_ns), core::format_ns(c.indirect_ns),
+                       core::format_ns(c.noise_ns));
+  if (c.indirect_ns < 0)
+    return fmt::format(": {} direct per iteration; the rest, {}, is below zero beyond the noise "
+                       "(±{}): the loop ran faster than its parts timed apart, so no indirect "
+                       "cost can be given",
+                       core::format_ns(c.direct_ns), core::format_ns(c.indirect_ns),
+                       core::format_ns(c.noise_ns));
+  return fmt::format(": {} direct + {} indirect per iteration (noise ±{})",
+                     core::format_ns(c.direct_ns), core::format_ns(c.indirect_ns),
+                     core::format_ns(c.noise_ns));
+}
+
+std::string negative_indirect_warning(const IndirectCost& c, double loop_p50, double pure_p50) {
+  if (c.within_noise() || c.indirect_ns >= 0) return "";
+  return fmt::format(
+      "indirect cost came out negative beyond the noise ({} = {} - {} pure - {} direct, noise "
+      "±{}): the loop ran faster than its parts timed apart, so any cache/TLB pollution is "
+      "smaller than what the CPU overlaps (the loop's work can proceed around the syscall); "
+      "kept as measured, not clamped",
+      core::format_ns(c.indirect_ns), core::format_ns(loop_p50), core::format_ns(pure_p50),
+      core::format_ns(c.direct_ns), core::format_ns(c.noise_ns));
+}
 
 core::Result run_tight_loop(core::RunContext& ctx, core::Result r, std::uint64_t k) {
   static const Table table = make_table();
@@ -88,11 +149,11 @@ core::Result run_tight_loop(core::RunContext& ctx, core::Result r, std::uint64_t
     h = run_iterations(table.words.data(), h, kIterationsPerSample, period, countdown);
   } while (clock.now_ns() < warm_end);
 
+  // Timed with no perf event open (an open event adds work to every interrupt and switch);
+  // the events are counted afterwards in a separate, untimed pass of the same loop.
   std::vector<double> per_iteration;
-  core::CounterWindow window(true);
-  window.start();
   const double start = clock.now_ns();
-  const double deadline = start + cfg.budget_s * 1e9;
+  const double deadline = start + cfg.budget_s * (1 - kCountShare) * 1e9;
   double last_progress = start;
   while (per_iteration.size() < cfg.max_samples) {
     const double t0 = clock.now_ns();
@@ -106,10 +167,23 @@ core::Result run_tight_loop(core::RunContext& ctx, core::Result r, std::uint64_t
       last_progress = t1;
     }
   }
-  window.stop();
   const double iterations =
       static_cast<double>(per_iteration.size()) * static_cast<double>(kIterationsPerSample);
-  core::finish_result(r, std::move(per_iteration), iterations, &window);
+  const auto counted_samples = std::max<std::uint64_t>(
+      2, static_cast<std::uint64_t>(static_cast<double>(per_iteration.size()) * kCountShare));
+  core::CounterWindow window(true);
+  window.start();
+  for (std::uint64_t i = 0; i < counted_samples; ++i)
+    h = run_iterations(table.words.data(), h, kIterationsPerSample, period, countdown);
+  core::do_not_optimize(h);
+  window.stop();
+  const double counted =
+      static_cast<double>(counted_samples) * static_cast<double>(kIterationsPerSample);
+  core::finish_result(r, std::move(per_iteration), iterations, nullptr);
+  window.write_per_op(r, counted);
+  r.add_param("counted_ops", counted);
+  r.add_param("counters", "counted in a separate untimed pass of the same loop after the timed "
+                          "samples (counted_ops iterations)");
   // Syscalls per iteration, counted over two samples' worth of iterations after the timing.
   core::count_syscalls(r, 2 * kIterationsPerSample,
                  [&] { h = run_iterations(table.words.data(), h, 1, period, countdown); });
@@ -135,26 +209,24 @@ core::Result run_tight_loop(core::RunContext& ctx, core::Result r, std::uint64_t
     return r;
   }
 
-  const auto pure = earlier_p50(ctx, "syscalls.loop_pure");
-  const auto getppid = earlier_p50(ctx, "syscalls.getppid_raw");
-  if (pure && *pure > 0) r.add_metric("slowdown_vs_pure", p50 / *pure, "x");
+  const core::Stats* pure_stats = earlier_stats(ctx, "syscalls.loop_pure");
+  const core::Stats* getppid_stats = earlier_stats(ctx, "syscalls.getppid_raw");
+  const double pure = pure_stats ? pure_stats->p50 : 0;
+  if (pure > 0) r.add_metric("slowdown_vs_pure", p50 / pure, "x");
   // The direct cost comes from getppid_raw, timed back to back with a hot kernel path; inside
   // this loop the syscall also runs colder, and that difference lands in "indirect" too.
-  std::optional<double> direct, indirect;
-  if (getppid) {
-    direct = *getppid / static_cast<double>(k);
-    r.add_metric("direct_cost_ns_per_iter", *direct, "ns/iter");
-  }
-  if (pure && direct) {
-    indirect = p50 - *pure - *direct;
-    r.add_metric("indirect_cost_ns_per_iter", *indirect, "ns/iter");
-    if (*indirect < 0)
-      r.warnings.push_back(fmt::format(
-          "indirect cost came out negative ({:.2f} ns/iter = {:.2f} - {:.2f} pure - {:.2f} "
-          "direct): the loop ran faster than its parts timed apart, so any cache/TLB pollution "
-          "is smaller than what the CPU overlaps (the loop's work can proceed around the "
-          "syscall) or than the noise; kept as measured, not clamped",
-          *indirect, p50, *pure, *direct));
+  std::optional<IndirectCost> split;
+  if (getppid_stats)
+    r.add_metric("direct_cost_ns_per_iter", getppid_stats->p50 / static_cast<double>(k),
+                 "ns/iter");
+  if (pure_stats && getppid_stats) {
+    split = indirect_cost(*r.stats, *pure_stats, *getppid_stats, k);
+    r.add_metric("indirect_cost_ns_per_iter", split->indirect_ns, "ns/iter");
+    if (std::isfinite(split->noise_ns))
+      r.add_metric("indirect_noise_ns_per_iter", split->noise_ns, "ns/iter");
+    r.add_metric("indirect_within_noise", split->within_noise() ? 1 : 0, "bool");
+    if (std::string w = negative_indirect_warning(*split, p50, pure); !w.empty())
+      r.warnings.push_back(std::move(w));
   }
   if (const auto sys = counter_per_op(r, "syscalls")) {
     r.add_metric("syscalls_per_iter", *sys, "syscalls/iter");
@@ -166,15 +238,11 @@ core::Result run_tight_loop(core::RunContext& ctx, core::Result r, std::uint64_t
 
   const std::string every =
       k == 1 ? std::string("every iteration") : fmt::format("every {} iterations", k);
-  if (pure && *pure > 0) {
-    std::string split;
-    if (direct && indirect)
-      split =
-          fmt::format(": {:.1f} ns direct + {:.1f} ns indirect per iteration", *direct, *indirect);
+  if (pure > 0) {
     r.meaning = fmt::format(
         "a getppid {} makes the loop {:.2f}x slower than the pure loop "
         "({:.1f} vs {:.1f} ns/iter){}",
-        every, p50 / *pure, p50, *pure, split);
+        every, p50 / pure, p50, pure, split ? describe_split(*split) : std::string());
   } else {
     r.meaning = fmt::format(
         "{:.1f} ns per iteration with a getppid {} (no pure-loop result in "

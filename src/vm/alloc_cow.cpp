@@ -43,7 +43,7 @@ core::Result run_private_file_cow(core::RunContext& ctx, core::Result r) {
   std::vector<double> read_ns(pages, 0.0), write_ns(pages, 0.0), write_first_ns(pages, 0.0);
 
   FaultCount read_faults, write_first_faults;
-  double anon_growth_kib = 0;
+  std::optional<double> anon_growth_kib;
   bool copies_hold_writes = true;
   std::optional<double> resident;
   core::CounterWindow window(true);
@@ -61,11 +61,11 @@ core::Result run_private_file_cow(core::RunContext& ctx, core::Result r) {
     read_faults = reads.read();
     ctx.report_progress(0.3);
 
-    const double anon0 = status_kib("RssAnon").value_or(0);
+    const std::optional<double> anon0 = status_kib("RssAnon");
     window.start();
     timed_touches(*ctx.clock, map.data(), offsets.data(), pages, Touch::write, write_ns.data());
     window.stop();
-    anon_growth_kib = status_kib("RssAnon").value_or(0) - anon0;
+    anon_growth_kib = difference(anon0, status_kib("RssAnon"));
     for (std::size_t i = 0; i < pages && copies_hold_writes; ++i)
       copies_hold_writes = map.data()[offsets[i]] == static_cast<char>(i | 1);
     ctx.report_progress(0.6);
@@ -92,6 +92,8 @@ core::Result run_private_file_cow(core::RunContext& ctx, core::Result r) {
   r.add_param("mapping", "MAP_PRIVATE, PROT_READ|PROT_WRITE");
   r.add_param("stats_per", "first write to a page already mapped by a read (one CoW fault)");
   r.add_param("fault_count_source", read_faults.source);
+  core::add_fault_warnings(r, read_faults);
+  core::add_fault_warnings(r, write_first_faults);
   if (resident) r.add_metric("resident_fraction", *resident, "fraction");
   r.add_metric("read_faults_per_page", read_faults.faults / n, "faults/page");
   if (read_faults.faults > 0)
@@ -99,11 +101,16 @@ core::Result run_private_file_cow(core::RunContext& ctx, core::Result r) {
   r.add_metric("read_ns_per_page", median(read_ns), "ns");
   const core::CounterValue* wf = r.counter("page_faults");
   if (!wf || !wf->per_op) wf = r.counter("rusage_minor_faults");
-  const double write_fpp = wf && wf->per_op ? *wf->per_op : 0;
-  if (wf && wf->per_op) r.add_metric("write_faults_per_page", write_fpp, "faults/page");
+  const std::optional<double> write_fpp = wf ? wf->per_op : std::nullopt;
+  if (write_fpp) r.add_metric("write_faults_per_page", *write_fpp, "faults/page");
   r.add_metric("write_first_faults_per_page", write_first_faults.faults / n, "faults/page");
   r.add_metric("write_first_ns", median(write_first_ns), "ns");
-  r.add_metric("rss_anon_growth_kib", anon_growth_kib, "KiB");
+  if (anon_growth_kib)
+    r.add_metric("rss_anon_growth_kib", *anon_growth_kib, "KiB");
+  else
+    r.warnings.push_back(
+        "RssAnon could not be read from /proc/self/status around the writes: the private "
+        "copies' RSS growth is not reported");
   r.add_metric("file_unchanged", unchanged ? 1 : 0, "bool");
 
   if (!resident)
@@ -126,14 +133,41 @@ core::Result run_private_file_cow(core::RunContext& ctx, core::Result r) {
     r.reason = "writes to a MAP_PRIVATE mapping reached the file";
     return r;
   }
-  r.meaning = fmt::format(
-      "{} MAP_PRIVATE file: reading one byte per page took {:.3f} faults/page (one fault maps "
-      "~{:.0f} cached pages); the first write to each page took {:.2f} faults/page, {:.0f} ns "
-      "per copy-on-write fault, RssAnon +{:.0f} KiB; the file read back unchanged",
-      core::format_size(bytes), read_faults.faults / n,
-      read_faults.faults > 0 ? n / read_faults.faults : 0.0, write_fpp, r.stats->p50,
-      anon_growth_kib);
+  r.meaning = cow_words({.size_bytes = bytes,
+                         .pages = n,
+                         .read_faults_per_page = read_faults.faults / n,
+                         .write_p50_ns = r.stats->p50,
+                         .write_faults_per_page = write_fpp,
+                         .rss_anon_growth_kib = anon_growth_kib});
   return r;
+}
+
+std::string cow_words(const CowFigures& f) {
+  const std::string around =
+      f.read_faults_per_page > 0
+          ? fmt::format("one fault maps ~{:.0f} cached pages", 1 / f.read_faults_per_page)
+          : std::string("no fault: the pages were mapped already");
+  // "per copy-on-write fault" only where the count says each timed write was one.
+  std::string writes;
+  if (!f.write_faults_per_page)
+    writes = fmt::format("the first write to each page took {:.0f} ns (its faults could not be "
+                         "counted)",
+                         f.write_p50_ns);
+  else if (*f.write_faults_per_page >= 0.9 && *f.write_faults_per_page <= 1.1)
+    writes = fmt::format("the first write to each page took {:.2f} faults/page, {:.0f} ns per "
+                         "copy-on-write fault",
+                         *f.write_faults_per_page, f.write_p50_ns);
+  else
+    writes = fmt::format("the first write to each page took {:.2f} faults/page, {:.0f} ns per "
+                         "write",
+                         *f.write_faults_per_page, f.write_p50_ns);
+  const std::string rss = f.rss_anon_growth_kib
+                              ? fmt::format(", RssAnon +{:.0f} KiB", *f.rss_anon_growth_kib)
+                              : std::string();
+  return fmt::format(
+      "{} MAP_PRIVATE file: reading one byte per page took {:.3f} faults/page ({}); {}{}; the "
+      "file read back unchanged",
+      core::format_size(f.size_bytes), f.read_faults_per_page, around, writes, rss);
 }
 
 }  // namespace illusion::labs::vm::alloc

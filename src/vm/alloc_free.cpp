@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,8 @@ namespace {
 constexpr std::size_t kBlockBytes = 4096;
 constexpr std::size_t kFreeBatch = 256;
 
-double rss_kib() { return status_kib("VmRSS").value_or(0); }
+// nullopt when VmRSS cannot be read (never 0: a 0 would pass for memory given back).
+std::optional<double> rss_kib() { return status_kib("VmRSS"); }
 
 // The blocks still allocated, freed on every exit path.
 struct Blocks {
@@ -60,18 +62,18 @@ core::Result run_free_returns_memory(core::RunContext& ctx, core::Result r) {
   // free lists before it maps (mallopt(3): the threshold applies to requests the heap cannot
   // serve), so after the churn below a 64 MiB request could be carved from the freed heap.
   // mallinfo2(3) `hblks` says which it was.
-  const double rss_large0 = rss_kib();
+  const std::optional<double> rss_large0 = rss_kib();
   const std::size_t hblks0 = ::mallinfo2().hblks;
   char* big = static_cast<char*>(std::malloc(kLargeBlockBytes));
   if (!big) throw std::bad_alloc();
   const bool large_by_mmap = ::mallinfo2().hblks > hblks0;
   std::memset(big, 1, kLargeBlockBytes);
   core::do_not_optimize(big);
-  const double rss_large_touched = rss_kib();
+  const std::optional<double> rss_large_touched = rss_kib();
   const double free0 = clock.now_ns();
   std::free(big);
   const double free_large_ns = clock.now_ns() - free0;
-  const double rss_large_freed = rss_kib();
+  const std::optional<double> rss_large_freed = rss_kib();
   ctx.report_progress(0.3);
 
   Blocks held;
@@ -80,14 +82,14 @@ core::Result run_free_returns_memory(core::RunContext& ctx, core::Result r) {
   std::vector<double> per_free_ns;
   per_free_ns.reserve(count / kFreeBatch + 1);
 
-  const double rss_start = rss_kib();
+  const std::optional<double> rss_start = rss_kib();
   for (std::size_t i = 0; i < count; ++i) {
     char* p = static_cast<char*>(std::malloc(kBlockBytes));
     if (!p) throw std::bad_alloc();
     std::memset(p, 1, kBlockBytes);
     blocks.push_back(p);
   }
-  const double rss_touched = rss_kib();
+  const std::optional<double> rss_touched = rss_kib();
   ctx.report_progress(0.6);
 
   // Keep the block at the highest address: it borders the heap's top chunk, so free cannot
@@ -109,23 +111,23 @@ core::Result run_free_returns_memory(core::RunContext& ctx, core::Result r) {
   window.stop();
   const double frees = static_cast<double>(to_free);
   blocks.assign(1, pinned);
-  const double rss_freed = rss_kib();
+  const std::optional<double> rss_freed = rss_kib();
 
   const double trim0 = clock.now_ns();
   const int trim_released = ::malloc_trim(0);
   const double trim_ns = clock.now_ns() - trim0;
-  const double rss_trimmed = rss_kib();
+  const std::optional<double> rss_trimmed = rss_kib();
   std::free(pinned);
   blocks.clear();
 
   ctx.report_progress(1.0);
 
   core::finish_result(r, std::move(per_free_ns), frees, &window);
-  const double small_kib = rss_touched - rss_start;
-  const double retained_kib = rss_freed - rss_start;
-  const double trim_kib = rss_freed - rss_trimmed;
-  const double large_kib = rss_large_touched - rss_large0;
-  const double large_returned_kib = rss_large_touched - rss_large_freed;
+  const std::optional<double> small_kib = difference(rss_start, rss_touched);
+  const std::optional<double> retained_kib = difference(rss_start, rss_freed);
+  const std::optional<double> trim_kib = difference(rss_trimmed, rss_freed);
+  const std::optional<double> large_kib = difference(rss_large0, rss_large_touched);
+  const std::optional<double> large_returned_kib = difference(rss_large_freed, rss_large_touched);
 
   r.add_param("small_block_bytes", static_cast<double>(kBlockBytes));
   r.add_param("small_blocks", static_cast<double>(count));
@@ -135,34 +137,48 @@ core::Result run_free_returns_memory(core::RunContext& ctx, core::Result r) {
   r.add_param("rss_steps",
               "0 large block written, 1 large block freed, 2 small blocks written, 3 all but "
               "the top one freed, 4 malloc_trim(0)");
-  r.series.push_back({"rss_steps", "step", "KiB",
-                      {{0, rss_large_touched},
-                       {1, rss_large_freed},
-                       {2, rss_touched},
-                       {3, rss_freed},
-                       {4, rss_trimmed}}});
-  r.add_metric("rss_start_kib", rss_start, "KiB");
-  r.add_metric("rss_small_written_kib", rss_touched, "KiB");
-  r.add_metric("rss_small_freed_kib", rss_freed, "KiB");
-  r.add_metric("rss_after_trim_kib", rss_trimmed, "KiB");
-  r.add_metric("rss_large_written_kib", rss_large_touched, "KiB");
-  r.add_metric("rss_large_freed_kib", rss_large_freed, "KiB");
-  r.add_metric("small_allocated_kib", small_kib, "KiB");
-  r.add_metric("retained_after_free_kib", retained_kib, "KiB");
-  r.add_metric("returned_by_trim_kib", trim_kib, "KiB");
-  r.add_metric("large_returned_kib", large_returned_kib, "KiB");
-  if (small_kib > 0) r.add_metric("retained_fraction", retained_kib / small_kib, "fraction");
-  if (large_kib > 0)
-    r.add_metric("large_returned_fraction", large_returned_kib / large_kib, "fraction");
+  // A reading that failed is left out of the series and its metrics (null, "—"), never 0.
+  core::Series steps{"rss_steps", "step", "KiB", {}};
+  const std::optional<double> step_kib[] = {rss_large_touched, rss_large_freed, rss_touched,
+                                            rss_freed, rss_trimmed};
+  int unreadable = 0;
+  for (int i = 0; i < 5; ++i) {
+    if (step_kib[i])
+      steps.points.emplace_back(i, *step_kib[i]);
+    else
+      ++unreadable;
+  }
+  r.series.push_back(std::move(steps));
+  if (unreadable > 0 || !rss_start || !rss_large0)
+    r.warnings.push_back(
+        "VmRSS could not be read from /proc/self/status at every step: the figures that need "
+        "a missing reading are not reported");
+  auto add_kib = [&](const char* name, std::optional<double> v) {
+    if (v) r.add_metric(name, *v, "KiB");
+  };
+  add_kib("rss_start_kib", rss_start);
+  add_kib("rss_small_written_kib", rss_touched);
+  add_kib("rss_small_freed_kib", rss_freed);
+  add_kib("rss_after_trim_kib", rss_trimmed);
+  add_kib("rss_large_written_kib", rss_large_touched);
+  add_kib("rss_large_freed_kib", rss_large_freed);
+  add_kib("small_allocated_kib", small_kib);
+  add_kib("retained_after_free_kib", retained_kib);
+  add_kib("returned_by_trim_kib", trim_kib);
+  add_kib("large_returned_kib", large_returned_kib);
+  if (small_kib && retained_kib && *small_kib > 0)
+    r.add_metric("retained_fraction", *retained_kib / *small_kib, "fraction");
+  if (large_kib && large_returned_kib && *large_kib > 0)
+    r.add_metric("large_returned_fraction", *large_returned_kib / *large_kib, "fraction");
   r.add_metric("malloc_trim_released", trim_released, "bool");
   r.add_metric("large_served_by_mmap", large_by_mmap ? 1 : 0, "bool");
   r.add_metric("malloc_trim_ns", trim_ns, "ns");
   r.add_metric("free_large_ns", free_large_ns, "ns");
-  if (small_kib < 0.5 * static_cast<double>(total) / 1024)
+  if (small_kib && *small_kib < 0.5 * static_cast<double>(total) / 1024)
     r.warnings.push_back(fmt::format(
         "writing {} of small blocks grew VmRSS by only {:.0f} KiB: the heap reused memory it "
         "already held, so the retained figure is understated",
-        core::format_size(total), small_kib));
+        core::format_size(total), *small_kib));
 
   if (!large_by_mmap)
     r.warnings.push_back(fmt::format(
@@ -170,14 +186,47 @@ core::Result run_free_returns_memory(core::RunContext& ctx, core::Result r) {
         "it at once",
         core::format_size(kLargeBlockBytes)));
 
-  r.meaning = fmt::format(
-      "{} in {}-byte blocks: RSS +{:.0f} KiB; after freeing all but the top block it was still "
-      "+{:.0f} KiB (the heap kept it), malloc_trim(0) returned {:.0f} KiB in {:.1f} ms; a {} "
-      "block ({}) returned {:.0f} of {:.0f} KiB on free ({:.0f} us)",
-      core::format_size(total), kBlockBytes, small_kib, retained_kib, trim_kib, trim_ns / 1e6,
-      core::format_size(kLargeBlockBytes), large_by_mmap ? "mmap'ed: free is munmap" : "from the heap",
-      large_returned_kib, large_kib, free_large_ns / 1e3);
+  r.meaning = free_words({.total_bytes = total,
+                          .block_bytes = kBlockBytes,
+                          .large_bytes = kLargeBlockBytes,
+                          .small_kib = small_kib,
+                          .retained_kib = retained_kib,
+                          .trim_kib = trim_kib,
+                          .large_kib = large_kib,
+                          .large_returned_kib = large_returned_kib,
+                          .trim_ns = trim_ns,
+                          .free_large_ns = free_large_ns,
+                          .large_by_mmap = large_by_mmap});
   return r;
+}
+
+std::string free_words(const FreeFigures& f) {
+  std::string small;
+  if (f.small_kib && f.retained_kib) {
+    // Whether the heap kept the memory is read from the figures, not assumed.
+    const bool kept = *f.small_kib > 0 && *f.retained_kib >= 0.5 * *f.small_kib;
+    small = fmt::format("RSS +{:.0f} KiB; after freeing all but the top block it was still "
+                        "+{:.0f} KiB ({})",
+                        *f.small_kib, *f.retained_kib,
+                        kept ? "the heap kept it" : "most of it went back without a trim");
+  } else {
+    small = "RSS could not be followed through the frees";
+  }
+  const std::string trim =
+      f.trim_kib ? fmt::format("malloc_trim(0) returned {:.0f} KiB in {:.1f} ms", *f.trim_kib,
+                               f.trim_ns / 1e6)
+                 : fmt::format("malloc_trim(0) took {:.1f} ms (what it returned is unknown)",
+                               f.trim_ns / 1e6);
+  const std::string large =
+      f.large_kib && f.large_returned_kib
+          ? fmt::format("returned {:.0f} of {:.0f} KiB on free ({:.0f} us)",
+                        *f.large_returned_kib, *f.large_kib, f.free_large_ns / 1e3)
+          : fmt::format("was freed in {:.0f} us (what it returned is unknown)",
+                        f.free_large_ns / 1e3);
+  return fmt::format("{} in {}-byte blocks: {}, {}; a {} block ({}) {}",
+                     core::format_size(f.total_bytes), f.block_bytes, small, trim,
+                     core::format_size(f.large_bytes),
+                     f.large_by_mmap ? "mmap'ed: free is munmap" : "from the heap", large);
 }
 
 }  // namespace illusion::labs::vm::alloc

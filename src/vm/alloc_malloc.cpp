@@ -86,16 +86,18 @@ std::string per_page(double faults_per_page) {
 
 // "<lead>75% of the block in 2 MiB huge pages, one fault each<tail>" when huge pages backed
 // part of a block, else "": the sentence names THP only where it changed the count.
-std::string huge_note(double huge_fraction, const char* lead, const char* tail) {
+std::string huge_note(double huge_fraction, const char* lead, const char* tail,
+                      std::uint64_t huge_page_bytes = faults::thp_pmd_bytes()) {
   if (huge_fraction <= 0) return "";
   return fmt::format("{}{:.0f}% of the block in {} huge pages, one fault each{}", lead,
-                     100 * huge_fraction, core::format_size(faults::thp_pmd_bytes()), tail);
+                     100 * huge_fraction, core::format_size(huge_page_bytes), tail);
 }
 
 struct TouchProbe {
   double faults_per_page = 0, ns_per_page = 0;
   double huge_fraction = 0;  // of the block, after touching it
   std::string source;
+  FaultCount count;  // for its warnings
 };
 
 // A fresh malloc(bytes), one write per page each timed, faults counted, then free.
@@ -115,7 +117,7 @@ TouchProbe probe_touch(const core::Clock& clock, std::size_t bytes) {
   double total = 0;
   for (double v : ns) total += v;
   const auto n = static_cast<double>(pages);
-  return {c.faults / n, total / n, huge / static_cast<double>(bytes), c.source};
+  return {c.faults / n, total / n, huge / static_cast<double>(bytes), c.source, c};
 }
 
 // GCC folds malloc followed by memset(p, 0, n) into calloc (its malloc/memset builtins), which
@@ -129,8 +131,9 @@ double median(std::vector<double> v) {
 }
 
 core::Result run_malloc_row(core::RunContext& ctx, core::Result r, std::size_t bytes) {
-  const core::Result* small =
-      bytes == kSmallBlockBytes ? nullptr : core::find_result(*ctx.earlier, "vm.malloc_small");
+  const core::Result* small = bytes == kSmallBlockBytes || !ctx.earlier
+                                  ? nullptr
+                                  : core::find_result(*ctx.earlier, "vm.malloc_small");
   const bool first_by_mmap = served_by_mmap(bytes);
   auto op = [bytes] {
     char* p = checked_malloc(bytes);
@@ -146,6 +149,7 @@ core::Result run_malloc_row(core::RunContext& ctx, core::Result r, std::size_t b
   r.add_param("size_bytes", static_cast<double>(bytes));
   r.add_param("pages", static_cast<double>(bytes / page_bytes()));
   r.add_param("fault_count_source", touch.source);
+  core::add_fault_warnings(r, touch.count);
   r.add_param("huge_page_bytes", static_cast<double>(faults::thp_pmd_bytes()));
   r.add_metric("served_by_mmap", by_mmap ? 1 : 0, "bool");
   r.add_metric("touch_faults_per_page", touch.faults_per_page, "faults/page");
@@ -236,29 +240,48 @@ core::Result run_calloc_vs_memset(core::RunContext& ctx, core::Result r) {
                                                                        : 24;
   const core::Clock& clock = *ctx.clock;
 
+  // An RSS growth or a residency is known only if every sample could read it: one unreadable
+  // sample makes the whole figure unknown (nullopt), never a 0 averaged in.
   struct Phase {
     std::vector<double> ns, rss_growth_kib;
     double faults = 0, resident = 0, huge_bytes = 0;
+    bool rss_readable = true, resident_readable = true;
     std::string source;
+    std::optional<double> rss_median() const {
+      if (!rss_readable || rss_growth_kib.empty()) return std::nullopt;
+      return median(rss_growth_kib);
+    }
+    std::optional<double> resident_mean() const {
+      if (!resident_readable || ns.empty()) return std::nullopt;
+      return resident / static_cast<double>(ns.size());
+    }
   };
   // Each variant allocates, is timed (with its faults counted), then its residency and the RSS
   // growth are read, untimed, before the free.
   auto sample = [&](Phase& ph, auto&& allocate) {
     FaultWindow window;
-    const double rss0 = status_kib("VmRSS").value_or(0);
+    const std::optional<double> rss0 = status_kib("VmRSS");
     window.start();
     const double t0 = clock.now_ns();
     char* p = allocate();
     core::clobber_memory();
     const double t1 = clock.now_ns();
     window.stop();
-    const double rss1 = status_kib("VmRSS").value_or(0);
-    ph.resident += block_resident(p, bytes).value_or(0);
+    const std::optional<double> rss_growth = difference(rss0, status_kib("VmRSS"));
+    const std::optional<double> resident = block_resident(p, bytes);
     ph.huge_bytes += huge_bytes_in(p, bytes);
     std::free(p);
     const FaultCount c = window.read();
+    core::add_fault_warnings(r, c);
     ph.ns.push_back(t1 - t0);
-    ph.rss_growth_kib.push_back(rss1 - rss0);
+    if (rss_growth)
+      ph.rss_growth_kib.push_back(*rss_growth);
+    else
+      ph.rss_readable = false;
+    if (resident)
+      ph.resident += *resident;
+    else
+      ph.resident_readable = false;
     ph.faults += c.faults;
     ph.source = c.source;
   };
@@ -298,8 +321,10 @@ core::Result run_calloc_vs_memset(core::RunContext& ctx, core::Result r) {
       {calloc_only.source == "perf" ? "page_faults" : "rusage_minor_faults", calloc_faults});
   const double memset_ns = median(memset_all.ns);
   const double touch_ns = median(calloc_touch.ns);
-  const double calloc_rss = median(calloc_only.rss_growth_kib);
-  const double memset_rss = median(memset_all.rss_growth_kib);
+  const std::optional<double> calloc_rss = calloc_only.rss_median();
+  const std::optional<double> memset_rss = memset_all.rss_median();
+  const std::optional<double> calloc_resident = calloc_only.resident_mean();
+  const std::optional<double> memset_resident = memset_all.resident_mean();
 
   r.add_param("size_bytes", static_cast<double>(bytes));
   r.add_param("samples_per_variant", n);
@@ -313,11 +338,19 @@ core::Result run_calloc_vs_memset(core::RunContext& ctx, core::Result r) {
   r.add_metric("calloc_faults_per_page", calloc_faults / pages, "faults/page");
   r.add_metric("memset_faults_per_page", memset_all.faults / n / pages, "faults/page");
   r.add_metric("calloc_touch_faults_per_page", calloc_touch.faults / n / pages, "faults/page");
-  r.add_metric("calloc_resident_fraction", calloc_only.resident / n, "fraction");
-  r.add_metric("memset_resident_fraction", memset_all.resident / n, "fraction");
-  r.add_metric("calloc_rss_growth_kib", calloc_rss, "KiB");
-  r.add_metric("memset_rss_growth_kib", memset_rss, "KiB");
-  r.add_param("huge_page_bytes", static_cast<double>(faults::thp_pmd_bytes()));
+  // Unreadable residency or RSS: the metric is left out (null, "—") and a warning says why.
+  if (calloc_resident) r.add_metric("calloc_resident_fraction", *calloc_resident, "fraction");
+  if (memset_resident) r.add_metric("memset_resident_fraction", *memset_resident, "fraction");
+  if (!calloc_resident || !memset_resident)
+    r.warnings.push_back("mincore(2) failed on a block: its resident fraction is not reported");
+  if (calloc_rss) r.add_metric("calloc_rss_growth_kib", *calloc_rss, "KiB");
+  if (memset_rss) r.add_metric("memset_rss_growth_kib", *memset_rss, "KiB");
+  if (!calloc_rss || !memset_rss)
+    r.warnings.push_back(
+        "VmRSS could not be read from /proc/self/status around every sample: the RSS growth is "
+        "not reported, and whether calloc wrote the pages is not concluded");
+  const std::uint64_t huge_page = faults::thp_pmd_bytes();
+  r.add_param("huge_page_bytes", static_cast<double>(huge_page));
   const double size = static_cast<double>(bytes);
   const double memset_huge = memset_all.huge_bytes / n / size;
   const double touch_huge = calloc_touch.huge_bytes / n / size;
@@ -330,24 +363,56 @@ core::Result run_calloc_vs_memset(core::RunContext& ctx, core::Result r) {
         "used: the saving shown is not the fresh-mmap case",
         core::format_size(bytes)));
 
-  // What calloc did with the pages is read from the RSS it added, not assumed: from a fresh
-  // mmap it can leave them unwritten (already zero, allocated at first touch); from the heap
-  // it must clear them itself, which makes them resident as memset does.
-  const double calloc_resident = calloc_only.resident / n;
-  const bool deferred = calloc_rss < 0.5 * memset_rss;
-  r.meaning = fmt::format(
-      "calloc({}) took {:.1f} us and left RSS +{:.0f} KiB ({:.0f}% of its pages resident, "
-      "{:.4f} faults/page): {}; malloc+memset took {:.1f} ms and RSS +{:.0f} KiB ({}{}); "
-      "touching the calloc'ed block later cost {:.1f} ms ({}{}){}",
-      core::format_size(bytes), r.stats->p50 / 1e3, calloc_rss, 100 * calloc_resident,
-      calloc_faults / pages,
-      deferred ? "calloc left the fresh mapping (already zero) unwritten, so its pages are "
-                 "allocated only when first touched"
-               : "calloc cleared the pages itself, so they became resident as with memset",
-      memset_ns / 1e6, memset_rss, per_page(memset_all.faults / n / pages),
-      huge_note(memset_huge, "; ", ""), touch_ns / 1e6, per_page(calloc_touch.faults / n / pages),
-      huge_note(touch_huge, "; ", ""), deferred ? ", so the saving is deferred to first use" : "");
+  r.meaning = calloc_words({.size_bytes = bytes,
+                            .huge_page_bytes = huge_page,
+                            .calloc_ns = r.stats->p50,
+                            .memset_ns = memset_ns,
+                            .touch_ns = touch_ns,
+                            .calloc_faults_per_page = calloc_faults / pages,
+                            .memset_faults_per_page = memset_all.faults / n / pages,
+                            .touch_faults_per_page = calloc_touch.faults / n / pages,
+                            .memset_huge_fraction = memset_huge,
+                            .touch_huge_fraction = touch_huge,
+                            .calloc_rss_kib = calloc_rss,
+                            .memset_rss_kib = memset_rss,
+                            .calloc_resident_fraction = calloc_resident});
   return r;
+}
+
+// What calloc did with the pages is read from the RSS it added, not assumed: from a fresh mmap
+// it can leave them unwritten (already zero, allocated at first touch); from the heap it must
+// clear them itself, which makes them resident as memset does. Without both RSS growths (or
+// when memset's did not grow, so there is nothing to compare with) no verdict is drawn.
+std::string calloc_words(const CallocFigures& f) {
+  std::string calloc_detail;
+  auto add = [&](const std::string& part) {
+    calloc_detail += (calloc_detail.empty() ? "" : ", ") + part;
+  };
+  if (f.calloc_rss_kib) add(fmt::format("RSS +{:.0f} KiB", *f.calloc_rss_kib));
+  if (f.calloc_resident_fraction)
+    add(fmt::format("{:.0f}% of its pages resident", 100 * *f.calloc_resident_fraction));
+  add(per_page(f.calloc_faults_per_page));
+  std::string verdict, deferred_tail;
+  if (f.calloc_rss_kib && f.memset_rss_kib && *f.memset_rss_kib > 0) {
+    const bool deferred = *f.calloc_rss_kib < 0.5 * *f.memset_rss_kib;
+    verdict = deferred ? ": calloc left the fresh mapping (already zero) unwritten, so its pages "
+                         "are allocated only when first touched"
+                       : ": calloc cleared the pages itself, so they became resident as with "
+                         "memset";
+    if (deferred) deferred_tail = ", so the saving is deferred to first use";
+  } else {
+    verdict = ": whether calloc wrote the pages is not shown (no RSS growth to compare)";
+  }
+  const std::string memset_rss =
+      f.memset_rss_kib ? fmt::format("RSS +{:.0f} KiB, ", *f.memset_rss_kib) : std::string();
+  return fmt::format(
+      "calloc({}) took {:.1f} us ({}){}; malloc+memset took {:.1f} ms ({}{}{}); touching the "
+      "calloc'ed block later cost {:.1f} ms ({}{}){}",
+      core::format_size(f.size_bytes), f.calloc_ns / 1e3, calloc_detail, verdict,
+      f.memset_ns / 1e6, memset_rss, per_page(f.memset_faults_per_page),
+      huge_note(f.memset_huge_fraction, "; ", "", f.huge_page_bytes), f.touch_ns / 1e6,
+      per_page(f.touch_faults_per_page),
+      huge_note(f.touch_huge_fraction, "; ", "", f.huge_page_bytes), deferred_tail);
 }
 
 }  // namespace illusion::labs::vm::alloc

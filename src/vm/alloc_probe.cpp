@@ -47,4 +47,9 @@ std::optional<double> status_kib(const std::string& field) {
   return core::proc_kib("/proc/self/status", field);
 }
 
+std::optional<double> difference(std::optional<double> before, std::optional<double> after) {
+  if (!before || !after) return std::nullopt;
+  return *after - *before;
+}
+
 }  // namespace illusion::labs::vm::alloc

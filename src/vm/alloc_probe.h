@@ -50,4 +50,48 @@ using core::PageTable;
 // The kernel keeps RSS in per-CPU counters, so the figure can lag by a few hundred KiB.
 std::optional<double> status_kib(const std::string& field);
 
+// after - before, nullopt when either reading is missing (never 0 for "unreadable").
+std::optional<double> difference(std::optional<double> before, std::optional<double> after);
+
+// The rows' meaning lines as pure functions of what they measured, so unreadable readings
+// (nullopt: VmRSS or RssAnon missing, mincore failed, a fault counter unavailable) are tested
+// without a host that lacks them: an unreadable figure is never printed as 0, and a sentence
+// that needs it is left out or says it could not be measured.
+
+// vm.calloc_vs_memset (alloc_malloc.cpp). RSS growths are medians over the samples, in KiB.
+struct CallocFigures {
+  std::uint64_t size_bytes = 0;
+  std::uint64_t huge_page_bytes = 0;
+  double calloc_ns = 0, memset_ns = 0, touch_ns = 0;
+  double calloc_faults_per_page = 0, memset_faults_per_page = 0, touch_faults_per_page = 0;
+  double memset_huge_fraction = 0, touch_huge_fraction = 0;
+  std::optional<double> calloc_rss_kib, memset_rss_kib;
+  std::optional<double> calloc_resident_fraction;
+};
+std::string calloc_words(const CallocFigures& f);
+
+// vm.private_file_cow (alloc_cow.cpp).
+struct CowFigures {
+  std::uint64_t size_bytes = 0;
+  double pages = 0;
+  double read_faults_per_page = 0;
+  double write_p50_ns = 0;
+  std::optional<double> write_faults_per_page;  // counted on the timed writes
+  std::optional<double> rss_anon_growth_kib;
+};
+std::string cow_words(const CowFigures& f);
+
+// vm.free_returns_memory (alloc_free.cpp). RSS changes in KiB.
+struct FreeFigures {
+  std::uint64_t total_bytes = 0, block_bytes = 0, large_bytes = 0;
+  std::optional<double> small_kib;           // RSS growth writing the small blocks
+  std::optional<double> retained_kib;        // still above the start after freeing them
+  std::optional<double> trim_kib;            // returned by malloc_trim(0)
+  std::optional<double> large_kib;           // RSS growth writing the large block
+  std::optional<double> large_returned_kib;  // returned by its free
+  double trim_ns = 0, free_large_ns = 0;
+  bool large_by_mmap = false;
+};
+std::string free_words(const FreeFigures& f);
+
 }  // namespace illusion::labs::vm::alloc

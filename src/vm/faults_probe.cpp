@@ -143,27 +143,40 @@ ThpOffForProcess::~ThpOffForProcess() {
 
 namespace {
 
-// "Key:   1234 kB" from a proc file, in bytes; 0 when absent.
-std::uint64_t proc_kb_field(const char* path, const char* key) {
+// "Key:   1234 kB" from a proc file, in bytes; nullopt when the file or the line is missing
+// or the number does not parse.
+std::optional<std::uint64_t> proc_kb_field(const char* path, const char* key) {
   std::ifstream in(path);
   std::string line;
   const std::size_t n = std::strlen(key);
   while (std::getline(in, line)) {
     if (line.compare(0, n, key) != 0 || line.size() <= n || line[n] != ':') continue;
-    return std::stoull(line.substr(n + 1)) * 1024;
+    try {
+      return std::stoull(line.substr(n + 1)) * 1024;
+    } catch (const std::logic_error&) {
+      return std::nullopt;
+    }
   }
-  return 0;
+  return std::nullopt;
 }
 
 }  // namespace
 
-std::uint64_t rss_anon_bytes() {
+std::optional<std::uint64_t> rss_anon_bytes() {
   return proc_kb_field("/proc/self/status", "RssAnon");
 }
 
-std::uint64_t process_anon_huge_bytes() {
+std::optional<double> growth_bytes(std::optional<std::uint64_t> before,
+                                   std::optional<std::uint64_t> after) {
+  if (!before || !after) return std::nullopt;
+  return *after > *before ? static_cast<double>(*after - *before) : 0.0;
+}
+
+std::optional<std::uint64_t> anon_huge_bytes() {
   return proc_kb_field("/proc/self/smaps_rollup", "AnonHugePages");
 }
+
+std::uint64_t process_anon_huge_bytes() { return anon_huge_bytes().value_or(0); }
 
 std::uint64_t thp_pmd_bytes() {
   std::ifstream in("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size");

@@ -98,9 +98,18 @@ class ThpOffForProcess {
 };
 
 // RssAnon of this process from /proc/self/status (proc(5)): resident anonymous memory, which
-// the shared zero page does not add to. 0 when unreadable.
-std::uint64_t rss_anon_bytes();
-// AnonHugePages of the whole process from /proc/self/smaps_rollup (proc(5)); 0 when unreadable.
+// the shared zero page does not add to. nullopt when unreadable (never 0: an unreadable RSS
+// read as 0 would "show" that a pass allocated nothing).
+std::optional<std::uint64_t> rss_anon_bytes();
+// How much a reading grew from `before` to `after` (0 when it shrank); nullopt when either
+// reading is missing.
+std::optional<double> growth_bytes(std::optional<std::uint64_t> before,
+                                   std::optional<std::uint64_t> after);
+// AnonHugePages of the whole process from /proc/self/smaps_rollup (proc(5)); nullopt when
+// unreadable.
+std::optional<std::uint64_t> anon_huge_bytes();
+// anon_huge_bytes(), 0 when unreadable: only for a check that stays silent then (a warning
+// that huge pages appeared), never for a figure.
 std::uint64_t process_anon_huge_bytes();
 // The PMD huge-page size (transparent_hugepage/hpage_pmd_size), 2 MiB when unreadable.
 std::uint64_t thp_pmd_bytes();

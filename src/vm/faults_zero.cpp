@@ -11,6 +11,7 @@
 // on the read): the environment probe detects which (EnvInfo::zero_page_on_read), and the row
 // says what it measured on this kernel either way.
 #include <cerrno>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "core/resources.h"
 #include "vm/faults_probe.h"
 #include "vm/faults_rows.h"
+#include "vm/faults_zero.h"
 
 namespace illusion::labs::vm::faults {
 namespace {
@@ -42,10 +44,6 @@ void timed_pass(const core::RunContext& ctx, const core::Mapping& m, Touch touch
     ctx.report_progress(progress_from +
                         (progress_to - progress_from) * static_cast<double>(s + 1) / kSlices);
   }
-}
-
-double growth(std::uint64_t before, std::uint64_t after) {
-  return after > before ? static_cast<double>(after - before) : 0.0;
 }
 
 }  // namespace
@@ -98,6 +96,36 @@ RowWords describe_zero_page(const ZeroPageFigures& f, const core::BehaviourFact&
   return out;
 }
 
+RowWords zero_page_words(ZeroPageFigures f, const RssGrowth& rss,
+                         const core::BehaviourFact& zero_page) {
+  if (rss.read_bytes && rss.write_bytes) {
+    f.rss_growth_read_bytes = *rss.read_bytes;
+    f.rss_growth_write_bytes = *rss.write_bytes;
+    return describe_zero_page(f, zero_page);
+  }
+  RowWords out;
+  const char* which = !rss.read_bytes && !rss.write_bytes ? "read and write passes"
+                      : !rss.read_bytes                   ? "read pass"
+                                                          : "write pass";
+  out.warnings.push_back(fmt::format(
+      "RssAnon could not be read from /proc/self/status around the {}: the RSS growth is not "
+      "reported, and the row does not say whether the reads got pages of their own",
+      which));
+  std::string probe;
+  if (zero_page.value.has_value())
+    probe = fmt::format(" (the environment probe saw {}: {})",
+                        *zero_page.value ? "the shared zero page mapped on a read"
+                                         : "no zero page, a page of its own per read",
+                        zero_page.evidence);
+  out.meaning = fmt::format(
+      "reading untouched memory faults too: {:.0f} ns/page (p50, {:.3f} faults/page); the first "
+      "write after it took {:.3f} faults/page ({:.0f} ns p50){}: {:.2f} faults per page in all; "
+      "RssAnon was unreadable, so whether the reads shared the zero page is not measured{}",
+      f.read_p50_ns, f.read_faults_per_page, f.write_faults_per_page, f.write_p50_ns,
+      f.versus_first_touch, f.read_faults_per_page + f.write_faults_per_page, probe);
+  return out;
+}
+
 core::Result run_zero_page(core::RunContext& ctx, core::Result r) {
   const std::uint64_t bytes = zero_page_bytes(ctx.profile);
   const std::size_t pages = bytes / page_bytes();
@@ -112,17 +140,17 @@ core::Result run_zero_page(core::RunContext& ctx, core::Result r) {
   warm_up(*ctx.clock);
 
   FaultMeter reads, writes;
-  const std::uint64_t rss0 = rss_anon_bytes();
+  const std::optional<std::uint64_t> rss0 = rss_anon_bytes();
   timed_pass(ctx, m, Touch::read, read_ns, reads, 0.0, 0.5);
-  const std::uint64_t rss1 = rss_anon_bytes();
+  const std::optional<std::uint64_t> rss1 = rss_anon_bytes();
   timed_pass(ctx, m, Touch::write, write_ns, writes, 0.5, 1.0);
-  const std::uint64_t rss2 = rss_anon_bytes();
+  const std::optional<std::uint64_t> rss2 = rss_anon_bytes();
 
   const double n = static_cast<double>(pages);
   const double region = static_cast<double>(m.size());
   const double read_fpp = static_cast<double>(reads.totals().faults()) / n;
   const double write_fpp = static_cast<double>(writes.totals().faults()) / n;
-  const double grow_read = growth(rss0, rss1), grow_write = growth(rss1, rss2);
+  const RssGrowth rss{growth_bytes(rss0, rss1), growth_bytes(rss1, rss2)};
   const double write_p50 = core::compute_stats(write_ns).p50;
 
   add_common_params(r, ctx);
@@ -138,10 +166,15 @@ core::Result run_zero_page(core::RunContext& ctx, core::Result r) {
   r.add_metric("write_faults_per_page", write_fpp, "faults/page");
   r.add_metric("faults_per_page", read_fpp + write_fpp, "faults/page");
   r.add_metric("write_after_read_ns_per_page", write_p50, "ns/page");
-  r.add_metric("rss_growth_read_bytes", grow_read, "bytes");
-  r.add_metric("rss_growth_write_bytes", grow_write, "bytes");
-  r.add_metric("rss_growth_read_fraction", grow_read / region, "fraction");
-  r.add_metric("rss_growth_write_fraction", grow_write / region, "fraction");
+  // An unreadable RssAnon leaves its metrics out (null, "—"), never 0.
+  if (rss.read_bytes) {
+    r.add_metric("rss_growth_read_bytes", *rss.read_bytes, "bytes");
+    r.add_metric("rss_growth_read_fraction", *rss.read_bytes / region, "fraction");
+  }
+  if (rss.write_bytes) {
+    r.add_metric("rss_growth_write_bytes", *rss.write_bytes, "bytes");
+    r.add_metric("rss_growth_write_fraction", *rss.write_bytes / region, "fraction");
+  }
 
   std::string vs_first;
   if (ctx.earlier) {
@@ -159,9 +192,9 @@ core::Result run_zero_page(core::RunContext& ctx, core::Result r) {
         read_fpp));
   const core::BehaviourFact fact = ctx.env ? ctx.env->zero_page_on_read : core::BehaviourFact{};
   r.add_param("zero_page_on_read", core::fact_summary(fact));
-  const ZeroPageFigures figures{r.stats->p50, write_p50, read_fpp,  write_fpp,
-                                grow_read,    grow_write, region,   vs_first};
-  RowWords words = describe_zero_page(figures, fact);
+  const ZeroPageFigures figures{r.stats->p50, write_p50, read_fpp, write_fpp, 0, 0, region,
+                                vs_first};
+  RowWords words = zero_page_words(figures, rss, fact);
   for (std::string& w : words.warnings) r.warnings.push_back(std::move(w));
   r.meaning = std::move(words.meaning);
   return r;

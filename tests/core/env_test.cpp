@@ -1,12 +1,12 @@
 #include "core/env.h"
 
-#include <stdlib.h>
-
 #include <filesystem>
 #include <fstream>
 #include <string_view>
 
 #include <gtest/gtest.h>
+
+#include "support/files.h"
 
 using namespace illusion::core;
 namespace fs = std::filesystem;
@@ -50,20 +50,66 @@ EnvInfo quiet_machine() {
 
 class EnvProbe : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/illusion-env-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
   void write(const std::string& path, const std::string& text) {
     const fs::path p = root_ + path;
     fs::create_directories(p.parent_path());
     std::ofstream(p) << text;
   }
+  // A relative symlink `from` -> `to`, both paths in the fake tree, as sysfs makes them.
+  void link(const std::string& from, const std::string& to) {
+    const fs::path p = root_ + from;
+    fs::create_directories(p.parent_path());
+    fs::create_directory_symlink(fs::path(to).lexically_relative(fs::path(from).parent_path()), p);
+  }
+  // A whole disk at `devpath` (under /sys/devices) numbered `dev`, as /sys/dev/block, /sys/block
+  // and /sys/class/block list it.
+  void disk(const std::string& devpath, const std::string& dev, const char* rotational = "0") {
+    const std::string name = fs::path(devpath).filename().string();
+    write(devpath + "/queue/rotational", std::string(rotational) + "\n");
+    write(devpath + "/dev", dev + "\n");
+    link("/sys/dev/block/" + dev, devpath);
+    link("/sys/block/" + name, devpath);
+    link("/sys/class/block/" + name, devpath);
+  }
+  void partition(const std::string& diskpath, const std::string& name, const std::string& dev) {
+    write(diskpath + "/" + name + "/partition", "1\n");
+    link("/sys/dev/block/" + dev, diskpath + "/" + name);
+    link("/sys/class/block/" + name, diskpath + "/" + name);
+  }
+  // `devpath`/driver -> the driver's directory on `bus`: only its name is read.
+  void driver(const std::string& devpath, const std::string& bus, const std::string& name) {
+    link(devpath + "/driver", "/sys/bus/" + bus + "/drivers/" + name);
+  }
+  void mounts(const std::string& lines) { write("/proc/self/mountinfo", lines); }
+  // cpuinfo alone: a VM when `vm`, bare metal otherwise.
+  void cpu(bool vm) {
+    write("/proc/cpuinfo",
+          std::string("processor\t: 0\nmodel name\t: Fake CPU\nflags\t\t: fpu tsc ") +
+              (vm ? "hypervisor" : "") + "\n");
+  }
+  ScratchDisk scratch(const std::string& dir = "/var/tmp/illusion") {
+    return probe_env(root_, dir).scratch_disk;
+  }
+  void write_virtio_tree() {
+    cpu(true);
+    const std::string vda = "/sys/devices/pci0000:00/0000:00:02.0/virtio1/block/vda";
+    disk(vda, "254:0", "1");  // virtio_blk says rotational unless the host says otherwise
+    partition(vda, "vda1", "254:1");
+    partition(vda, "vda2", "254:2");
+    driver("/sys/devices/pci0000:00/0000:00:02.0/virtio1", "virtio", "virtio_blk");
+    driver("/sys/devices/pci0000:00/0000:00:02.0", "pci", "virtio-pci");
+  }
+  void write_nvme_tree(const std::string& model) {
+    const std::string ctrl = "/sys/devices/pci0000:00/0000:00:04.0/nvme/nvme0";
+    disk(ctrl + "/nvme0n1", "259:0");
+    partition(ctrl + "/nvme0n1", "nvme0n1p1", "259:1");
+    link(ctrl + "/nvme0n1/device", ctrl);
+    write(ctrl + "/model", model + "\n");
+    driver("/sys/devices/pci0000:00/0000:00:04.0", "pci", "nvme");
+    mounts("25 1 259:1 / / rw,relatime - ext4 /dev/nvme0n1p1 rw\n");
+  }
+  illusion::testing::ScratchDir dir_;
+  std::string root_ = dir_.path();
   void write_vm_tree() {
     write("/proc/cpuinfo",
           "processor\t: 0\nmodel name\t: Fake CPU @ 2.00GHz\n"
@@ -95,7 +141,6 @@ class EnvProbe : public ::testing::Test {
     write("/sys/fs/cgroup/app.slice/job/memory.max", "max\n");
     write("/sys/fs/cgroup/app.slice/job/pids.max", "max\n");
   }
-  std::string root_;
 };
 
 TEST_F(EnvProbe, ParsesAFakeVmTree) {
@@ -206,7 +251,10 @@ TEST(EnvCaveats, VmParanoiaAndClocksourceAreNamed) {
   env.cap_perfmon = false;
   env.pmu_available = false;
   const auto caveats = env_caveats(env);
-  EXPECT_TRUE(mentions(caveats, "in a VM (KVM)")) << join(caveats);
+  EXPECT_TRUE(mentions(caveats, "in a VM under KVM:")) << join(caveats);
+  env.hypervisor_source = "cpuid";
+  EXPECT_TRUE(mentions(env_caveats(env), "in a VM under KVM (CPUID signature):"))
+      << join(env_caveats(env));
   EXPECT_TRUE(mentions(caveats, "perf_event_paranoid=3")) << join(caveats);
   EXPECT_TRUE(mentions(caveats, "clocksource is kvm-clock")) << join(caveats);
   // Paranoia already explains the missing counters; "no PMU" would be a guess.
@@ -230,7 +278,9 @@ TEST(EnvCaveats, DetectedBehavioursAreNamedUnknownOnesAreNot) {
   const auto caveats = env_caveats(env);
   EXPECT_TRUE(mentions(caveats, "no shared zero page")) << join(caveats);
   EXPECT_TRUE(mentions(caveats, "remote TLB flushes raise no counted IPIs")) << join(caveats);
-  EXPECT_TRUE(mentions(caveats, "in a VM (KVM, the kernel says PVM)")) << join(caveats);
+  // The kernel's own name, not the CPUID signature it shares with KVM.
+  EXPECT_TRUE(mentions(caveats, "in a VM under PVM:")) << join(caveats);
+  EXPECT_FALSE(mentions(caveats, "KVM")) << join(caveats);
   // hpet: the probe found the syscall; the vague "may take the slow path" gives way to it.
   env.clocksource = "hpet";
   env.clock_in_user_space = {false, "refused"};
@@ -288,4 +338,221 @@ TEST(EnvCaveats, LimitsAndPrivilegesQuoteTheirValues) {
   EXPECT_TRUE(mentions(caveats, "SCHED_FIFO")) << join(caveats);
   EXPECT_TRUE(mentions(caveats, "mitigations active (spectre_v2)")) << join(caveats);
   EXPECT_FALSE(mentions(caveats, "VM")) << join(caveats);
+}
+
+// ---- the disk under the test files ----
+
+TEST_F(EnvProbe, AVirtioDiskIsVirtualAndSaysSo) {
+  write_virtio_tree();
+  mounts("22 27 0:21 / /proc rw,relatime - proc proc rw\n"
+         "27 1 254:1 / / rw,relatime - ext4 /dev/vda1 rw\n"
+         "30 27 254:2 / /home rw,relatime - ext4 /dev/vda2 rw\n");
+  const EnvInfo env = probe_env(root_, "/var/tmp/illusion");
+  const ScratchDisk& d = env.scratch_disk;
+  EXPECT_EQ(d.dir, "/var/tmp/illusion");
+  EXPECT_EQ(d.mount_point, "/");
+  EXPECT_EQ(d.filesystem, "ext4");
+  EXPECT_EQ(d.disk, "vda");  // the partition's whole disk
+  EXPECT_EQ(d.driver, "virtio_blk");
+  EXPECT_EQ(d.rotational, true);
+  EXPECT_EQ(d.virtual_disk.value, true) << d.virtual_disk.evidence;
+  EXPECT_FALSE(d.may_be_virtual);
+  EXPECT_NE(d.virtual_disk.evidence.find("virtio_blk"), std::string::npos);
+  EXPECT_TRUE(mentions(env.caveats, "the disk holding /var/tmp/illusion (vda, virtio_blk) is "
+                                    "virtual: cold reads and major faults may be served by the "
+                                    "host's page cache"))
+      << join(env.caveats);
+}
+
+// The longest mount point above the directory wins, and a later mount hides an earlier one on
+// the same point; mountinfo's octal escapes are undone.
+TEST_F(EnvProbe, TheScratchDirectorysOwnMountIsTheOneDescribed) {
+  write_virtio_tree();
+  write_nvme_tree("Samsung SSD 980 PRO 1TB");
+  mounts("27 1 254:1 / / rw - ext4 /dev/vda1 rw\n"
+         "31 27 254:2 / /mnt/my\\040disk rw - ext4 /dev/vda2 rw\n"
+         "32 27 259:1 / /mnt/my\\040disk rw - xfs /dev/nvme0n1p1 rw\n"
+         "33 27 254:1 / /mnt/my rw - ext4 /dev/vda1 rw\n");
+  ScratchDisk d = scratch("/mnt/my disk/tmp");
+  EXPECT_EQ(d.mount_point, "/mnt/my disk");
+  EXPECT_EQ(d.filesystem, "xfs");
+  EXPECT_EQ(d.disk, "nvme0n1");
+  d = scratch("/mnt/mydisk");  // not under "/mnt/my"
+  EXPECT_EQ(d.mount_point, "/");
+  EXPECT_EQ(d.disk, "vda");
+}
+
+TEST_F(EnvProbe, AXenDiskIsVirtualByItsName) {
+  cpu(true);
+  disk("/sys/devices/vbd-51712/block/xvda", "202:0", "1");
+  partition("/sys/devices/vbd-51712/block/xvda", "xvda1", "202:1");
+  mounts("27 1 202:1 / / rw - xfs /dev/xvda1 rw\n");
+  const ScratchDisk d = scratch();
+  EXPECT_EQ(d.disk, "xvda");
+  EXPECT_EQ(d.driver, "");
+  EXPECT_EQ(d.virtual_disk.value, true);
+  EXPECT_NE(d.virtual_disk.evidence.find("xvd"), std::string::npos) << d.virtual_disk.evidence;
+}
+
+// An NVMe drive in a VM may be emulated or passed through: unknown, and the caveat says "may".
+TEST_F(EnvProbe, AnNvmeDriveInAVmMayBeVirtual) {
+  cpu(true);
+  write_nvme_tree("Samsung SSD 980 PRO 1TB");
+  const EnvInfo env = probe_env(root_, "/tmp");
+  const ScratchDisk& d = env.scratch_disk;
+  EXPECT_EQ(d.disk, "nvme0n1");
+  EXPECT_EQ(d.driver, "nvme");
+  EXPECT_EQ(d.rotational, false);
+  EXPECT_FALSE(d.virtual_disk.value.has_value());
+  EXPECT_TRUE(d.may_be_virtual);
+  EXPECT_NE(d.virtual_disk.evidence.find("NVMe drive in a VM"), std::string::npos)
+      << d.virtual_disk.evidence;
+  EXPECT_TRUE(mentions(env.caveats, "the disk holding /tmp (nvme0n1, nvme) may be virtual"))
+      << join(env.caveats);
+  EXPECT_TRUE(mentions(env.caveats, "if emulated, cold reads and major faults may be served"))
+      << join(env.caveats);
+}
+
+TEST_F(EnvProbe, QemusEmulatedNvmeIsVirtualByItsModel) {
+  cpu(true);
+  write_nvme_tree("QEMU NVMe Ctrl");
+  const ScratchDisk d = scratch();
+  EXPECT_EQ(d.virtual_disk.value, true);
+  EXPECT_FALSE(d.may_be_virtual);
+  EXPECT_NE(d.virtual_disk.evidence.find("QEMU NVMe Ctrl"), std::string::npos);
+}
+
+TEST_F(EnvProbe, AnNvmeDriveOnBareMetalIsPhysical) {
+  cpu(false);
+  write_nvme_tree("Samsung SSD 980 PRO 1TB");
+  const EnvInfo env = probe_env(root_, "/tmp");
+  EXPECT_EQ(env.scratch_disk.virtual_disk.value, false) << env.scratch_disk.virtual_disk.evidence;
+  EXPECT_FALSE(env.scratch_disk.may_be_virtual);
+  EXPECT_FALSE(mentions(env.caveats, "the disk holding")) << join(env.caveats);
+}
+
+// Device-mapper over a virtio disk: the disks under it decide.
+TEST_F(EnvProbe, DeviceMapperIsJudgedByTheDisksUnderIt) {
+  write_virtio_tree();
+  disk("/sys/devices/virtual/block/dm-0", "253:0");
+  write("/sys/devices/virtual/block/dm-0/dm/name", "vg-root\n");
+  link("/sys/devices/virtual/block/dm-0/slaves/vda2",
+       "/sys/devices/pci0000:00/0000:00:02.0/virtio1/block/vda/vda2");
+  mounts("27 1 253:0 / / rw - ext4 /dev/mapper/vg-root rw\n"
+         "28 27 0:45 / /srv rw - btrfs /dev/mapper/vg-root rw\n");
+  ScratchDisk d = scratch();
+  EXPECT_EQ(d.disk, "dm-0");
+  EXPECT_EQ(d.virtual_disk.value, true) << d.virtual_disk.evidence;
+  EXPECT_EQ(d.virtual_disk.evidence.rfind("dm-0 over vda: ", 0), 0u) << d.virtual_disk.evidence;
+  // btrfs has an anonymous device number: its source names the device.
+  d = scratch("/srv/x");
+  EXPECT_EQ(d.filesystem, "btrfs");
+  EXPECT_EQ(d.disk, "dm-0");
+  EXPECT_EQ(d.virtual_disk.value, true) << d.virtual_disk.evidence;
+}
+
+// No disk that can be judged: unknown (null), never "physical", and no caveat.
+TEST_F(EnvProbe, LoopTmpfsOverlayAndBareDeviceMapperAreUnknown) {
+  cpu(true);
+  disk("/sys/devices/virtual/block/loop0", "7:0");
+  disk("/sys/devices/virtual/block/dm-1", "253:1");  // no slaves listed
+  mounts("27 1 0:50 / / rw - overlay overlay rw,lowerdir=/l,upperdir=/u,workdir=/w\n"
+         "40 27 0:40 / /tmp rw - tmpfs tmpfs rw\n"
+         "41 27 7:0 / /mnt/image rw - squashfs /dev/loop0 ro\n"
+         "42 27 253:1 / /mnt/crypt rw - ext4 /dev/mapper/crypt rw\n"
+         "43 27 0:60 / /mnt/nfs rw - nfs4 server:/export rw\n");
+  const struct {
+    const char* dir;
+    const char* fs;
+    const char* disk;
+    const char* evidence;
+  } cases[] = {{"/home/user", "overlay", "", "overlay"},
+               {"/tmp", "tmpfs", "", "memory-backed"},
+               {"/mnt/image/x", "squashfs", "loop0", "loop device"},
+               {"/mnt/crypt", "ext4", "dm-1", "not listed"},
+               {"/mnt/nfs", "nfs4", "", "no block device"}};
+  for (const auto& c : cases) {
+    const EnvInfo env = probe_env(root_, c.dir);
+    const ScratchDisk& d = env.scratch_disk;
+    EXPECT_EQ(d.filesystem, c.fs) << c.dir;
+    EXPECT_EQ(d.disk, c.disk) << c.dir;
+    EXPECT_FALSE(d.virtual_disk.value.has_value()) << c.dir;
+    EXPECT_FALSE(d.may_be_virtual) << c.dir;
+    EXPECT_NE(d.virtual_disk.evidence.find(c.evidence), std::string::npos)
+        << c.dir << ": " << d.virtual_disk.evidence;
+    EXPECT_FALSE(mentions(env.caveats, "the disk holding")) << join(env.caveats);
+  }
+}
+
+TEST_F(EnvProbe, NoMountinfoLeavesTheDiskUnknown) {
+  write_virtio_tree();
+  const ScratchDisk d = scratch();
+  EXPECT_FALSE(d.virtual_disk.value.has_value());
+  EXPECT_NE(d.virtual_disk.evidence.find("mountinfo unreadable"), std::string::npos);
+  EXPECT_EQ(d.disk, "");
+}
+
+TEST(EnvCaveats, AVirtualDiskIsNamedAnUnknownOneIsNot) {
+  EnvInfo env = quiet_machine();
+  env.scratch_disk.dir = "/tmp";
+  env.scratch_disk.disk = "vda";
+  env.scratch_disk.driver = "virtio_blk";
+  env.scratch_disk.virtual_disk = {std::nullopt, "unknown"};
+  EXPECT_EQ(join(env_caveats(env)), "");
+  env.scratch_disk.virtual_disk = {false, "physical"};
+  EXPECT_EQ(join(env_caveats(env)), "");
+  env.scratch_disk.virtual_disk = {true, "virtio_blk"};
+  auto caveats = env_caveats(env);
+  ASSERT_EQ(caveats.size(), 1u) << join(caveats);
+  EXPECT_EQ(caveats[0],
+            "the disk holding /tmp (vda, virtio_blk) is virtual: cold reads and major faults may "
+            "be served by the host's page cache, so \"cold\" figures may be faster than the "
+            "physical device");
+  env.scratch_disk.virtual_disk = {std::nullopt, "an NVMe drive in a VM"};
+  env.scratch_disk.may_be_virtual = true;
+  caveats = env_caveats(env);
+  ASSERT_EQ(caveats.size(), 1u) << join(caveats);
+  EXPECT_TRUE(mentions(caveats, "may be virtual (emulated by the hypervisor, or passed through)"))
+      << join(caveats);
+}
+
+TEST(Env, ProbesThisMachinesScratchDisk) {
+  const ScratchDisk d = probe_env().scratch_disk;
+  EXPECT_FALSE(d.dir.empty());
+  EXPECT_FALSE(d.virtual_disk.evidence.empty());
+  EXPECT_FALSE(d.virtual_disk.value.has_value() && d.may_be_virtual);
+}
+
+// ---- the hypervisor's name ----
+
+TEST(HypervisorName, TheKernelsNameWinsOverTheCpuidSignature) {
+  EnvInfo env;
+  env.virtualized = true;
+  env.hypervisor = "bhyve";
+  env.hypervisor_source = "cpuid";
+  env.hypervisor_kernel_name = "PVM";
+  EXPECT_EQ(hypervisor_display_name(env), "PVM");
+  env.hypervisor_kernel_name = "";
+  EXPECT_EQ(hypervisor_display_name(env), "bhyve (CPUID signature)");
+  env.hypervisor = "xen";
+  env.hypervisor_source = "sysfs";
+  EXPECT_EQ(hypervisor_display_name(env), "xen");
+  env.hypervisor = "";
+  env.hypervisor_source = "";
+  EXPECT_EQ(hypervisor_display_name(env), "");
+  env.hypervisor_kernel_name = "KVM";  // the log named it where CPUID could not be read
+  EXPECT_EQ(hypervisor_display_name(env), "KVM");
+}
+
+TEST_F(EnvProbe, TheHypervisorsSourceIsRecorded) {
+  write_vm_tree();
+  EnvInfo env = probe_env(root_);
+  EXPECT_EQ(env.hypervisor_source, "dmi");
+  EXPECT_EQ(hypervisor_display_name(env), "QEMU Standard PC (Q35 + ICH9, 2009) (DMI board name)");
+  write("/sys/hypervisor/type", "xen\n");
+  env = probe_env(root_);
+  EXPECT_EQ(env.hypervisor, "xen");
+  EXPECT_EQ(env.hypervisor_source, "sysfs");
+  EXPECT_EQ(hypervisor_display_name(env), "xen");
+  EXPECT_TRUE(mentions(env.caveats, "in a VM under xen:")) << join(env.caveats);
 }

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+
 #include "core/clock.h"
 
 using namespace illusion::core;
@@ -23,8 +26,65 @@ TEST(Sampler, SubtractsEmptyBatchAndDividesByBatch) {
   for (double v : s.per_op_ns) EXPECT_DOUBLE_EQ(v, 100);
   EXPECT_EQ(s.below_overhead, 0u);
   EXPECT_EQ(s.ops, s.per_op_ns.size() * 20);
-  // Budget: 1 ms of fake time at ~2010 ns per sample.
-  EXPECT_NEAR(static_cast<double>(s.per_op_ns.size()), 1e6 / 2020, 5);
+  // Budget: 1 ms of fake time, less the single-operation share, at ~2010 ns per sample.
+  EXPECT_NEAR(static_cast<double>(s.per_op_ns.size()), 1e6 * (1 - cfg.single_op_share) / 2020, 5);
+  // 100 ns is under 20 empty clock pairs (10 ns each): no single-operation tail, and why.
+  EXPECT_TRUE(s.single_op_ns.empty());
+  EXPECT_DOUBLE_EQ(s.empty_pair_ns, 10);
+  EXPECT_NE(s.single_op_note.find("cannot be timed alone"), std::string::npos);
+}
+
+TEST(Sampler, BatchedOpLongEnoughGetsSingleOperationSamples) {
+  FakeClock clock(1);
+  SamplerConfig cfg;
+  cfg.warmup_s = 1e-6;
+  cfg.budget_s = 1e-3;
+  cfg.min_samples = 5;
+  int calls = 0;
+  // Every 50th call is slow: batch means (batch 7) dilute it, single operations show it whole.
+  auto s = sample_op(clock, cfg, [&] { clock.advance(++calls % 50 == 0 ? 30000 : 300); });
+  EXPECT_GT(s.batch, 1u);
+  EXPECT_TRUE(s.single_op_note.empty());
+  ASSERT_GE(s.single_op_ns.size(), cfg.single_op_min_samples);
+  double slowest = 0;
+  for (double v : s.single_op_ns) {
+    EXPECT_TRUE(v == 300 || v == 30000) << v;  // the 1 ns empty pair is subtracted
+    slowest = std::max(slowest, v);
+  }
+  EXPECT_DOUBLE_EQ(slowest, 30000);
+  double slowest_mean = 0;
+  for (double v : s.per_op_ns) slowest_mean = std::max(slowest_mean, v);
+  EXPECT_LT(slowest_mean, 30000.0 / 2);  // a batch mean never shows the slow call whole
+}
+
+TEST(Sampler, SingleOperationPassCanBeTurnedOff) {
+  FakeClock clock(1);
+  SamplerConfig cfg;
+  cfg.warmup_s = 1e-6;
+  cfg.budget_s = 1e-4;
+  cfg.single_op_share = 0;
+  auto s = sample_op(clock, cfg, [&] { clock.advance(300); });
+  EXPECT_GT(s.batch, 1u);
+  EXPECT_TRUE(s.single_op_ns.empty());
+}
+
+TEST(Sampler, UnbatchedOpNeedsNoSingleOperationPass) {
+  FakeClock clock(5);
+  SamplerConfig cfg;
+  cfg.warmup_s = 0;
+  cfg.budget_s = 1e-4;
+  auto s = sample_op(clock, cfg, [&] { clock.advance(5000); });
+  EXPECT_EQ(s.batch, 1u);
+  EXPECT_TRUE(s.single_op_ns.empty());
+  EXPECT_TRUE(s.single_op_note.empty());
+}
+
+TEST(Sampler, SingleOperationRefusalSaysWhy) {
+  EXPECT_EQ(detail::single_op_refusal(500, 20, 20), "");
+  EXPECT_NE(detail::single_op_refusal(399, 20, 20).find("cannot be timed alone"),
+            std::string::npos);
+  EXPECT_NE(detail::single_op_refusal(0, 20, 20), "");
+  EXPECT_NE(detail::single_op_refusal(-3, 20, 20), "");
 }
 
 TEST(Sampler, FixedBatchIsHonoured) {

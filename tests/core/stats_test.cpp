@@ -2,9 +2,14 @@
 // empty input, n = 1, all-equal samples (MAD = 0) and a single far outlier.
 #include "core/stats.h"
 
+#include <cmath>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 using illusion::core::compute_stats;
+using illusion::core::difference_noise_bound;
+using illusion::core::median_standard_error;
 using illusion::core::median_absolute_deviation;
 using illusion::core::percentile_sorted;
 
@@ -64,6 +69,7 @@ TEST(Stats, MadAndOutliers) {
   // median 3, deviations {2,1,0,1,97} -> MAD 1; 100 is (97 / 1.4826) ~ 65 scaled MADs away.
   EXPECT_DOUBLE_EQ(median_absolute_deviation({1, 2, 3, 4, 100}), 1);
   const auto s = compute_stats({1, 2, 3, 4, 100});
+  EXPECT_DOUBLE_EQ(s.mad, 1);  // kept in the stats for noise bounds
   EXPECT_EQ(s.outliers, 1u);
   EXPECT_DOUBLE_EQ(s.p50, 3);
   EXPECT_DOUBLE_EQ(s.max, 100);
@@ -73,4 +79,42 @@ TEST(Stats, MadZeroCountsAnyDifferentValue) {
   // Over half the samples equal: MAD is 0 and every differing sample is an outlier.
   const auto s = compute_stats({5, 5, 5, 5, 6});
   EXPECT_EQ(s.outliers, 1u);
+}
+
+// The median's standard error from the MAD: 1.2533 x 1.4826 x MAD / sqrt(n).
+TEST(NoiseBound, MedianStandardErrorFromTheMad) {
+  // {1, 2, 3, 4, 100}: MAD 1, n 5.
+  const double expected = 1.2533 * 1.4826 / std::sqrt(5.0);
+  EXPECT_NEAR(median_standard_error({1, 2, 3, 4, 100}), expected, 1e-12);
+  EXPECT_NEAR(median_standard_error(1.0, 5), expected, 1e-12);
+  const auto s = compute_stats({1, 2, 3, 4, 100});
+  EXPECT_NEAR(median_standard_error(s.mad, s.n), expected, 1e-12);
+  // Fewer than two samples: nothing is known about the spread.
+  EXPECT_TRUE(std::isinf(median_standard_error(std::vector<double>{7})));
+  EXPECT_TRUE(std::isinf(median_standard_error(0.0, 0)));
+}
+
+// Two samples of one condition: their medians differ by less than the bound. Two conditions
+// far apart: the difference is well outside it.
+TEST(NoiseBound, WithinNoiseAndClearCases) {
+  std::vector<double> a, b, far;
+  for (int i = 0; i < 50; ++i) {
+    a.push_back(100 + (i % 10));    // median 104.5, MAD 2.5
+    b.push_back(100.5 + (i % 10));  // the same spread, 0.5 higher
+    far.push_back(150 + (i % 10));  // 50 higher
+  }
+  const double se = 1.2533 * 1.4826 * 2.5 / std::sqrt(50.0);
+  const double bound = difference_noise_bound(a, b);
+  EXPECT_NEAR(bound, 3 * std::sqrt(2 * se * se), 1e-9);
+  // within noise: |0.5| <= ~2.8
+  const double close = compute_stats(b).p50 - compute_stats(a).p50;
+  EXPECT_LE(std::fabs(close), bound);
+  // clear: 50 >> the same bound
+  const double clear = compute_stats(far).p50 - compute_stats(a).p50;
+  EXPECT_GT(std::fabs(clear), difference_noise_bound(a, far));
+  // Standard errors add in quadrature; an unknown one makes the bound unknown.
+  EXPECT_DOUBLE_EQ(difference_noise_bound({3.0, 4.0}), 15.0);
+  EXPECT_DOUBLE_EQ(difference_noise_bound({}), 0.0);
+  EXPECT_TRUE(std::isinf(difference_noise_bound({1.0, median_standard_error(0.0, 1)})));
+  EXPECT_TRUE(std::isinf(difference_noise_bound(a, {42.0})));
 }

@@ -40,6 +40,14 @@ std::string param_text(const Result& r, const std::string& name) {
   return "";
 }
 
+double param_number(const Result& r, const std::string& name) {
+  for (const core::Param& p : r.params)
+    if (p.name == name) {
+      if (const auto* d = std::get_if<double>(&p.value)) return *d;
+    }
+  return -1;
+}
+
 double metric_value(const Result& r, const std::string& name) {
   const core::Metric* m = r.metric(name);
   if (!m) throw std::logic_error(r.id + " has no metric " + name);
@@ -85,6 +93,20 @@ class ForkSizeRun : public illusion::testing::LabTest {
     EXPECT_NEAR(metric_value(r, "p50_us_at_64MiB"), s.points[1].second, 1e-9);
     EXPECT_NE(r.metric("slope_us_per_gib"), nullptr) << r.id;
     EXPECT_EQ(r.metric("p50_us_at_1024MiB"), nullptr) << "quick must stop at 256 MiB";
+    expect_counted_apart(r);
+  }
+
+  // Timed with no counter open; the counts come from a separate untimed pass of a few ops,
+  // said in the params, and are still reported per op.
+  static void expect_counted_apart(const Result& r) {
+    const double counted = param_number(r, "counted_ops");
+    EXPECT_GE(counted, 2) << r.id;
+    EXPECT_LT(counted, static_cast<double>(r.stats->n)) << r.id << ": a short pass, not a repeat";
+    EXPECT_NE(param_text(r, "counters").find("separate untimed pass"), std::string::npos) << r.id;
+    const core::CounterValue* minor = r.counter("rusage_minor_faults");
+    ASSERT_NE(minor, nullptr) << r.id;
+    EXPECT_TRUE(minor->per_op.has_value()) << r.id;
+    EXPECT_NE(r.counter("task_clock"), nullptr) << r.id;
   }
 
   std::vector<double> progress_;
@@ -99,6 +121,15 @@ TEST(ForkSizeHelpers, SweepSizesPerProfile) {
   ASSERT_EQ(def.size(), 4u);
   EXPECT_EQ(def.back(), 1024 * kMiB);
   EXPECT_EQ(labs::processes::mib_label(256 * kMiB), "256MiB");
+}
+
+TEST(ForkSizeHelpers, CountingPassIsAShareOfTheTimedOps) {
+  const labs::processes::SizeOptions opt;  // 10%, at least 2
+  EXPECT_EQ(labs::processes::counted_ops_for(5, opt), 2u);
+  EXPECT_EQ(labs::processes::counted_ops_for(300, opt), 30u);
+  labs::processes::SizeOptions more;
+  more.min_counted_ops = 4;
+  EXPECT_EQ(labs::processes::counted_ops_for(10, more), 4u);
 }
 
 TEST(ForkSizeHelpers, LeastSquaresFitsKnownLines) {
@@ -179,6 +210,7 @@ TEST_F(ForkSizeRun, ThpForkReportsWhatBecameHuge) {
   ASSERT_TRUE(r.stats.has_value());
   EXPECT_GE(r.stats->n, 5u);
   EXPECT_FALSE(r.meaning.empty());
+  expect_counted_apart(r);
   const double fraction = metric_value(r, "huge_fraction");
   EXPECT_GE(fraction, 0.0);
   EXPECT_LE(fraction, 1.0);

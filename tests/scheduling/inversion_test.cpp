@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <string>
 #include <thread>
 
@@ -30,6 +31,14 @@ bool drop_sys_nice_on_this_thread() {
   return syscall(SYS_capset, &header, data) == 0;
 }
 
+// A number param of `r`; NaN when absent or text.
+double number_param(const core::Result& r, const std::string& name) {
+  for (const core::Param& p : r.params)
+    if (p.name == name)
+      if (const double* v = std::get_if<double>(&p.value)) return *v;
+  return NAN;
+}
+
 class InversionRows : public SchedLabTest {
  protected:
   void expect_skipped_naming_fifo(const core::Result& r) {
@@ -39,12 +48,23 @@ class InversionRows : public SchedLabTest {
   }
   void expect_figures(const core::Result& r) {
     expect_ok(r);
-    for (const char* name : {"h_wait_p50_ns", "h_wait_max_ns", "critical_section_ns",
-                             "critical_section_measured_p50_ns", "medium_work_ns",
-                             "medium_work_measured_p50_ns", "rounds_valid", "rounds_excluded",
-                             "l_preemptions_while_holding", "h_blocking_switches"}) {
+    for (const char* name :
+         {"h_wait_p50_ns", "h_wait_max_ns", "critical_section_held_p50_ns",
+          "critical_section_held_max_ns", "medium_burst_ran_p50_ns", "rounds_valid",
+          "rounds_excluded", "l_preemptions_while_holding", "h_blocking_switches"}) {
       EXPECT_NE(r.metric(name), nullptr) << r.id << " lacks " << name;
     }
+    // The staged durations are configuration: params, never metrics (which are measured).
+    for (const char* name : {"critical_section_ns", "medium_work_ns", "critical_section_staged_ns",
+                             "medium_burst_staged_ns"}) {
+      EXPECT_EQ(r.metric(name), nullptr) << r.id << " reports the staging as a metric: " << name;
+    }
+    EXPECT_EQ(number_param(r, "critical_section_staged_ns"), 2e6) << r.id;
+    EXPECT_EQ(number_param(r, "medium_burst_staged_ns"), 20e6) << r.id;
+    // What was measured is what ran: M's burst is wall-clock bounded, so it ran at least as
+    // long as staged; L held the mutex at least its staged section.
+    EXPECT_GE(metric(r, "medium_burst_ran_p50_ns"), 20e6) << r.id;
+    EXPECT_GE(metric(r, "critical_section_held_p50_ns"), 2e6) << r.id;
     EXPECT_EQ(metric(r, "rounds_valid") + metric(r, "rounds_excluded"), 3) << r.id;  // quick
     EXPECT_EQ(static_cast<double>(r.stats->n), metric(r, "rounds_valid")) << r.id;
     // A valid round is one where H really blocked: at least one voluntary switch per wait.
@@ -103,6 +123,14 @@ TEST_F(InversionRows, PlainMutexWaitsForMediumBurstPiForCriticalSection) {
   // inheritance only H does (M cannot preempt a holder running at H's priority).
   EXPECT_GE(metric(pi, "l_preemptions_while_holding"), 1);
   EXPECT_GE(metric(plain, "l_preemptions_while_holding"), 2);
+  // The holder's measured hold: stretched over M's burst without inheritance, not with it.
+  EXPECT_GE(metric(plain, "critical_section_held_p50_ns"),
+            0.8 * metric(plain, "medium_burst_ran_p50_ns"));
+  EXPECT_LT(metric(pi, "critical_section_held_p50_ns"),
+            0.5 * metric(pi, "medium_burst_ran_p50_ns"));
+  // The meaning lines label the configuration as staged.
+  EXPECT_NE(plain.meaning.find("staged: L holds the mutex for 2.00 ms"), std::string::npos)
+      << plain.meaning;
   EXPECT_EQ(thread_count_settled(threads_before), threads_before) << "the rows left threads behind";
 }
 
@@ -125,7 +153,7 @@ TEST_F(InversionRows, OneAllowedCpuStillRunsAndSaysWhere) {
     said_where = where && where->find("only CPU allowed") != std::string::npos;
   }
   EXPECT_TRUE(said_where) << "the placement param must say the caller shared the CPU";
-  EXPECT_GE(plain.stats->p50, 0.8 * metric(plain, "medium_work_ns"));
+  EXPECT_GE(plain.stats->p50, 0.8 * metric(plain, "medium_burst_ran_p50_ns"));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Runs the lab's experiments for real, in the quick profile, on this machine. Asserts status,
 // structure, exact call counts and orderings of 10x or more: never a tight timing.
+#include <cmath>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -23,6 +24,13 @@ const core::Param* param(const Result& r, const std::string& name) {
   for (const core::Param& p : r.params)
     if (p.name == name) return &p;
   return nullptr;
+}
+
+double number_param(const Result& r, const std::string& name) {
+  const core::Param* p = param(r, name);
+  if (!p) return -1;
+  const auto* d = std::get_if<double>(&p->value);
+  return d ? *d : -1;
 }
 
 std::string string_param(const Result& r, const std::string& name) {
@@ -109,13 +117,26 @@ TEST_F(SyscallsRun, LoopsReportSlowdownAndCostSplit) {
     ASSERT_NE(r.metric("direct_cost_ns_per_iter"), nullptr) << id;
     ASSERT_NE(r.metric("indirect_cost_ns_per_iter"), nullptr) << id;
     EXPECT_GT(r.metric("slowdown_vs_pure")->value, 0) << id;
-    // Negative indirect cost is allowed, but never silently: it must come with a warning.
-    if (r.metric("indirect_cost_ns_per_iter")->value < 0) {
+    // The difference of three medians comes with its noise bound, and the verdict follows it:
+    // within the bound the table says "within noise", outside it gives the indirect cost.
+    ASSERT_NE(r.metric("indirect_noise_ns_per_iter"), nullptr) << id;
+    ASSERT_NE(r.metric("indirect_within_noise"), nullptr) << id;
+    const double indirect = r.metric("indirect_cost_ns_per_iter")->value;
+    const double noise = r.metric("indirect_noise_ns_per_iter")->value;
+    EXPECT_GT(noise, 0) << id;
+    const bool within = r.metric("indirect_within_noise")->value == 1;
+    EXPECT_EQ(within, std::fabs(indirect) <= noise) << id;
+    EXPECT_EQ(r.meaning.find("within noise (±") != std::string::npos, within) << r.meaning;
+    // Negative beyond the noise is allowed, but never silently: it must come with a warning.
+    if (indirect < 0 && !within) {
       bool warned = false;
       for (const std::string& w : r.warnings)
-        warned = warned || w.find("noise") != std::string::npos;
+        warned = warned || w.find("negative beyond the noise") != std::string::npos;
       EXPECT_TRUE(warned) << id;
     }
+    // Counted in a separate untimed pass, which the params say.
+    EXPECT_GT(number_param(r, "counted_ops"), 0) << id;
+    EXPECT_NE(r.counter("rusage_minor_faults"), nullptr) << id;
   }
   const Result& every1 = earlier_[2];
   const Result& every1000 = earlier_[3];
@@ -138,6 +159,8 @@ TEST_F(SyscallsRun, LoopWithoutEarlierResultsSkipsTheRatios) {
   expect_ok(r);
   EXPECT_EQ(r.metric("slowdown_vs_pure"), nullptr);
   EXPECT_EQ(r.metric("indirect_cost_ns_per_iter"), nullptr);
+  EXPECT_EQ(r.metric("indirect_noise_ns_per_iter"), nullptr);
+  EXPECT_EQ(r.metric("indirect_within_noise"), nullptr);
   EXPECT_NE(r.meaning.find("no pure-loop result"), std::string::npos) << r.meaning;
 }
 

@@ -264,3 +264,153 @@ TEST_F(AllocRows, EvictedFileIsNotResidentAndEachTouchIsAMajorFault) {
   EXPECT_LT(*after, *resident + 2.0 / 16);
   EXPECT_TRUE(file.contents_unchanged());
 }
+
+// ---- unreadable readings: missing, never 0, and no conclusion drawn from them ----
+
+namespace {
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+alloc::CallocFigures calloc_figures() {
+  alloc::CallocFigures f;
+  f.size_bytes = alloc::kLargeBlockBytes;
+  f.huge_page_bytes = 2 * alloc::kMiB;
+  f.calloc_ns = 12'000;
+  f.memset_ns = 9e6;
+  f.touch_ns = 10e6;
+  f.calloc_faults_per_page = 0.0001;
+  f.memset_faults_per_page = 1;
+  f.touch_faults_per_page = 1;
+  f.calloc_rss_kib = 4;
+  f.memset_rss_kib = 65'536;
+  f.calloc_resident_fraction = 0;
+  return f;
+}
+
+}  // namespace
+
+TEST(AllocWords, CallocVerdictNeedsBothRssGrowths) {
+  const std::string readable = alloc::calloc_words(calloc_figures());
+  EXPECT_TRUE(contains(readable, "RSS +4 KiB")) << readable;
+  EXPECT_TRUE(contains(readable, "left the fresh mapping (already zero) unwritten")) << readable;
+  EXPECT_TRUE(contains(readable, "saving is deferred")) << readable;
+
+  for (int missing = 0; missing < 3; ++missing) {
+    alloc::CallocFigures f = calloc_figures();
+    if (missing != 1) f.calloc_rss_kib.reset();
+    if (missing != 0) f.memset_rss_kib.reset();
+    f.calloc_resident_fraction.reset();
+    const std::string text = alloc::calloc_words(f);
+    EXPECT_FALSE(contains(text, "RSS +0")) << text;
+    EXPECT_FALSE(contains(text, "0% of its pages")) << text;
+    EXPECT_FALSE(contains(text, "unwritten")) << text;
+    EXPECT_FALSE(contains(text, "cleared the pages itself")) << text;
+    EXPECT_FALSE(contains(text, "deferred")) << text;
+    EXPECT_TRUE(contains(text, "whether calloc wrote the pages is not shown")) << text;
+  }
+  // A memset that did not grow RSS leaves nothing to compare with: no verdict either.
+  alloc::CallocFigures flat = calloc_figures();
+  flat.memset_rss_kib = 0;
+  EXPECT_FALSE(contains(alloc::calloc_words(flat), "unwritten"));
+}
+
+TEST(AllocWords, CowWithoutFaultCountOrRssClaimsNoFault) {
+  alloc::CowFigures f;
+  f.size_bytes = alloc::kCowFileBytes;
+  f.pages = 4096;
+  f.read_faults_per_page = 1.0 / 16;
+  f.write_p50_ns = 900;
+  f.write_faults_per_page = 1.0;
+  f.rss_anon_growth_kib = 16'384;
+  const std::string readable = alloc::cow_words(f);
+  EXPECT_TRUE(contains(readable, "1.00 faults/page, 900 ns per copy-on-write fault")) << readable;
+  EXPECT_TRUE(contains(readable, "RssAnon +16384 KiB")) << readable;
+
+  f.write_faults_per_page.reset();
+  f.rss_anon_growth_kib.reset();
+  const std::string text = alloc::cow_words(f);
+  EXPECT_FALSE(contains(text, "0.00 faults/page")) << text;
+  EXPECT_FALSE(contains(text, "copy-on-write fault")) << text;
+  EXPECT_FALSE(contains(text, "RssAnon")) << text;
+  EXPECT_TRUE(contains(text, "could not be counted")) << text;
+
+  // No read fault at all: no "one fault maps ~0 pages".
+  f.read_faults_per_page = 0;
+  EXPECT_FALSE(contains(alloc::cow_words(f), "~0 cached pages"));
+}
+
+TEST(AllocWords, FreeWithoutRssSaysNothingOfWhatWasReturned) {
+  alloc::FreeFigures f;
+  f.total_bytes = 16 * alloc::kMiB;
+  f.block_bytes = 4096;
+  f.large_bytes = alloc::kLargeBlockBytes;
+  f.small_kib = 16'400;
+  f.retained_kib = 16'300;
+  f.trim_kib = 16'200;
+  f.large_kib = 65'536;
+  f.large_returned_kib = 65'536;
+  f.trim_ns = 2e6;
+  f.free_large_ns = 3e5;
+  f.large_by_mmap = true;
+  const std::string readable = alloc::free_words(f);
+  EXPECT_TRUE(contains(readable, "(the heap kept it)")) << readable;
+  EXPECT_TRUE(contains(readable, "malloc_trim(0) returned 16200 KiB")) << readable;
+  EXPECT_TRUE(contains(readable, "returned 65536 of 65536 KiB")) << readable;
+
+  alloc::FreeFigures none = f;
+  none.small_kib.reset();
+  none.retained_kib.reset();
+  none.trim_kib.reset();
+  none.large_kib.reset();
+  none.large_returned_kib.reset();
+  const std::string text = alloc::free_words(none);
+  EXPECT_FALSE(contains(text, "heap kept it")) << text;
+  EXPECT_FALSE(contains(text, "RSS +")) << text;
+  EXPECT_FALSE(contains(text, " 0 KiB")) << text;
+  EXPECT_FALSE(contains(text, "returned 0")) << text;
+  EXPECT_TRUE(contains(text, "what it returned is unknown")) << text;
+
+  // Most of it went back without a trim: the words follow the figures.
+  alloc::FreeFigures returned = f;
+  returned.retained_kib = 100;
+  EXPECT_FALSE(contains(alloc::free_words(returned), "heap kept it"));
+}
+
+TEST(AllocWords, DifferenceNeedsBothReadings) {
+  EXPECT_EQ(alloc::difference(std::nullopt, 5.0), std::nullopt);
+  EXPECT_EQ(alloc::difference(5.0, std::nullopt), std::nullopt);
+  EXPECT_EQ(alloc::difference(5.0, 3.0), -2.0);
+}
+
+// The major-fault row times with no counter open and counts a separate, untimed set of touches
+// of the same evicted mapping: the counts are still there, per counted touch, and the params
+// say how many.
+TEST_F(AllocRows, MajorFaultRowCountsInASeparatePass) {
+  const Result& r = run("vm.major_fault");
+  if (r.status == Status::skipped) GTEST_SKIP() << r.reason;
+  expect_ok(r);
+  const double counted = param_number(r, "counted_ops");
+  EXPECT_GT(counted, 0);
+  EXPECT_EQ(param_number(r, "pages_touched"), counted + static_cast<double>(r.stats->n));
+  const core::CounterValue* major = r.counter("rusage_major_faults");
+  ASSERT_NE(major, nullptr);
+  ASSERT_TRUE(major->per_op.has_value());
+  EXPECT_NEAR(*major->per_op, 1.0, 0.1);
+  ASSERT_NE(r.counter("rusage_minor_faults"), nullptr);
+}
+
+// Run alone, with no earlier results at all (ctx.earlier null): the rows that compare with an
+// earlier one still run, and leave the comparison out.
+TEST_F(AllocRows, RowsRunWithoutEarlierResults) {
+  ctx_.earlier = nullptr;
+  const Result& large = run("vm.malloc_large");
+  expect_ok(large);
+  EXPECT_FALSE(contains(large.meaning, "x a 64 KiB one")) << large.meaning;
+  const Result& major = run("vm.major_fault");
+  ctx_.earlier = &earlier_;
+  if (major.status == Status::skipped) GTEST_SKIP() << major.reason;
+  expect_ok(major);
+  EXPECT_FALSE(contains(major.meaning, "minor fault on the cached file")) << major.meaning;
+}

@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "core/mapping.h"
 #include "vm/faults_probe.h"
 #include "vm/faults_rows.h"
+#include "vm/faults_zero.h"
 #include "vm/lab.h"
 
 using namespace illusion;
@@ -109,13 +111,14 @@ TEST_F(FaultCounts, ReadThenWriteFaultsAsTheDetectedZeroPagePredicts) {
   ASSERT_TRUE(zero_page.value.has_value()) << "zero-page detection failed: " << zero_page.evidence;
   core::Mapping m(kRegion);
   ASSERT_TRUE(faults::no_huge_pages(m.data(), m.size()));
-  const std::uint64_t rss0 = faults::rss_anon_bytes();
+  const std::optional<std::uint64_t> rss0 = faults::rss_anon_bytes();
+  ASSERT_TRUE(rss0.has_value()) << "RssAnon missing from /proc/self/status";
   expect_about(touch(m.data(), m.size(), Touch::read), pages_of(kRegion), "read pass");
-  const std::uint64_t rss1 = faults::rss_anon_bytes();
+  const std::optional<std::uint64_t> rss1 = faults::rss_anon_bytes();
   const FaultTotals writes = touch(m.data(), m.size(), Touch::write);
-  const std::uint64_t rss2 = faults::rss_anon_bytes();
-  const std::uint64_t read_growth = rss1 > rss0 ? rss1 - rss0 : 0;
-  const std::uint64_t write_growth = rss2 > rss1 ? rss2 - rss1 : 0;
+  const std::optional<std::uint64_t> rss2 = faults::rss_anon_bytes();
+  const double read_growth = faults::growth_bytes(rss0, rss1).value();
+  const double write_growth = faults::growth_bytes(rss1, rss2).value();
   if (*zero_page.value) {
     // The zero page is shared and not counted as ours: reading allocates (almost) nothing.
     expect_about(writes, pages_of(kRegion), "write pass");
@@ -163,6 +166,43 @@ TEST(ZeroPageWords, FollowTheMeasurementAndFlagADisagreementWithTheProbe) {
   const auto f = faults::describe_zero_page(half, unknown);
   ASSERT_EQ(f.warnings.size(), 1u);
   EXPECT_EQ(f.meaning.find("zero page"), std::string::npos) << f.meaning;
+}
+
+// An unreadable RssAnon is missing, never 0: a growth needs both readings.
+TEST(ZeroPageWords, GrowthNeedsBothReadings) {
+  EXPECT_EQ(faults::growth_bytes(std::nullopt, 4096), std::nullopt);
+  EXPECT_EQ(faults::growth_bytes(4096, std::nullopt), std::nullopt);
+  EXPECT_EQ(faults::growth_bytes(4096, 12288), 8192.0);
+  EXPECT_EQ(faults::growth_bytes(12288, 4096), 0.0);  // shrank: no growth
+}
+
+// Unreadable RSS (nullopt) must not read as "RssAnon grew 0": no zero-page conclusion, no RSS
+// figure, no probe-disagreement warning (that needs the growth), and a warning saying why.
+TEST(ZeroPageWords, UnreadableRssDrawsNoZeroPageConclusion) {
+  const double region = 64.0 * (1 << 20);
+  const faults::ZeroPageFigures figures{600, 1200, 1.0, 1.0, 0, 0, region, ""};
+  const core::BehaviourFact no{false, "pagemap: own pages"};
+  for (const faults::RssGrowth& rss :
+       {faults::RssGrowth{std::nullopt, std::nullopt}, faults::RssGrowth{std::nullopt, region},
+        faults::RssGrowth{0.0, std::nullopt}}) {
+    // With the old 0 for unreadable, this fact would have been "contradicted" and the text
+    // would have said "(the shared zero page)".
+    const faults::RowWords w = faults::zero_page_words(figures, rss, no);
+    EXPECT_EQ(w.meaning.find("(the shared zero page)"), std::string::npos) << w.meaning;
+    EXPECT_EQ(w.meaning.find("no shared zero page"), std::string::npos) << w.meaning;
+    EXPECT_EQ(w.meaning.find("RssAnon grew"), std::string::npos) << w.meaning;
+    EXPECT_EQ(w.meaning.find("0 B"), std::string::npos) << w.meaning;
+    EXPECT_NE(w.meaning.find("RssAnon was unreadable"), std::string::npos) << w.meaning;
+    // The fault counts are still the row's own measurement.
+    EXPECT_NE(w.meaning.find("2.00 faults per page in all"), std::string::npos) << w.meaning;
+    ASSERT_EQ(w.warnings.size(), 1u);
+    EXPECT_NE(w.warnings[0].find("RssAnon could not be read"), std::string::npos) << w.warnings[0];
+    EXPECT_EQ(w.warnings[0].find("environment probe"), std::string::npos) << w.warnings[0];
+  }
+  // Readable growths go to describe_zero_page's words.
+  const faults::RowWords ok = faults::zero_page_words(figures, {0.0, region}, no);
+  EXPECT_NE(ok.meaning.find("(the shared zero page)"), std::string::npos) << ok.meaning;
+  ASSERT_EQ(ok.warnings.size(), 1u);  // and the fact disagrees with the measurement
 }
 
 TEST_F(FaultCounts, HugePagesCutFaultsAtLeast100x) {
