@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include <chrono>
+#include <cmath>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -64,7 +65,7 @@ report::RunRecord measure_costs(core::Profile profile) {
   // Ctrl-C: children killed, temp dir removed, exit 130; a budget half-measured is not written.
   const core::InterruptWatch watch(nullptr);
   const auto clock = core::make_clock();
-  core::EnvInfo env = core::probe_env();
+  core::EnvInfo env = core::probe_env("", parent);
   env.caveats = core::env_caveats(env);
 
   report::RunRecord record;
@@ -135,8 +136,17 @@ void write_footer(std::ostream& out, const report::FrameBudget& budget,
   }
   report::write_bullet(out,
                        "Counts are whole operations back to back, rounded down: at the median "
-                       "(p50) cost, then at the p99 cost, the figure to plan a deadline with.",
+                       "(p50) cost, then at a single operation's p99 cost, the figure to plan a "
+                       "deadline with.",
                        kLineWidth);
+  for (const report::FrameBudgetRow& row : budget.rows)
+    if (!std::isfinite(row.p99_ns))
+      report::write_bullet(out,
+                           fmt::format("{}: no p99, because the operation is too short to time "
+                                       "alone and only means of batches of it were measured; "
+                                       "a batch mean hides a slow single call.",
+                                       row.op.label),
+                           kLineWidth);
   const std::string when = record.started_at.empty() ? "date unknown" : record.started_at;
   const std::string machine = join(report::machine_parts(record));
   if (from.empty()) {

@@ -133,7 +133,7 @@ int cmd_run(const RunOptions& options) {
   core::install_cleanup_handlers();
   core::TempDir temp(parent);
   const auto clock = core::make_clock();
-  core::EnvInfo env = core::probe_env();
+  core::EnvInfo env = core::probe_env("", parent);
   env.caveats = core::env_caveats(env);
 
   // The header is complete before the watcher starts, and the watcher reads nothing else of

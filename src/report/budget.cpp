@@ -50,7 +50,8 @@ std::vector<BudgetRow> syscall_budget(const std::vector<core::Result>& results,
   std::vector<BudgetRow> rows;
   for (const core::Result& r : results) {
     if (!is_budgeted_call(r)) continue;
-    BudgetRow row{r.id, r.title, r.stats->p50, r.stats->p99, {}};
+    const core::Stats* ops = core::per_op_stats(r);
+    BudgetRow row{r.id, r.title, r.stats->p50, ops ? ops->p99 : kNaN, {}};
     for (double rate : hz) row.cells.push_back(budget_cell(rate, row.p50_ns, row.p99_ns));
     rows.push_back(std::move(row));
   }

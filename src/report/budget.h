@@ -15,18 +15,25 @@ namespace illusion::report {
 
 inline constexpr double kBudgetShare = 0.01;  // 1% of the period
 
+// The budget table's title in every report.
+inline constexpr const char* kBudgetTitle =
+    "Budget: calls that fit in 1% of a period (at p50 / at a single call's p99; — where "
+    "calls were timed only in batches)";
+
 struct BudgetCell {
   double hz = 0;
   double period_ns = 0;
   double fit_1pct_p50 = 0;    // whole calls at the median cost in 1% of the period
-  double fit_1pct_p99 = 0;    // ... at the p99 cost (the figure to plan a deadline with)
+  double fit_1pct_p99 = 0;    // ... at a single call's p99 (the figure to plan a deadline
+                              // with); NaN when the row has only batch means
   double fit_period_p50 = 0;  // whole calls in the full period, median cost
   double fit_period_p99 = 0;
 };
 
 struct BudgetRow {
   std::string id, title;
-  double p50_ns = 0, p99_ns = 0;
+  double p50_ns = 0;
+  double p99_ns = 0;  // a single call's p99 (core::per_op_stats); NaN for batch means only
   std::vector<BudgetCell> cells;  // one per requested rate, in the order given
 };
 

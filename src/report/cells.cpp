@@ -80,8 +80,11 @@ RowCells lab_table_row(const core::Result& r, bool with_throughput) {
   RowCells row;
   row.cells.push_back(short_id(r));
   const bool sampled = r.status == core::Status::ok && r.stats;
-  for (double v : {sampled ? r.stats->p50 : kNaN, sampled ? r.stats->p99 : kNaN,
-                   sampled ? r.stats->max : kNaN})
+  // p99 and max are an operation's or nothing: a batched row without single-operation samples
+  // shows "—" there (its batch-mean percentiles stay in the JSON, labelled).
+  const core::Stats* ops = sampled ? core::per_op_stats(r) : nullptr;
+  row.no_op_tail = sampled && !ops;
+  for (double v : {sampled ? r.stats->p50 : kNaN, ops ? ops->p99 : kNaN, ops ? ops->max : kNaN})
     row.cells.push_back(format_value(v, r.unit));
   if (with_throughput) {
     const auto gbps = throughput(r);
@@ -94,6 +97,23 @@ RowCells lab_table_row(const core::Result& r, bool with_throughput) {
   const auto syscalls = per_op(r, "syscalls");
   row.cells.push_back(syscalls ? format_count(*syscalls) : kMissing);
   return row;
+}
+
+std::string lab_table_note(const std::vector<RowCells>& rows) {
+  bool any_rusage = false, any_no_tail = false;
+  for (const RowCells& row : rows) {
+    any_rusage = any_rusage || row.from_rusage;
+    any_no_tail = any_no_tail || row.no_op_tail;
+  }
+  std::string note = "Counters are per op";
+  if (any_rusage)
+    note += "; * from getrusage(2): perf was unavailable or saw fewer (faults the kernel takes "
+            "for itself raise no perf event)";
+  if (any_no_tail)
+    note += "; p99/max " + std::string(kMissing) + ": the operation is too short to time alone, so it was timed in "
+            "batches and only batch means were measured, which hide a slow single call (their "
+            "percentiles are in the JSON, ops_per_sample and op_tail_note say so)";
+  return note + ".";
 }
 
 std::vector<LabInfo> labs_to_show(const RunRecord& record) {
@@ -144,8 +164,10 @@ std::vector<std::string> machine_parts(const RunRecord& record) {
   std::vector<std::string> parts{e.kernel.empty() ? "kernel unknown" : "Linux " + e.kernel};
   if (!e.cpu_model.empty()) parts.push_back(e.cpu_model);
   if (e.online_cpus > 0) parts.push_back(fmt::format("{} CPUs", e.online_cpus));
-  if (e.virtualized)
-    parts.push_back("VM" + (e.hypervisor.empty() ? "" : " (" + e.hypervisor + ")"));
+  if (e.virtualized) {
+    const std::string name = core::hypervisor_display_name(e);
+    parts.push_back(name.empty() ? "VM" : "VM under " + name);
+  }
   if (!record.clock.source.empty())
     parts.push_back(fmt::format("clock {} ({} per reading)", record.clock.source,
                                 format_ns(record.clock.overhead_ns)));

@@ -45,8 +45,13 @@ std::vector<std::string> lab_table_headers(bool with_throughput);
 struct RowCells {
   std::vector<std::string> cells;
   bool from_rusage = false;  // a counter cell fell back to getrusage ("*")
+  bool no_op_tail = false;   // batched, no single-operation samples: p99 and max are "—"
 };
 RowCells lab_table_row(const core::Result& r, bool with_throughput);
+
+// The note under a lab table, in plain text (each writer escapes it): counters are per op, what
+// "*" means when a counter came from getrusage, and what "—" under p99/max means.
+std::string lab_table_note(const std::vector<RowCells>& rows);
 
 // Labs in run order: those the record names first, then any lab only the results mention (a
 // hand-made or older file may lack "labs").

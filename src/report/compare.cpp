@@ -49,7 +49,7 @@ RunHeader header_of(const RunRecord& run) {
   h.cpu_model = run.env.cpu_model;
   h.online_cpus = run.env.online_cpus;
   h.virtualized = run.env.virtualized;
-  h.hypervisor = run.env.hypervisor;
+  h.hypervisor = core::hypervisor_display_name(run.env);
   h.complete = run.complete;
   return h;
 }
@@ -109,7 +109,7 @@ std::string machine_line(const RunHeader& h) {
   std::string machine = h.kernel.empty() ? "kernel unknown" : "Linux " + h.kernel;
   if (!h.cpu_model.empty()) machine += " · " + h.cpu_model;
   if (h.online_cpus > 0) machine += fmt::format(" · {} CPUs", h.online_cpus);
-  machine += h.virtualized ? " · VM" + (h.hypervisor.empty() ? "" : " (" + h.hypervisor + ")")
+  machine += h.virtualized ? " · VM" + (h.hypervisor.empty() ? "" : " under " + h.hypervisor)
                            : " · not a VM";
   return machine;
 }

@@ -26,24 +26,20 @@ void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& 
   TextTable table(kLineWidth);
   for (const std::string& h : lab_table_headers(with_throughput))
     table.add_column(h, h == "experiment" ? Align::left : Align::right);
-  bool any_rusage = false;
+  std::vector<RowCells> rows;
   for (const core::Result* r : results) {
-    RowCells row = lab_table_row(*r, with_throughput);
-    any_rusage = any_rusage || row.from_rusage;
+    rows.push_back(lab_table_row(*r, with_throughput));
     // The meaning goes on its own line: as a last column it would get some 30 columns.
-    table.add_row(std::move(row.cells), status_text(*r));
+    table.add_row(rows.back().cells, status_text(*r));
   }
   table.write(out);
-  out << "  counters are per op";
-  if (any_rusage)
-    out << "; * from getrusage(2): perf was unavailable or saw fewer\n  (faults the kernel "
-           "takes for itself raise no perf event)";
-  out << '\n';
+  for (const std::string& line : wrap_words(lab_table_note(rows), kLineWidth - 2))
+    out << "  " << line << '\n';
 }
 
 void write_budget_table(std::ostream& out, const std::vector<BudgetRow>& rows) {
   if (rows.empty()) return;
-  out << "\n  Budget: calls that fit in 1% of a period (at p50 / at p99)\n";
+  out << "\n  " << kBudgetTitle << '\n';
   TextTable table(kLineWidth);
   table.add_column("call", Align::left);
   for (const BudgetCell& c : rows.front().cells)

@@ -1,5 +1,6 @@
 #include "report/cost_ladder.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "report/format.h"
@@ -44,11 +45,15 @@ std::vector<LadderRung> cost_ladder(const std::vector<core::Result>& results) {
     const double p50 = r->stats->p50;
     if (!std::isfinite(p50) || p50 <= 0) continue;
     if (std::string(rung.id) == "syscalls.function_call") call = p50;
-    LadderRung out{r->id,         rung.label,   r->unit,           p50,
-                   r->stats->p99, std::nullopt, p50 / kFrameNs90Hz};
-    if (call) out.times_call = p50 / *call;
+    LadderRung out{r->id, rung.label, r->unit, p50, std::nullopt, std::nullopt, p50 / kFrameNs90Hz};
+    if (const core::Stats* ops = core::per_op_stats(*r); ops && std::isfinite(ops->p99))
+      out.p99 = ops->p99;
     rungs.push_back(std::move(out));
   }
+  if (call)
+    for (LadderRung& rung : rungs) rung.times_call = rung.p50 / *call;
+  std::stable_sort(rungs.begin(), rungs.end(),
+                   [](const LadderRung& a, const LadderRung& b) { return a.p50 < b.p50; });
   return rungs;
 }
 
@@ -57,7 +62,8 @@ std::vector<std::string> ladder_headings() {
 }
 
 std::vector<std::string> ladder_cells(const LadderRung& r) {
-  return {r.label, format_value(r.p50, r.unit), format_value(r.p99, r.unit),
+  return {r.label, format_value(r.p50, r.unit),
+          r.p99 ? format_value(*r.p99, r.unit) : std::string(kMissing),
           r.times_call ? format_whole(*r.times_call) : std::string(kMissing),
           // Shares under 0.001% would print as a string of zeros.
           r.frame_share < 1e-5 ? std::string("<0.001%") : format_percent(r.frame_share)};

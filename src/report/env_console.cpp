@@ -50,18 +50,42 @@ std::string paranoid_text(const core::EnvInfo& e) {
   return fmt::format("{} ({})", level, meaning);
 }
 
-// The CPUID name, and the kernel's own where it says something else (a paravirtualised guest
-// may carry KVM's CPUID signature and still be PVM to its kernel).
+// The name hypervisor_display_name() gives (the kernel's own, else the CPUID signature and so
+// labelled), then what the other source said: a paravirtualised guest may carry KVM's CPUID
+// signature and still be PVM to its kernel.
 std::string hypervisor_text(const core::EnvInfo& e) {
-  std::string text = e.hypervisor.empty() ? (e.virtualized ? kUnknown : "none") : e.hypervisor;
-  if (e.hypervisor_kernel_name == e.hypervisor && !e.hypervisor.empty())
-    text += " (CPUID and the kernel log agree)";
-  else if (!e.hypervisor_kernel_name.empty())
-    text += (e.hypervisor.empty() ? "" : " (CPUID)") + std::string("; the kernel says \"") +
-            e.hypervisor_kernel_name + "\"";
-  else if (!e.hypervisor_kernel_note.empty())
-    text += "; kernel's name unknown: " + e.hypervisor_kernel_note;
-  return text;
+  const std::string name = core::hypervisor_display_name(e);
+  if (name.empty()) return e.virtualized ? kUnknown : "none";
+  if (e.hypervisor_kernel_name.empty())
+    return e.hypervisor_kernel_note.empty()
+               ? name
+               : name + "; the kernel's name unknown: " + e.hypervisor_kernel_note;
+  const std::string source = e.hypervisor_source == "cpuid"   ? "CPUID signature"
+                             : e.hypervisor_source == "sysfs" ? "/sys/hypervisor/type"
+                             : e.hypervisor_source == "dmi"   ? "DMI board name"
+                                                              : "also named";
+  if (e.hypervisor.empty()) return name + " (the kernel's name)";
+  if (e.hypervisor == e.hypervisor_kernel_name)
+    return name + " (the kernel's name; the " + source + " agrees)";
+  return name + " (the kernel's name; " + source + ": " + e.hypervisor + ")";
+}
+
+std::string scratch_dir_text(const core::ScratchDisk& d) {
+  if (d.dir.empty()) return kUnknown;
+  if (d.filesystem.empty()) return d.dir;
+  return fmt::format("{} ({} on {})", d.dir, d.filesystem, d.mount_point);
+}
+
+std::string scratch_disk_text(const core::ScratchDisk& d) {
+  if (d.disk.empty()) return d.filesystem.empty() ? kUnknown : "none found";
+  std::string details = d.driver.empty() ? "driver unknown" : "driver " + d.driver;
+  if (d.rotational) details += *d.rotational ? ", queue/rotational 1" : ", queue/rotational 0";
+  return d.disk + " (" + details + ")";
+}
+
+std::string scratch_virtual_text(const core::ScratchDisk& d) {
+  if (d.may_be_virtual) return "may be (" + d.virtual_disk.evidence + ")";
+  return core::fact_summary(d.virtual_disk);
 }
 
 using Lines = std::vector<std::pair<std::string, std::string>>;
@@ -111,6 +135,9 @@ void write_env(std::ostream& out, const core::EnvInfo& env, const core::ClockInf
       {"zero_page_on_read", core::fact_summary(env.zero_page_on_read)},
       {"remote_tlb_flush_ipis", core::fact_summary(env.remote_tlb_flush_ipis)},
       {"clock_in_user_space", core::fact_summary(env.clock_in_user_space)},
+      {"scratch_dir", scratch_dir_text(env.scratch_disk)},
+      {"scratch_disk", scratch_disk_text(env.scratch_disk)},
+      {"scratch_disk_virtual", scratch_virtual_text(env.scratch_disk)},
   };
   write_aligned(out, machine);
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "core/errors.h"
 
 namespace illusion::report {
@@ -56,7 +58,9 @@ FrameBudget frame_budget(const std::vector<core::Result>& results, const std::ve
       budget.gaps.push_back({op, why_missing(r)});
       continue;
     }
-    FrameBudgetRow row{op, r->unit, r->stats->p50, r->stats->p99, {}};
+    const core::Stats* ops = core::per_op_stats(*r);
+    FrameBudgetRow row{op, r->unit, r->stats->p50,
+                       ops ? ops->p99 : std::numeric_limits<double>::quiet_NaN(), {}};
     for (double rate : hz) row.cells.push_back(budget_cell(rate, row.p50_ns, row.p99_ns));
     budget.rows.push_back(std::move(row));
   }

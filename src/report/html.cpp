@@ -68,17 +68,13 @@ void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& 
   out << "<table>\n<thead>";
   write_row(out, lab_table_headers(with_throughput), true);
   out << "</thead>\n<tbody>\n";
-  bool any_rusage = false;
+  std::vector<RowCells> rows;
   for (const core::Result* r : results) {
-    const RowCells row = lab_table_row(*r, with_throughput);
-    any_rusage = any_rusage || row.from_rusage;
-    write_row(out, row.cells, false);
+    rows.push_back(lab_table_row(*r, with_throughput));
+    write_row(out, rows.back().cells, false);
   }
-  out << "</tbody>\n</table>\n<p class=\"note\">Counters are per op";
-  if (any_rusage)
-    out << "; * from getrusage(2): perf was unavailable or saw fewer (faults the kernel takes "
-           "for itself raise no perf event)";
-  out << ".</p>\n";
+  out << "</tbody>\n</table>\n<p class=\"note\">" << escape_html(lab_table_note(rows))
+      << "</p>\n";
   std::vector<std::string> items;
   for (const core::Result* r : results) {
     const std::string text = status_text(*r);
@@ -93,7 +89,7 @@ void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& 
 
 void write_budget_table(std::ostream& out, const std::vector<BudgetRow>& rows) {
   if (rows.empty()) return;
-  out << "<p>Budget: calls that fit in 1% of a period (at p50 / at p99)</p>\n<table>\n<thead>";
+  out << "<p>" << escape_html(kBudgetTitle) << "</p>\n<table>\n<thead>";
   std::vector<std::string> headers{"call"};
   for (const BudgetCell& c : rows.front().cells)
     headers.push_back(

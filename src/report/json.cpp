@@ -68,6 +68,23 @@ Json fact_json(const core::BehaviourFact& f) {
   return j;
 }
 
+Json text_or_null(const std::string& s) {
+  return s.empty() ? Json(nullptr) : Json(s);
+}
+
+Json scratch_disk_json(const core::ScratchDisk& d) {
+  Json j = Json::object();
+  j["dir"] = d.dir;
+  j["mount_point"] = text_or_null(d.mount_point);
+  j["filesystem"] = text_or_null(d.filesystem);
+  j["disk"] = text_or_null(d.disk);
+  j["driver"] = text_or_null(d.driver);
+  j["rotational"] = d.rotational ? Json(*d.rotational) : Json(nullptr);
+  j["virtual"] = fact_json(d.virtual_disk);
+  j["may_be_virtual"] = d.may_be_virtual;
+  return j;
+}
+
 Json env_json(const core::EnvInfo& e) {
   Json j = Json::object();
   j["kernel"] = e.kernel;
@@ -79,6 +96,7 @@ Json env_json(const core::EnvInfo& e) {
   j["cgroup_pids_max"] = optional_count(e.cgroup_pids_max);
   j["virtualized"] = e.virtualized;
   j["hypervisor"] = e.hypervisor;
+  j["hypervisor_source"] = text_or_null(e.hypervisor_source);
   j["hypervisor_kernel_name"] =
       e.hypervisor_kernel_name.empty() ? Json(nullptr) : Json(e.hypervisor_kernel_name);
   j["hypervisor_kernel_note"] = e.hypervisor_kernel_note;
@@ -102,6 +120,7 @@ Json env_json(const core::EnvInfo& e) {
   j["zero_page_on_read"] = fact_json(e.zero_page_on_read);
   j["remote_tlb_flush_ipis"] = fact_json(e.remote_tlb_flush_ipis);
   j["clock_in_user_space"] = fact_json(e.clock_in_user_space);
+  j["scratch_disk"] = scratch_disk_json(e.scratch_disk);
   j["caveats"] = e.caveats;
   return j;
 }
@@ -145,6 +164,9 @@ Json experiment_json(const core::Result& r) {
   for (const core::Param& p : r.params) params[p.name] = param_value(p.value);
   j["params"] = std::move(params);
   j["stats"] = stats_json(r.stats);
+  j["ops_per_sample"] = number(r.ops_per_sample);
+  j["op_tail"] = stats_json(r.op_tail);
+  j["op_tail_note"] = r.op_tail_note;
   Json counters = Json::object();
   for (const core::CounterValue& c : r.counters) counters[c.name] = number(c.per_op);
   j["counters"] = std::move(counters);

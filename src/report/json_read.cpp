@@ -71,6 +71,30 @@ void read_fact(const Json& obj, const char* key, const std::string& where,
   read_text(j, "evidence", at, out.evidence);
 }
 
+// A string that is null when unknown: "" then.
+void read_text_or_null(const Json& obj, const char* key, const std::string& where,
+                       std::string& out) {
+  if (const Json* v = optional_field(obj, key); v && !v->is_null())
+    out = text(*v, child(where, key));
+}
+
+// Absent in files written before the disk was described: then unknown.
+void read_scratch_disk(const Json& obj, const std::string& where, core::ScratchDisk& out) {
+  const Json* d = optional_field(obj, "scratch_disk");
+  if (!d) return;
+  const std::string at = child(where, "scratch_disk");
+  const Json& j = as_object(*d, at);
+  read_text(j, "dir", at, out.dir);
+  read_text_or_null(j, "mount_point", at, out.mount_point);
+  read_text_or_null(j, "filesystem", at, out.filesystem);
+  read_text_or_null(j, "disk", at, out.disk);
+  read_text_or_null(j, "driver", at, out.driver);
+  if (const Json* r = optional_field(j, "rotational"); r && !r->is_null())
+    out.rotational = flag(*r, child(at, "rotational"));
+  read_fact(j, "virtual", at, out.virtual_disk);
+  read_flag(j, "may_be_virtual", at, out.may_be_virtual);
+}
+
 core::EnvInfo read_env(const Json& v, const std::string& where) {
   const Json& j = as_object(v, where);
   core::EnvInfo e;
@@ -86,6 +110,7 @@ core::EnvInfo read_env(const Json& v, const std::string& where) {
   read_optional_count(j, "cgroup_pids_max", where, e.cgroup_pids_max);
   read_flag(j, "virtualized", where, e.virtualized);
   read_text(j, "hypervisor", where, e.hypervisor);
+  read_text_or_null(j, "hypervisor_source", where, e.hypervisor_source);
   if (const Json* name = optional_field(j, "hypervisor_kernel_name"); name && !name->is_null())
     e.hypervisor_kernel_name = text(*name, child(where, "hypervisor_kernel_name"));
   read_text(j, "hypervisor_kernel_note", where, e.hypervisor_kernel_note);
@@ -112,6 +137,7 @@ core::EnvInfo read_env(const Json& v, const std::string& where) {
   read_fact(j, "zero_page_on_read", where, e.zero_page_on_read);
   read_fact(j, "remote_tlb_flush_ipis", where, e.remote_tlb_flush_ipis);
   read_fact(j, "clock_in_user_space", where, e.clock_in_user_space);
+  read_scratch_disk(j, where, e.scratch_disk);
   if (const Json* c = optional_field(j, "caveats"))
     e.caveats = strings(*c, child(where, "caveats"));
   return e;
@@ -140,6 +166,26 @@ std::optional<core::Stats> read_stats(const Json& v, const std::string& where) {
     *out = number_or_null(required_field(j, key, where), child(where, key));
   s.outliers = whole<std::size_t>(required_field(j, "outliers", where), child(where, "outliers"));
   return s;
+}
+
+// Files written before ops_per_sample existed say it only in params.batch: a batched row read
+// from them must not have its batch-mean percentiles shown as an operation's.
+void read_ops_per_sample(const Json& j, const std::string& where, core::Result& r) {
+  double k = 1;
+  if (const Json* v = optional_field(j, "ops_per_sample")) {
+    k = number_or_null(*v, child(where, "ops_per_sample"));
+  } else {
+    for (const core::Param& p : r.params)
+      if (p.name == "batch" && std::holds_alternative<double>(p.value))
+        k = std::get<double>(p.value);
+  }
+  std::string note;
+  read_text(j, "op_tail_note", where, note);
+  core::set_ops_per_sample(r, k, note);
+  if (const Json* t = optional_field(j, "op_tail")) {
+    r.op_tail = read_stats(*t, child(where, "op_tail"));
+    if (r.op_tail) r.op_tail_note.clear();
+  }
 }
 
 core::Status read_status(const Json& v, const std::string& where) {
@@ -214,6 +260,7 @@ core::Result read_experiment(const Json& v, const std::string& where) {
   read_text(j, "reason", where, r.reason);
   if (const Json* p = optional_field(j, "params")) read_params(*p, child(where, "params"), r);
   r.stats = read_stats(required_field(j, "stats", where), child(where, "stats"));
+  read_ops_per_sample(j, where, r);
   if (const Json* c = optional_field(j, "counters")) {
     const std::string at = child(where, "counters");
     for (const auto& [name, value] : as_object(*c, at).items()) {

@@ -47,17 +47,12 @@ void write_header(std::ostream& out, const RunRecord& record) {
 void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& results) {
   const bool with_throughput = any_throughput(results);
   write_table_header(out, lab_table_headers(with_throughput));
-  bool any_rusage = false;
+  std::vector<RowCells> rows;
   for (const core::Result* r : results) {
-    const RowCells row = lab_table_row(*r, with_throughput);
-    any_rusage = any_rusage || row.from_rusage;
-    write_table_row(out, row.cells);
+    rows.push_back(lab_table_row(*r, with_throughput));
+    write_table_row(out, rows.back().cells);
   }
-  out << "\nCounters are per op";
-  if (any_rusage)
-    out << "; \\* from getrusage(2): perf was unavailable or saw fewer (faults the kernel takes "
-           "for itself raise no perf event)";
-  out << ".\n\n";
+  out << '\n' << escape_markdown(lab_table_note(rows)) << "\n\n";
   // Each row's meaning, or why it has no figures.
   for (const core::Result* r : results) {
     const std::string text = status_text(*r);
@@ -69,7 +64,7 @@ void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& 
 
 void write_budget_table(std::ostream& out, const std::vector<BudgetRow>& rows) {
   if (rows.empty()) return;
-  out << "Budget: calls that fit in 1% of a period (at p50 / at p99)\n\n";
+  out << kBudgetTitle << "\n\n";
   Cells headers{"call"};
   for (const BudgetCell& c : rows.front().cells)
     headers.push_back(

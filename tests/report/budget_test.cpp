@@ -76,3 +76,17 @@ TEST(FormatHz, ReadableRates) {
   EXPECT_EQ(format_hz(1000), "1 kHz");
   EXPECT_EQ(format_hz(2500), "2.5 kHz");
 }
+
+TEST(SyscallBudget, ABatchMeansP99IsNeverACallsP99) {
+  auto batched = make_call("syscalls.getppid_raw", 100, 200);
+  illusion::core::set_ops_per_sample(batched, 37);
+  auto timed_alone = make_call("syscalls.open_close", 1000, 1500);
+  illusion::core::set_ops_per_sample(timed_alone, 3);
+  timed_alone.op_tail = illusion::core::compute_stats({900, 1000, 1100, 5000});
+  const auto rows = syscall_budget({batched, timed_alone});
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_TRUE(std::isnan(rows[0].p99_ns));
+  EXPECT_TRUE(std::isnan(rows[0].cells[0].fit_1pct_p99));  // printed as "—"
+  EXPECT_EQ(rows[0].cells[0].fit_1pct_p50, 1111);
+  EXPECT_DOUBLE_EQ(rows[1].p99_ns, timed_alone.op_tail->p99);
+}

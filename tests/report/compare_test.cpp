@@ -170,7 +170,7 @@ TEST(Compare, DifferentMachinesAreWarnedButCompared) {
   EXPECT_TRUE(has(c.warnings[0], "Other CPU")) << c.warnings[0];
   const std::string text = text_of(c);
   EXPECT_TRUE(has(text, "Warnings")) << text;
-  EXPECT_TRUE(has(text, "VM (KVM)")) << text;
+  EXPECT_TRUE(has(text, "VM under KVM")) << text;
 }
 
 TEST(Compare, DifferentProfilesAreWarned) {

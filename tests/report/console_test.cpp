@@ -176,3 +176,14 @@ TEST(Console, ThroughputColumnOnlyForTablesWithThroughput) {
   EXPECT_NE(line_with(text, "experiment").find("GB/s"), std::string::npos) << text;
   EXPECT_NE(line_with(text, "read_64k_warm").find("8.84"), std::string::npos) << text;
 }
+
+TEST(Console, BatchedRowsShowNoTailAndSayWhy) {
+  RunRecord rec = sample_run();
+  core::set_ops_per_sample(rec.results[1], 37);  // getppid_raw: p99 120 is of 37-call means
+  const std::string text = render(rec);
+  const std::string row = line_with(text, "getppid_raw");
+  EXPECT_EQ(row.find("120"), std::string::npos) << row;
+  EXPECT_NE(text.find("p99/max —: the operation is too short to time alone"), std::string::npos)
+      << text;
+  EXPECT_EQ(render(sample_run()).find("only batch means"), std::string::npos);
+}

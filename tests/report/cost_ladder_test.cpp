@@ -1,4 +1,4 @@
-// The cost ladder: rungs in ladder order whatever the result order, ratios to a function call,
+// The cost ladder: rungs ordered by this run's medians whatever the result order, ratios to a function call,
 // shares of a 90 Hz frame, and the console table only when there is a ladder to show.
 #include "report/cost_ladder.h"
 
@@ -41,4 +41,34 @@ TEST(CostLadder, NoCallMeansNoRatioAndOneRungNoTable) {
   EXPECT_TRUE(report::cost_ladder({make_result("syscalls.getppid_raw", 164, -1, "ns/KiB"),
                                    make_result("vm.first_touch", 1'350, -1, "pages")})
                   .size() == 1);  // a unit other than ns cannot share the ladder's axis
+}
+
+TEST(CostLadder, OrderFollowsTheMeasuredMediansNotAFixedList) {
+  // A cold read a host's cache served in 30 us ranks below a 224 us fork.
+  const auto rungs = report::cost_ladder({make_result("mmap_vs_read.rand_pread_cold", 30'000),
+                                          make_result("processes.fork_exit", 224'000),
+                                          make_result("syscalls.function_call", 1.0)});
+  ASSERT_EQ(rungs.size(), 3u);
+  EXPECT_EQ(rungs[0].id, "syscalls.function_call");
+  EXPECT_EQ(rungs[1].id, "mmap_vs_read.rand_pread_cold");
+  EXPECT_EQ(rungs[2].id, "processes.fork_exit");
+  EXPECT_DOUBLE_EQ(*rungs[1].times_call, 30'000);
+}
+
+TEST(CostLadder, BatchMeansGiveNoP99) {
+  core::Result batched = make_result("syscalls.getppid_raw", 164, 400);
+  core::set_ops_per_sample(batched, 37);
+  core::Result with_tail = make_result("syscalls.vdso_clock_gettime", 20, 30);
+  core::set_ops_per_sample(with_tail, 100);
+  with_tail.op_tail = core::compute_stats({19, 20, 21, 900});
+  const auto rungs = report::cost_ladder({batched, with_tail});
+  ASSERT_EQ(rungs.size(), 2u);
+  EXPECT_EQ(rungs[0].id, "syscalls.vdso_clock_gettime");
+  ASSERT_TRUE(rungs[0].p99.has_value());
+  EXPECT_DOUBLE_EQ(*rungs[0].p99, with_tail.op_tail->p99);
+  EXPECT_FALSE(rungs[1].p99.has_value());  // 400 ns is a p99 of 37-call means: not shown
+  std::ostringstream out;
+  report::write_ladder_table(out, rungs);
+  EXPECT_FALSE(has(out.str(), "400")) << out.str();
+  EXPECT_TRUE(has(out.str(), "\u2014")) << out.str();
 }

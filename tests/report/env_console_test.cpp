@@ -39,7 +39,8 @@ TEST(EnvConsole, EveryFieldHasALine) {
         "mem_total",        "mem_available",       "swap_total",      "page_size",
         "huge_page_size",   "perf_event_paranoid", "pmu_available",   "is_root",
         "cap_sys_nice",     "cap_perfmon",         "zero_page_on_read",
-        "remote_tlb_flush_ipis", "clock_in_user_space", "source",     "ticks_per_ns",
+        "remote_tlb_flush_ipis", "clock_in_user_space", "scratch_dir",
+        "scratch_disk",     "scratch_disk_virtual", "source",         "ticks_per_ns",
         "overhead",         "resolution"})
     EXPECT_NE(value_of(text, key), "<absent>") << key << "\n" << text;
 }
@@ -53,6 +54,8 @@ TEST(EnvConsole, UnknownIsNotZero) {
   EXPECT_EQ(value_of(text, "swap_total"), "0 (no swap)");
   EXPECT_EQ(value_of(text, "zero_page_on_read"), "unknown");
   EXPECT_EQ(value_of(text, "remote_tlb_flush_ipis"), "unknown");
+  EXPECT_EQ(value_of(text, "scratch_disk"), "unknown");
+  EXPECT_EQ(value_of(text, "scratch_disk_virtual"), "unknown");
 }
 
 // The PVM guest of the issue, as a fake environment record: KVM's CPUID signature, the kernel's
@@ -61,16 +64,47 @@ TEST(EnvConsole, ParavirtualGuestFacts) {
   core::EnvInfo env;
   env.virtualized = true;
   env.hypervisor = "KVM";
+  env.hypervisor_source = "cpuid";
   env.hypervisor_kernel_name = "PVM";
   env.zero_page_on_read = {false, "16 pages read each got a page of their own (pagemap)"};
   env.remote_tlb_flush_ipis = {false, "32 munmaps raised TLB shootdowns by 0"};
   const std::string text = render(env, {});
-  EXPECT_EQ(value_of(text, "hypervisor"), "KVM (CPUID); the kernel says \"PVM\"");
+  EXPECT_EQ(value_of(text, "hypervisor"), "PVM (the kernel's name; CPUID signature: KVM)");
   EXPECT_EQ(value_of(text, "zero_page_on_read"),
             "no (16 pages read each got a page of their own (pagemap))");
   EXPECT_EQ(value_of(text, "remote_tlb_flush_ipis"), "no (32 munmaps raised TLB shootdowns by 0)");
   env.hypervisor_kernel_name = "KVM";
-  EXPECT_EQ(value_of(render(env, {}), "hypervisor"), "KVM (CPUID and the kernel log agree)");
+  EXPECT_EQ(value_of(render(env, {}), "hypervisor"),
+            "KVM (the kernel's name; the CPUID signature agrees)");
+  // The kernel log unreadable: the name is said to be the CPUID signature.
+  env.hypervisor_kernel_name = "";
+  env.hypervisor_kernel_note = "kernel log unreadable";
+  EXPECT_EQ(value_of(render(env, {}), "hypervisor"),
+            "KVM (CPUID signature); the kernel's name unknown: kernel log unreadable");
+  env.hypervisor = "xen";
+  env.hypervisor_source = "sysfs";
+  env.hypervisor_kernel_note = "";
+  EXPECT_EQ(value_of(render(env, {}), "hypervisor"), "xen");
+}
+
+TEST(EnvConsole, TheScratchDisk) {
+  core::EnvInfo env;
+  env.scratch_disk = {"/tmp", "/", "ext4", "vda", "virtio_blk", true,
+                      {true, "vda is driven by virtio_blk"}, false};
+  std::string text = render(env, {});
+  EXPECT_EQ(value_of(text, "scratch_dir"), "/tmp (ext4 on /)");
+  EXPECT_EQ(value_of(text, "scratch_disk"), "vda (driver virtio_blk, queue/rotational 1)");
+  EXPECT_EQ(value_of(text, "scratch_disk_virtual"), "yes (vda is driven by virtio_blk)");
+  env.scratch_disk = {"/tmp", "/", "ext4", "nvme0n1", "nvme", false,
+                      {std::nullopt, "nvme0n1 is an NVMe drive in a VM"}, true};
+  text = render(env, {});
+  EXPECT_EQ(value_of(text, "scratch_disk_virtual"), "may be (nvme0n1 is an NVMe drive in a VM)");
+  env.scratch_disk = {"/tmp", "/tmp", "tmpfs", "", "", std::nullopt,
+                      {std::nullopt, "tmpfs: memory-backed, no disk under it"}, false};
+  text = render(env, {});
+  EXPECT_EQ(value_of(text, "scratch_disk"), "none found");
+  EXPECT_EQ(value_of(text, "scratch_disk_virtual"),
+            "unknown (tmpfs: memory-backed, no disk under it)");
 }
 
 TEST(EnvConsole, KnownValuesAndCaveats) {

@@ -35,7 +35,15 @@ RunRecord sample_record() {
   e.cgroup_memory_max = 512ull << 20;
   e.virtualized = true;
   e.hypervisor = "KVM";
+  e.hypervisor_source = "cpuid";
   e.hypervisor_kernel_name = "PVM";  // a paravirtualised guest behind KVM's CPUID signature
+  e.scratch_disk.dir = "/tmp";
+  e.scratch_disk.mount_point = "/";
+  e.scratch_disk.filesystem = "ext4";
+  e.scratch_disk.disk = "vda";
+  e.scratch_disk.driver = "virtio_blk";
+  e.scratch_disk.rotational = true;
+  e.scratch_disk.virtual_disk = {true, "vda is driven by virtio_blk"};
   e.hypervisor_kernel_note = "kernel log: \"Hypervisor detected: PVM\"";
   e.zero_page_on_read = {false, "each of 16 pages read got a page of its own"};
   e.remote_tlb_flush_ipis = {std::nullopt, "not detected: between the two cases"};
@@ -113,6 +121,8 @@ TEST(JsonWrite, FollowsTheSkeleton) {
                           "is_root",
                           "cap_sys_nice",
                           "cap_perfmon",
+                          "hypervisor_source",
+                          "scratch_disk",
                           "caveats"})
     EXPECT_TRUE(env.contains(key)) << key;
   EXPECT_EQ(env.at("online_cpus"), 2);
@@ -187,6 +197,49 @@ TEST(JsonWrite, BehaviourFactsAreValueAndEvidence) {
   EXPECT_EQ(env.at("zero_page_on_read").at("evidence"),
             "each of 16 pages read got a page of its own");
   EXPECT_EQ(env.at("hypervisor_kernel_name"), "PVM");
+  EXPECT_EQ(env.at("hypervisor_source"), "cpuid");
+}
+
+TEST(JsonWrite, TheScratchDiskIsAFactWithItsDevice) {
+  RunRecord rec = sample_record();
+  Json d = to_json(rec).at("env").at("scratch_disk");
+  EXPECT_EQ(d.at("dir"), "/tmp");
+  EXPECT_EQ(d.at("mount_point"), "/");
+  EXPECT_EQ(d.at("filesystem"), "ext4");
+  EXPECT_EQ(d.at("disk"), "vda");
+  EXPECT_EQ(d.at("driver"), "virtio_blk");
+  EXPECT_EQ(d.at("rotational"), true);
+  EXPECT_EQ(d.at("virtual").at("value"), true);
+  EXPECT_EQ(d.at("virtual").at("evidence"), "vda is driven by virtio_blk");
+  EXPECT_EQ(d.at("may_be_virtual"), false);
+  // Unknown is null, not false or "".
+  rec.env.scratch_disk = {"/tmp", "/tmp", "tmpfs", "", "", std::nullopt,
+                          {std::nullopt, "tmpfs: memory-backed, no disk under it"}, false};
+  d = to_json(rec).at("env").at("scratch_disk");
+  EXPECT_TRUE(d.at("disk").is_null());
+  EXPECT_TRUE(d.at("driver").is_null());
+  EXPECT_TRUE(d.at("rotational").is_null());
+  EXPECT_TRUE(d.at("virtual").at("value").is_null());
+  // An NVMe drive in a VM: unknown, possibly virtual; it reads back as such.
+  rec.env.scratch_disk = {"/tmp", "/", "ext4", "nvme0n1", "nvme", false,
+                          {std::nullopt, "an NVMe drive in a VM"}, true};
+  const RunRecord back = run_from_json(Json::parse(to_json(rec).dump()));
+  EXPECT_EQ(back.env.scratch_disk.disk, "nvme0n1");
+  EXPECT_EQ(back.env.scratch_disk.rotational, false);
+  EXPECT_FALSE(back.env.scratch_disk.virtual_disk.value.has_value());
+  EXPECT_TRUE(back.env.scratch_disk.may_be_virtual);
+}
+
+TEST(JsonRead, AScratchDiskOfTheWrongShapeIsNamed) {
+  Json j = to_json(sample_record());
+  j["env"]["scratch_disk"]["virtual"]["value"] = "yes";
+  try {
+    run_from_json(j);
+    FAIL() << "accepted a string for a fact's value";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("env.scratch_disk.virtual.value"), std::string::npos)
+        << e.what();
+  }
 }
 
 // Files written before the facts existed still read, with the facts unknown.
@@ -194,11 +247,14 @@ TEST(JsonRoundTrip, OldFilesWithoutFactsReadAsUnknown) {
   Json j = to_json(sample_record());
   for (const char* key : {"zero_page_on_read", "remote_tlb_flush_ipis", "clock_in_user_space",
                           "hypervisor_kernel_name",
-                          "hypervisor_kernel_note"})
+                          "hypervisor_kernel_note", "hypervisor_source", "scratch_disk"})
     j.at("env").erase(key);
   const RunRecord back = run_from_json(j);
   EXPECT_FALSE(back.env.zero_page_on_read.value.has_value());
   EXPECT_EQ(back.env.hypervisor_kernel_name, "");
+  EXPECT_EQ(back.env.hypervisor_source, "");
+  EXPECT_FALSE(back.env.scratch_disk.virtual_disk.value.has_value());
+  EXPECT_FALSE(back.env.scratch_disk.may_be_virtual);
 }
 
 TEST(JsonWrite, BudgetsForCallsAndSyscalls) {
@@ -228,6 +284,9 @@ TEST(JsonRoundTrip, WriteParseReadWriteIsEqual) {
   EXPECT_FALSE(back.env.cgroup_pids_max.has_value());
   EXPECT_EQ(back.env.mitigations.size(), 2u);
   EXPECT_EQ(back.env.hypervisor_kernel_name, "PVM");
+  EXPECT_EQ(back.env.hypervisor_source, "cpuid");
+  EXPECT_EQ(back.env.scratch_disk.driver, "virtio_blk");
+  EXPECT_EQ(back.env.scratch_disk.virtual_disk.value, true);
   EXPECT_EQ(back.env.zero_page_on_read.value, false);
   EXPECT_FALSE(back.env.remote_tlb_flush_ipis.value.has_value());
   EXPECT_EQ(back.env.remote_tlb_flush_ipis.evidence, "not detected: between the two cases");
@@ -237,4 +296,33 @@ TEST(JsonRoundTrip, WriteParseReadWriteIsEqual) {
 TEST(JsonRoundTrip, EmptyRecord) {
   const Json first = to_json(RunRecord{});
   EXPECT_EQ(to_json(run_from_json(Json::parse(first.dump()))), first);
+}
+
+TEST(JsonRoundTrip, BatchMeansAndTheSingleOperationTailSurvive) {
+  RunRecord rec = sample_record();
+  core::set_ops_per_sample(rec.results[0], 37);
+  Json j = to_json(rec);
+  const Json& e = j["experiments"][0];
+  EXPECT_EQ(e["ops_per_sample"], 37);
+  EXPECT_TRUE(e["op_tail"].is_null());
+  EXPECT_NE(e["op_tail_note"].get<std::string>().find("37 operations"), std::string::npos);
+  rec.results[0].op_tail = core::compute_stats({1, 2, 3, 40});
+  rec.results[0].op_tail_note.clear();
+  const RunRecord back = run_from_json(Json::parse(to_json(rec).dump()));
+  EXPECT_DOUBLE_EQ(back.results[0].ops_per_sample, 37);
+  ASSERT_TRUE(back.results[0].op_tail);
+  EXPECT_DOUBLE_EQ(back.results[0].op_tail->max, 40);
+}
+
+TEST(JsonRoundTrip, OldFilesTakeTheBatchFromParams) {
+  Json j = to_json(sample_record());
+  Json& e = j["experiments"][0];
+  e.erase("ops_per_sample");
+  e.erase("op_tail");
+  e.erase("op_tail_note");
+  e["params"]["batch"] = 64;
+  const RunRecord back = run_from_json(j);
+  EXPECT_DOUBLE_EQ(back.results[0].ops_per_sample, 64);
+  EXPECT_EQ(core::per_op_stats(back.results[0]), nullptr);
+  EXPECT_FALSE(back.results[0].op_tail_note.empty());
 }

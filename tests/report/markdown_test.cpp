@@ -98,7 +98,7 @@ TEST(Markdown, HeadingWithToolAndMachine) {
   for (const char* part : {"illusion 0.1.0", "profile quick", "2026-11-23T19:40:00Z", "12.3 s"})
     EXPECT_TRUE(has(first, part)) << part << " in: " << first;
   const std::string machine = line_with(text, "Machine");
-  for (const char* part : {"Linux 6.1.0", "Test CPU", "4 CPUs", "VM (KVM)", "clock tsc"})
+  for (const char* part : {"Linux 6.1.0", "Test CPU", "4 CPUs", "VM under KVM", "clock tsc"})
     EXPECT_TRUE(has(machine, part)) << part << " in: " << machine;
 }
 
@@ -213,7 +213,7 @@ TEST(Markdown, HostileStringsAreEscaped) {
        {"CPU ", "caveat ", "question ", "meaning ", "warning ", "reason ", "insight "})
     EXPECT_TRUE(has(text, where + escaped)) << where << "\n" << text;
   EXPECT_TRUE(has(text, "Linux 6.1\\|evil"));
-  EXPECT_TRUE(has(text, "VM (&lt;b&gt;hv&lt;/b&gt;)"));
+  EXPECT_TRUE(has(text, "VM under &lt;b&gt;hv&lt;/b&gt;"));
   EXPECT_FALSE(has(text, "<script>"));
   EXPECT_FALSE(has(text, "<b>"));
   // No line starts a table row that was not written as one: the newline became a space.
