@@ -25,6 +25,9 @@ namespace {
 // high-priority thread's own arrival is the one preemption both protocols share, so any extra
 // one is the medium thread's.
 constexpr double kExtraPreemptions = 0.5;
+// The indirect cost of a switch (the cache refill after it) at least this many times its direct
+// cost makes the switch "the small part" of what it costs.
+constexpr double kSwitchIsSmallPart = 2.0;
 
 std::string id(const char* name) {
   return std::string("scheduling.") + name;
@@ -180,9 +183,10 @@ std::optional<Insight> switch_indirect_cost(const Results& results) {
         reread, format_ns(-*extra), format_ns(*noise));
     return in;
   }
-  // "The switch itself is the small part" needs the refill to outweigh the direct cost by
-  // more than the bound a ratio of two separate rows allows.
-  const bool switch_smaller = ratio && *ratio > kClearlyDifferent;
+  // "The switch itself is the small part" needs the refill to be at least twice the direct
+  // cost (the switch then at most a third of the whole): a refill barely above it makes the
+  // switch about half, not a small part.
+  const bool switch_smaller = ratio && *ratio >= kSwitchIsSmallPart;
   const char* lead =
       switch_smaller ? "The switch itself is the small part: " : "After a context switch, ";
   in.text =
@@ -310,15 +314,17 @@ std::optional<Insight> wakeup_latency(const Results& results) {
              "",
              {{"idle_max_ns", *idle}, {"loaded_max_ns", *loaded}, {"loaded_p99_ns", *loaded_p99}}};
   const auto interval = param(results, "wakeup_loaded", "interval_ns");
-  in.text = fmt::format(
-      "A thread sleeping to a {} deadline woke at worst {} late on an idle machine and {} late "
-      "beside busy threads (p99 {})",
-      interval && *interval > 0 ? format_ns(*interval) : "periodic", format_ns(*idle),
-      format_ns(*loaded), format_ns(*loaded_p99));
   // The cause (CFS/EEVDF giving a waking thread its share, not the CPU) is for a loaded wake
   // clearly later than an idle one, judged on the p99s (a max is one wake; the p99 has a
-  // spread) when the idle row has one, else on the worst cases.
+  // spread) when the idle row has one, else on the worst cases; the sentence quotes the pair
+  // it judged.
   const auto idle_p99 = p99_of(results, id("wakeup_idle"));
+  in.text = fmt::format(
+      "A thread sleeping to a {} deadline woke at worst {} late on an idle machine (p99 {}) and "
+      "{} late beside busy threads (p99 {})",
+      interval && *interval > 0 ? format_ns(*interval) : "periodic", format_ns(*idle),
+      idle_p99 ? format_ns(*idle_p99) : std::string(kMissing), format_ns(*loaded),
+      format_ns(*loaded_p99));
   const int dir =
       idle_p99
           ? direction(*idle_p99, *loaded_p99,

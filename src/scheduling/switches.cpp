@@ -222,7 +222,13 @@ core::Result run_pingpong(core::RunContext& ctx, core::Result r, const LinkKind&
   core::finish_result(r, per_switch_samples(round_trips.per_op_ns, baseline),
                       2 * static_cast<double>(round_trips.ops), nullptr);
   // Batches of round trips hide a slow hand-off; single round trips, timed apart, show it.
-  if (!round_trips.single_op_ns.empty()) {
+  // A round trip long enough to be its own sample (batch 1) is already one.
+  if (round_trips.batch == 1) {
+    r.op_tail = r.stats;
+    r.op_tail_note.clear();
+    r.add_param("op_tail_from", "single round trips (two switches each): (round trip - 2 x "
+                                "baseline) / 2");
+  } else if (!round_trips.single_op_ns.empty()) {
     r.op_tail = core::compute_stats(per_switch_samples(round_trips.single_op_ns, baseline));
     r.op_tail_note.clear();
     r.add_param("op_tail_from", "single round trips timed one by one (two switches each): "

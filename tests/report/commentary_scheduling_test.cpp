@@ -138,7 +138,8 @@ TEST(SchedulingCommentary, WakeupsFramesAndInversion) {
   const std::vector<core::Result> with_inversion{inv[0], inv[1]};
   const auto wake = report::rules::wakeup_latency(rs);
   ASSERT_TRUE(wake);
-  EXPECT_TRUE(has(wake->text, "138 µs late on an idle machine and 17.3 ms")) << wake->text;
+  EXPECT_TRUE(has(wake->text, "138 µs late on an idle machine (p99 35.7 µs) and 17.3 ms"))
+      << wake->text;
   EXPECT_TRUE(has(wake->text, "(p99 33.3 µs)")) << wake->text;
   EXPECT_TRUE(has(wake->text, "its worst was 28.2 µs")) << wake->text;
   const auto frames = report::rules::frame_loop_policies(rs);
@@ -220,6 +221,11 @@ TEST(SchedulingCommentary, IndirectCostWithinNoiseNegativeOrSmall) {
   ASSERT_TRUE(modest);
   EXPECT_FALSE(has(modest->text, "small part")) << modest->text;
   EXPECT_TRUE(has(modest->text, "0.90x the direct cost")) << modest->text;
+  // Beyond noise and a little above the direct cost (the switch then about half the total):
+  // still not "the small part".
+  const auto about_half = run(1'770, 1.11, 40);
+  ASSERT_TRUE(about_half);
+  EXPECT_FALSE(has(about_half->text, "small part")) << about_half->text;
   const auto unbounded = run(22'600, 14.8, std::nullopt);
   ASSERT_TRUE(unbounded);
   EXPECT_FALSE(has(unbounded->text, "small part")) << unbounded->text;

@@ -112,6 +112,12 @@ class SwitchRows : public SchedLabTest {
     expect_no_migrations(r);
     EXPECT_GE(counter(r, "context_switches"), min_switches / 2) << r.id;  // per hand-off
     EXPECT_NE(r.meaning.find("switches"), std::string::npos) << r.meaning;
+    // Round trips are batched when short: the tail is then from single round trips where the
+    // clock resolves one, and the row says why not where it does not (a slow clock).
+    if (core::per_op_stats(r))
+      EXPECT_FALSE(param(r, "op_tail_from").empty()) << r.id;
+    else
+      EXPECT_FALSE(r.op_tail_note.empty()) << r.id;
   }
 
   void expect_cross_cpu(const std::string& id, const std::string& baseline_metric) {
