@@ -26,9 +26,6 @@ namespace {
 
 constexpr const char* kLab = "mmap_vs_read.";
 
-// A shootdown IPI counted per munmap at or above this means every munmap interrupted the other
-// CPU; the tenth below one allows for munmaps that found the other CPU not running the process.
-constexpr double kIpiPerMunmap = 0.9;
 // Pages a 64 KiB read covers: mmap taking this many faults per 64 KiB took one per page.
 constexpr double kPagesPer64k = 16;
 // Pages per major fault at or above this mean read-around brought in neighbours (1 = only the
@@ -55,11 +52,6 @@ std::optional<double> gbps(const Results& results, const char* name) {
 
 std::string format_gbps(double v) {
   return format_sig3(v) + " GB/s";
-}
-
-// lookup::direction for two costs or rates, which must both be positive to be told apart.
-int positive_direction(double a, double b, double bound) {
-  return a > 0 && b > 0 ? direction(a, b, bound) : 0;
 }
 
 std::string within_ns(double bound) {

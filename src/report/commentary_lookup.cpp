@@ -66,6 +66,10 @@ int direction(double a, double b, double bound) {
   return b > a ? 1 : -1;
 }
 
+int positive_direction(double a, double b, double bound) {
+  return a > 0 && b > 0 ? direction(a, b, bound) : 0;
+}
+
 std::string within_noise(double noise, const std::string& unit) {
   return fmt::format("within noise (\u00b1{})", format_value(noise, unit));
 }

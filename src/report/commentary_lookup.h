@@ -37,6 +37,11 @@ double noise_bound(const std::vector<core::Result>& results, const std::string& 
 double ratio_bound(double a, double b);
 // +1 when `b` is clearly above `a`, -1 clearly below, 0 within `bound` (or when any is NaN).
 int direction(double a, double b, double bound);
+// direction() for two costs or rates, which must both be positive to be told apart (0 else).
+int positive_direction(double a, double b, double bound);
+// A TLB-shootdown IPI counted per munmap at or above this means every munmap interrupted the
+// other CPU; the tenth below one allows for munmaps that found it not running the process.
+inline constexpr double kIpiPerMunmap = 0.9;
 // "within noise (±12.0 ns)".
 std::string within_noise(double noise, const std::string& unit);
 

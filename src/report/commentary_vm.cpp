@@ -49,13 +49,6 @@ constexpr double kReturnedAll = 0.9;
 constexpr double kMostlyMajor = 0.5;
 // At least this many more slow batches a second count as a rise even from a zero baseline.
 constexpr double kMinExtraSlowPerS = 1;
-// A shootdown IPI counted per munmap at or above this interrupted the other CPUs every time.
-constexpr double kIpiPerMunmap = 0.9;
-
-// lookup::direction for two costs or rates, which must both be positive to be told apart.
-int positive_direction(double a, double b, double bound) {
-  return a > 0 && b > 0 ? direction(a, b, bound) : 0;
-}
 
 std::string within_ratio() {
   return fmt::format("within {}", format_percent(kClearlyDifferent - 1));
