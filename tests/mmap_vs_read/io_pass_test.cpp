@@ -19,23 +19,14 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "support/perf_fds.h"
 
 namespace illusion::labs::mmap_vs_read {
 namespace {
 
 constexpr double kOpNs = 100;
 
-// perf_event_open(2) file descriptors this process holds now.
-int perf_fds() {
-  int n = 0;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
-    char target[PATH_MAX] = {};
-    const ssize_t len = ::readlink(e.path().c_str(), target, sizeof target - 1);
-    if (len > 0 && std::strstr(target, "perf_event") != nullptr) ++n;
-  }
-  return n;
-}
+using illusion::testing::perf_fds;
 
 double param_number(const core::Result& r, const std::string& name) {
   for (const core::Param& p : r.params)
