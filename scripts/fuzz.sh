@@ -23,8 +23,9 @@ install_missing_packages
 FUZZ_DIR="$ROOT/build-fuzz"
 BIN="$FUZZ_DIR/json_read_fuzz"
 ARTIFACTS="$FUZZ_DIR/artifacts"
+# core/result.cpp: the reader marks batched rows (set_ops_per_sample) as it reads them.
 SOURCES=("$ROOT/fuzz/json_read_fuzz.cpp" "$ROOT/src/report/json_read.cpp"
-         "$ROOT/src/report/json_fields.cpp")
+         "$ROOT/src/report/json_fields.cpp" "$ROOT/src/core/result.cpp")
 mkdir -p "$FUZZ_DIR" "$ARTIFACTS"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/illusion-fuzz-XXXXXX")"
 trap 'rm -rf "$WORK" "$BIN.new.$$"' EXIT
