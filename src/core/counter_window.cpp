@@ -6,6 +6,7 @@
 
 #include "core/counters.h"
 #include "core/errors.h"
+#include "core/fault_window.h"
 #include "core/result.h"
 
 namespace illusion::core {
@@ -107,14 +108,7 @@ void CounterWindow::write_per_op(Result& r, double ops) const {
       user_only += c.name;
     }
   }
-  if (!user_only.empty()) {
-    // exclude_kernel drops events raised with kernel registers: a fault taken while a syscall
-    // copies into an untouched user buffer is not counted, though getrusage(2) counts it.
-    r.warnings.push_back(fmt::format(
-        "counted in user mode only ({}; faults taken inside syscalls are missed, the rusage_ "
-        "counts include them): {}",
-        perf_paranoid_description(), user_only));
-  }
+  if (!user_only.empty()) r.warnings.push_back(user_mode_only_warning(user_only, true));
 }
 
 }  // namespace illusion::core
