@@ -17,8 +17,9 @@
 
 namespace illusion::cli {
 
-int cmd_verify() {
+int cmd_verify(const VerifyOptions& options) {
   if (const char* spec = std::getenv(verify::kChildEnv)) return verify::run_verify_child(spec);
+  if (options.peers) return cmd_verify_peers(options);
 
   const auto results = verify::run_checks();
   report::TextTable table;

@@ -44,8 +44,19 @@ int cmd_list();
 int cmd_report(const ReportOptions& options);
 int cmd_compare(const CompareOptions& options);
 int cmd_budget(const BudgetOptions& options);
-// `illusion verify`: each count a method assumes, checked with an independent tool.
-int cmd_verify();
+// `illusion verify [--peers]`: each count a method assumes, checked with an independent tool;
+// with --peers, the headline timings beside the peer tools' own (cli/verify_peers.cpp).
+struct VerifyOptions {
+  bool peers = false;
+  int rounds = 3;
+  std::string json_path;  // "" = no JSON file
+  core::Profile profile = core::Profile::standard;
+  std::optional<int> cpu;  // empty: the last CPU this process may use
+  std::string dir;         // where the IO pairs' test file goes ("" = $TMPDIR or /tmp)
+  std::string file_size;   // --file-size as typed ("" = the IO lab's default)
+};
+int cmd_verify(const VerifyOptions& options);
+int cmd_verify_peers(const VerifyOptions& options);
 int cmd_env();
 int cmd_run(const RunOptions& options);
 

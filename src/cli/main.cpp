@@ -196,8 +196,42 @@ int main(int argc, char** argv) {
       ->type_name("FILE")
       ->check(a_file);
 
+  cli::VerifyOptions verify_opts;
+  bool verify_quick = false;
   auto* verify = app.add_subcommand(
-      "verify", "Check the counts illusion's methods assume with strace and perf stat");
+      "verify",
+      "Check the counts illusion's methods assume with strace and perf stat; with --peers, "
+      "compare its headline timings with perf bench, hyperfine, fio and cyclictest");
+  verify->add_flag("--peers", verify_opts.peers,
+                   "Compare timings with the peer tools instead of checking counts");
+  auto* rounds_opt = verify
+                         ->add_option("--rounds", verify_opts.rounds,
+                                      "Rounds of illusion-then-peer per pair, 1 to 20 "
+                                      "(default 3)")
+                         ->type_name("N")
+                         ->check(a_number("a whole number of rounds such as 3"));
+  auto* verify_json_opt =
+      verify->add_option("--json", verify_opts.json_path, "Also write the comparisons as JSON")
+          ->type_name("FILE")
+          ->check(a_file);
+  auto* verify_cpu_opt =
+      verify
+          ->add_option("--cpu", verify_opts.cpu,
+                       "The CPU both sides run on (default: the last one allowed)")
+          ->type_name("CPU")
+          ->check(a_cpu_number());
+  auto* verify_quick_opt =
+      verify->add_flag("--quick", verify_quick, "Shorter rows and peer runs, a 128 MiB test file");
+  auto* verify_dir_opt =
+      verify->add_option("--dir", verify_opts.dir, "Where the IO pairs' test file goes")
+          ->type_name("DIR")
+          ->check(non_empty("a directory"));
+  auto* verify_size_opt =
+      verify
+          ->add_option("--file-size", verify_opts.file_size,
+                       "The IO pairs' test file size in MiB (default 1G, 128M with --quick)")
+          ->type_name("SIZE")
+          ->check(non_empty("a size such as 512M"));
 
   try {
     app.parse(argc, argv);
@@ -224,7 +258,18 @@ int main(int argc, char** argv) {
     if (*report) return cli::cmd_report(report_opts);
     if (*compare) return cli::cmd_compare(compare_opts);
     if (*budget) return cli::cmd_budget(budget_opts);
-    if (*verify) return cli::cmd_verify();
+    if (*verify) {
+      if (!verify_opts.peers)
+        for (const auto* o : {rounds_opt, verify_json_opt, verify_cpu_opt, verify_quick_opt,
+                              verify_dir_opt, verify_size_opt})
+          if (o->count() > 0)
+            return usage_error(fmt::format(
+                "{} goes with --peers (the count checks take no options); see 'illusion verify "
+                "--help'",
+                o->get_name()));
+      if (verify_quick) verify_opts.profile = core::Profile::quick;
+      return cli::cmd_verify(verify_opts);
+    }
     std::cout << app.help();
     return 0;
   } catch (const core::UsageError& e) {

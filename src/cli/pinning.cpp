@@ -22,14 +22,23 @@ std::string allowed_list(const cpu_set_t& set) {
 
 }  // namespace
 
-void validate_pin(int cpu) {
+void validate_pin(int cpu, const char* flag) {
   cpu_set_t set;
   CPU_ZERO(&set);
   if (sched_getaffinity(0, sizeof set, &set) != 0) core::throw_errno("sched_getaffinity");
   if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set))
-    throw core::UsageError(fmt::format(
-        "--pin {}: this process may only run on CPU(s) {}; choose one of them", cpu,
-        allowed_list(set)));
+    throw core::UsageError(
+        fmt::format("{} {}: this process may only run on CPU(s) {}; choose one of them", flag, cpu,
+                    allowed_list(set)));
+}
+
+int last_allowed_cpu() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) core::throw_errno("sched_getaffinity");
+  for (int c = CPU_SETSIZE - 1; c >= 0; --c)
+    if (CPU_ISSET(c, &set)) return c;
+  return 0;
 }
 
 ScopedPin::ScopedPin(std::optional<int> cpu) {

@@ -7,8 +7,13 @@
 
 namespace illusion::cli {
 
-// Checks that `cpu` is one this process may run on; throws UsageError naming the allowed set.
-void validate_pin(int cpu);
+// Checks that `cpu` is one this process may run on; throws UsageError naming `flag` and the
+// allowed set.
+void validate_pin(int cpu, const char* flag = "--pin");
+
+// The highest-numbered CPU this process may run on (CPU 0 takes more of the machine's
+// interrupts on most hosts).
+int last_allowed_cpu();
 
 // Pins the calling thread (and so every thread and child it creates) while alive.
 class ScopedPin {

@@ -2,11 +2,8 @@
 
 #include <fcntl.h>
 #include <sched.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,12 +16,11 @@
 #include <thread>
 
 #include "cli/verify_parse.h"
+#include "core/command.h"
 #include "core/format.h"
 #include "core/host_behaviour.h"
 #include "core/resources.h"
 #include "core/text_file.h"
-
-extern char** environ;
 
 namespace illusion::cli::verify {
 
@@ -138,95 +134,28 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-struct ToolRun {
-  int spawn_error = 0;  // errno from posix_spawnp, e.g. ENOENT for a missing tool
-  int exit_code = -1;   // -1: killed by a signal
-  bool timed_out = false;
-  std::string err;  // the tool's stderr
-};
-
 // Runs `argv` (a tool whose command line ends with this binary's `verify`) with kChildEnv set
-// to `spec`, stdout to /dev/null and stderr captured. Waits for it (killing it after
-// kToolTimeout); the child is registered so an interrupt kills and reaps it too.
-ToolRun run_tool(const std::vector<std::string>& argv, const std::string& spec,
-                 core::TempDir& tmp) {
-  ToolRun run;
-  const std::string err_path = tmp.register_file("stderr-" + std::to_string(++file_counter));
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t defaults;  // what reset_signals_in_child does after a fork
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGINT);
-  sigaddset(&defaults, SIGTERM);
-  sigaddset(&defaults, SIGPIPE);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+// to `spec`; see core::run_command.
+core::CommandRun run_tool(const std::vector<std::string>& argv, const std::string& spec,
+                          core::TempDir& tmp) {
+  core::CommandOptions options;
+  options.extra_env = {std::string(kChildEnv) + "=" + spec};
+  options.timeout = kToolTimeout;
+  return core::run_command(argv, tmp, options);
+}
 
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  std::vector<std::string> env_strings;
-  const std::string prefix = std::string(kChildEnv) + "=";
-  for (char** e = environ; *e; ++e)
-    if (std::strncmp(*e, prefix.c_str(), prefix.size()) != 0) env_strings.emplace_back(*e);
-  env_strings.push_back(prefix + spec);
-  std::vector<char*> envp;
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  pid_t pid = -1;
-  run.spawn_error = posix_spawnp(&pid, args[0], &fa, &attr, args.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (run.spawn_error != 0) return run;
-  core::register_child(pid);
-  int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + kToolTimeout;
-  for (;;) {
-    const pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid || (r < 0 && errno != EINTR)) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-      }
-      run.timed_out = true;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+// Why a tool run gave no figure, or "" when it ran fine: core::command_failure, with the two
+// refusals a user can fix named for what they are.
+std::string failure_reason(const std::string& tool, const core::CommandRun& run) {
+  if (run.spawn_error == 0 && !run.timed_out && run.exit_code && *run.exit_code != 0) {
+    const std::string& e = run.err;
+    if (e.find("ptrace") != std::string::npos || e.find("PTRACE") != std::string::npos)
+      return "ptrace not permitted: " + core::last_line(e);
+    if (e.find("perf_event_paranoid") != std::string::npos ||
+        e.find("Access to performance monitoring") != std::string::npos)
+      return "perf refused by perf_event_paranoid";
   }
-  core::unregister_child(pid);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  run.err = slurp(err_path);
-  tmp.remove_file(err_path);
-  return run;
-}
-
-std::string last_line(const std::string& text) {
-  std::istringstream in(text);
-  std::string last;
-  for (std::string line; std::getline(in, line);)
-    if (line.find_first_not_of(" \t") != std::string::npos) last = line;
-  return last.empty() ? "no message" : last;
-}
-
-// Why a tool run gave no figure, or "" when it ran fine.
-std::string failure_reason(const std::string& tool, const ToolRun& run) {
-  if (run.spawn_error == ENOENT) return tool + " is not installed";
-  if (run.spawn_error != 0) return tool + " could not start: " + std::strerror(run.spawn_error);
-  if (run.timed_out) return tool + " did not finish in time";
-  if (run.exit_code == 0) return "";
-  const std::string& e = run.err;
-  if (e.find("ptrace") != std::string::npos || e.find("PTRACE") != std::string::npos)
-    return "ptrace not permitted: " + last_line(e);
-  if (e.find("perf_event_paranoid") != std::string::npos ||
-      e.find("Access to performance monitoring") != std::string::npos)
-    return "perf refused by perf_event_paranoid";
-  return tool + " exited with status " + std::to_string(run.exit_code) + ": " + last_line(e);
+  return core::command_failure(tool, run);
 }
 
 // A count from `tool` run over this binary's child mode `spec`.

@@ -101,6 +101,9 @@ void kill_registered_children() {
   for (auto& child : g_children) {
     const pid_t pid = child.exchange(0);
     if (pid > 0) {
+      // A child that leads its own process group (core/command.h's peer tools) takes what it
+      // forked with it; for any other child no group has its pid, and this is ESRCH.
+      kill(-pid, SIGKILL);
       kill(pid, SIGKILL);
       waitpid(pid, nullptr, 0);
     }

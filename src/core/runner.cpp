@@ -46,6 +46,27 @@ std::vector<Selected> select_experiments(const std::vector<Lab>& labs,
   return out;
 }
 
+Result run_one(const Selected& s, RunContext& ctx) {
+  Result r;
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    r = s.experiment->run(ctx);
+  } catch (const UsageError&) {
+    throw;
+  } catch (const std::exception& ex) {
+    r = result_for(*s.experiment, s.lab_id);
+    r.status = Status::failed;
+    r.reason = ex.what();
+  }
+  // The table, not the lab, owns the identity of a result.
+  r.id = s.experiment->id;
+  r.lab = s.lab_id;
+  if (r.title.empty()) r.title = s.experiment->title;
+  if (r.unit.empty()) r.unit = s.experiment->unit;
+  r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return r;
+}
+
 std::vector<Result> run_experiments(const std::vector<Selected>& selected, RunContext& ctx,
                                     RunObserver& observer) {
   std::vector<Result> results;
@@ -59,23 +80,7 @@ std::vector<Result> run_experiments(const std::vector<Selected>& selected, RunCo
     const Selected& s = selected[i];
     if (i > 0 && selected[i - 1].lab_id != s.lab_id) ctx.drop_lab_shared();
     observer.on_experiment_start(s, i, selected.size(), remaining);
-    Result r;
-    const auto started = std::chrono::steady_clock::now();
-    try {
-      r = s.experiment->run(ctx);
-    } catch (const UsageError&) {
-      throw;
-    } catch (const std::exception& ex) {
-      r = result_for(*s.experiment, s.lab_id);
-      r.status = Status::failed;
-      r.reason = ex.what();
-    }
-    // The table, not the lab, owns the identity of a result.
-    r.id = s.experiment->id;
-    r.lab = s.lab_id;
-    if (r.title.empty()) r.title = s.experiment->title;
-    if (r.unit.empty()) r.unit = s.experiment->unit;
-    r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    Result r = run_one(s, ctx);
     remaining -= s.experiment->duration.for_profile(ctx.profile);
     observer.on_experiment_end(s, r);
     results.push_back(std::move(r));

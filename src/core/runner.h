@@ -40,6 +40,11 @@ inline constexpr const char* kEverything = "all";
 std::vector<Selected> select_experiments(const std::vector<Lab>& labs,
                                          const std::vector<std::string>& patterns);
 
+// Runs one row: an exception other than UsageError becomes its failed Result, the table sets
+// its identity, and its wall time is recorded. Lab state (ctx.lab_shared) is kept, so a caller
+// running rows one at a time (`verify --peers`) keeps a lab's test file between them.
+Result run_one(const Selected& s, RunContext& ctx);
+
 std::vector<Result> run_experiments(const std::vector<Selected>& selected, RunContext& ctx,
                                     RunObserver& observer);
 

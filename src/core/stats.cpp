@@ -17,6 +17,11 @@ double percentile_sorted(const std::vector<double>& sorted, double q) {
   return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
 }
 
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return percentile_sorted(values, 0.5);
+}
+
 double median_absolute_deviation(const std::vector<double>& values) {
   if (values.empty()) return 0;
   std::vector<double> sorted = values;

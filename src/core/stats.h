@@ -24,6 +24,10 @@ struct Stats {
 // Percentile q in [0,1] of an already sorted vector (R-7 interpolation). Empty -> 0.
 double percentile_sorted(const std::vector<double>& sorted, double q);
 
+// The median of `values` (any order; R-7, so the mean of the middle two for an even count).
+// Empty -> 0: callers that can be given nothing check first.
+double median(std::vector<double> values);
+
 // Median absolute deviation, unscaled.
 double median_absolute_deviation(const std::vector<double>& values);
 

@@ -251,6 +251,9 @@ core::Result run_pingpong(core::RunContext& ctx, core::Result r, const LinkKind&
   r.add_param("samples", static_cast<double>(round_trips.per_op_ns.size()));
   r.add_param("clock", ctx.clock->info().source);
   r.add_metric("round_trip_ns", rt.p50, "ns");
+  // Peers such as perf bench sched pipe print a mean round trip: `verify --peers` compares
+  // with this one (the mean of batch means is the mean of every round trip timed).
+  r.add_metric("round_trip_mean_ns", rt.mean, "ns");
   r.add_metric("round_trip_p99_ns", rt.p99, "ns");
   r.add_metric(kind.baseline_metric, baseline, "ns");
   add_count(r, count);

@@ -99,6 +99,7 @@ class SwitchRows : public SchedLabTest {
     expect_ok(r);
     EXPECT_FALSE(param(r, "stats_per").empty()) << r.id;
     EXPECT_GT(metric(r, "round_trip_ns"), 0) << r.id;
+    EXPECT_GT(metric(r, "round_trip_mean_ns"), 0) << r.id;
     EXPECT_GT(metric(r, baseline_metric), 0) << r.id;
     EXPECT_GE(metric(r, "switches_per_round_trip"), min_switches) << r.id << ": " << r.meaning;
     // Fewer than two is allowed across CPUs, never silently: the row must say a side did not

@@ -34,7 +34,8 @@ inline std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-// argv[0] is the program path. `env_extra` entries ("NAME=value") are added to the environment.
+// argv[0] is the program path. `env_extra` entries ("NAME=value") are added to the environment,
+// replacing any of the same name.
 inline Outcome run_program(const std::vector<std::string>& argv,
                            const std::vector<std::string>& env_extra = {}) {
   core::TempDir tmp;
@@ -48,8 +49,15 @@ inline Outcome run_program(const std::vector<std::string>& argv,
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // An entry of env_extra replaces the inherited one of the same name (getenv and PATH
+  // lookup take the first, so an appended duplicate would be ignored).
+  const auto name_of = [](const std::string& e) { return e.substr(0, e.find('=')); };
   std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
+  for (char** e = environ; *e; ++e) {
+    bool replaced = false;
+    for (const auto& x : env_extra) replaced = replaced || name_of(x) == name_of(*e);
+    if (!replaced) env_strings.emplace_back(*e);
+  }
   for (const auto& e : env_extra) env_strings.push_back(e);
   std::vector<char*> envp;
   for (auto& e : env_strings) envp.push_back(e.data());
