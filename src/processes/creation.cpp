@@ -2,7 +2,8 @@
 // CLONE_VM "thread-like process") and a process running a program (posix_spawn, fork+exec).
 // Each op creates AND reaps, so back-to-back ops measure the full round trip and leave
 // nothing behind; the sampler times them and counts events in the parent around the samples,
-// and an untimed pass counts the parent's syscalls per op.
+// and an untimed pass counts the parent's syscalls per op. The creator is pinned to its CPU
+// meanwhile, so every new unit starts there (creator_pin.h says why).
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -14,6 +15,8 @@
 #include "core/measure.h"
 #include "core/syscall_count.h"
 #include "processes/creation_ops.h"
+#include "processes/creator_pin.h"
+#include "processes/parent_shape.h"
 #include "processes/rows.h"
 
 namespace illusion::labs::processes {
@@ -25,11 +28,20 @@ constexpr double kBudgetScale = 0.6;
 // Rough wall time per profile: warm-up 0.02 s + scaled budget + the syscall-count pass.
 constexpr core::DurationHint kCreate{0.1, 0.33, 1.0};
 
-// Times `op`, then counts the parent's syscalls per op in an untimed pass of ~20 ms (at least
-// 20 ops), since the tracepoint slows every syscall while it is registered (syscall_count.h).
+// Rows whose child is made from the parent (fork, vfork, posix_spawn) record what the parent
+// was when it forked: its size, mappings and page tables (parent_shape.h).
+constexpr bool kRecordShape = true;
+
+// Times `op` with the creator pinned to its CPU (creator_pin.h), then counts the parent's
+// syscalls per op in an untimed pass of ~20 ms (at least 20 ops), since the tracepoint slows
+// every syscall while it is registered (syscall_count.h).
 template <class Op>
 core::Result measure_unit(const core::RunContext& ctx, core::Result r, Op op,
-                          const std::string& what_one_op_is) {
+                          const std::string& what_one_op_is, bool record_shape = false) {
+  const CreatorPin pin(ctx);
+  // Read here, pinned and right before the first fork: the sampler adds only its sample
+  // buffer to the parent after this.
+  if (record_shape) record_parent_shape(r, read_parent_shape());
   core::MeasureOptions opt;
   opt.budget_scale = kBudgetScale;
   r = core::measure(ctx, std::move(r), op, opt);
@@ -37,17 +49,19 @@ core::Result measure_unit(const core::RunContext& ctx, core::Result r, Op op,
   const auto repeats = static_cast<std::uint64_t>(std::clamp(20e6 / p50, 20.0, 2000.0));
   core::count_syscalls(r, repeats, op);
   r.add_param("op", what_one_op_is);
-  r.add_param("placement", placement(ctx));
+  pin.record(r);
   note_disturbed(r, *r.stats);
   return r;
 }
 
 // Records where the new units started; "; 48% started on another CPU than their creator".
+// The metric is always recorded (0 confirms the pin held); the sentence only when some did.
 std::string record_placement(core::Result& r, const CpuTally& tally, const char* units) {
   const auto f = tally.fraction_elsewhere();
   if (!f) return "";
   r.add_metric("started_elsewhere_fraction", *f, "fraction");
   r.add_param("placement_samples", static_cast<double>(tally.units));
+  if (*f == 0) return "";
   return fmt::format("; {:.0f}% of the {} started on another CPU than their creator", 100 * *f,
                      units);
 }
@@ -98,7 +112,8 @@ core::Result run_std_thread(core::RunContext& ctx, core::Result r) {
 core::Result run_fork_exit(core::RunContext& ctx, core::Result r) {
   r = measure_unit(ctx, std::move(r), fork_exit,
                    "fork + waitpid; the child calls _exit(0) at once (includes the child's exit "
-                   "and reaping)");
+                   "and reaping)",
+                   kRecordShape);
   const double p50 = r.stats->p50;
   if (const auto t = earlier_p50(ctx, "processes.pthread_create"); t && *t > 0)
     r.add_metric("ratio_vs_pthread", p50 / *t, "x");
@@ -110,7 +125,8 @@ core::Result run_fork_exit(core::RunContext& ctx, core::Result r) {
 core::Result run_vfork_exit(core::RunContext& ctx, core::Result r) {
   r = measure_unit(ctx, std::move(r), vfork_exit,
                    "vfork + waitpid; the child calls _exit(0) at once while the parent is "
-                   "suspended");
+                   "suspended",
+                   kRecordShape);
   const double p50 = r.stats->p50;
   std::string vs;
   if (const auto f = earlier_p50(ctx, "processes.fork_exit"); f && p50 > 0)
@@ -153,7 +169,7 @@ core::Result run_posix_spawn_true(core::RunContext& ctx, core::Result r) {
   const std::vector<char*> argv = prog.argv();
   r = measure_unit(
       ctx, std::move(r), [&] { posix_spawn_wait(prog.path, argv.data()); },
-      "posix_spawn of the program with no arguments + waitpid (its whole run)");
+      "posix_spawn of the program with no arguments + waitpid (its whole run)", kRecordShape);
   r.add_param("program", prog.path);
   const double p50 = r.stats->p50;
   std::string beyond;
@@ -173,7 +189,7 @@ core::Result run_fork_exec_true(core::RunContext& ctx, core::Result r) {
   const std::vector<char*> argv = prog.argv();
   r = measure_unit(
       ctx, std::move(r), [&] { fork_exec_wait(prog.path, argv.data()); },
-      "fork + execv of the program with no arguments + waitpid (its whole run)");
+      "fork + execv of the program with no arguments + waitpid (its whole run)", kRecordShape);
   r.add_param("program", prog.path);
   const double p50 = r.stats->p50;
   std::string vs;

@@ -234,12 +234,4 @@ void note_disturbed(core::Result& r, const core::Stats& s, const std::string& wh
       what.empty() ? "" : "at " + what + ": ", format_ns(s.p50), s.p50 / s.min, format_ns(s.min)));
 }
 
-std::string placement(const core::RunContext& ctx) {
-  if (ctx.pin_cpu)
-    return fmt::format("parent pinned to CPU {}; children inherit the mask", *ctx.pin_cpu);
-  const int cpus = ctx.env ? ctx.env->allowed_cpus : 0;
-  if (cpus == 1) return "one CPU allowed: parent and child share it";
-  return "unpinned: a child may start on another CPU";
-}
-
 }  // namespace illusion::labs::processes

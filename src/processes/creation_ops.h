@@ -95,9 +95,4 @@ std::string format_ns(double ns);
 // `what` names the sample set ("" for the whole result, "256MiB", ...).
 void note_disturbed(core::Result& r, const core::Stats& s, const std::string& what = "");
 
-// Where the children could run: children inherit the parent's CPU mask (sched_setaffinity(2)),
-// so a pinned run keeps parent and child on one CPU and an unpinned one lets the child wake on
-// the other (a cross-CPU wake-up on this VM costs tens of us).
-std::string placement(const core::RunContext& ctx);
-
 }  // namespace illusion::labs::processes

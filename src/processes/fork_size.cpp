@@ -18,6 +18,7 @@
 #include "core/measure.h"
 #include "core/resources.h"
 #include "processes/creation_ops.h"
+#include "processes/creator_pin.h"
 #include "processes/fork_size_sweep.h"
 #include "processes/rows.h"
 
@@ -45,8 +46,9 @@ void finish_point(core::Result& r, const SizePoint& pt) {
   core::finish_result(r, pt.per_op_ns, static_cast<double>(pt.per_op_ns.size()), nullptr);
   if (pt.window) pt.window->write_per_op(r, pt.counted_ops);
   r.add_param("counted_ops", pt.counted_ops);
-  r.add_param("counters", "counted over a separate untimed pass of counted_ops ops after the "
-                          "timed ones, same parent memory; no perf event was open while timing");
+  r.add_param("counters",
+              "counted over a separate untimed pass of counted_ops ops after the "
+              "timed ones, same parent memory; no perf event was open while timing");
 }
 
 std::string join_sizes(const std::vector<SizePoint>& pts) {
@@ -72,6 +74,7 @@ struct Sweep {
 Sweep run_sweep(core::RunContext& ctx, core::Result& r, const std::function<void()>& op,
                 double scale, const std::string& what_one_op_is) {
   const std::vector<std::uint64_t> sizes = sweep_sizes(ctx.profile);
+  const CreatorPin pin(ctx);  // the children start on the parent's CPU (creator_pin.h)
   Sweep sw;
   SizeOptions opt;
   opt.budget_s = core::sample_budget_s(ctx.profile) * scale;
@@ -87,7 +90,7 @@ Sweep run_sweep(core::RunContext& ctx, core::Result& r, const std::function<void
     ctx.report_progress(static_cast<double>(i + 1) / static_cast<double>(sizes.size()));
   }
   r.add_param("op", what_one_op_is);
-  r.add_param("placement", placement(ctx));
+  pin.record(r);
   if (sw.points.empty()) {
     r.status = core::Status::failed;
     r.reason = "no parent size could be measured (see warnings)";
@@ -242,6 +245,7 @@ core::Result run_fork_thp(core::RunContext& ctx, core::Result r) {
     r.reason = ex.what();
     return r;
   }
+  const CreatorPin pin(ctx);  // the children start on the parent's CPU (creator_pin.h)
   SizeOptions opt;
   opt.budget_s = core::sample_budget_s(ctx.profile) * kThpScale;
   const SizePoint small = measure_at_size(*ctx.clock, bytes, fork_exit, opt);
@@ -256,7 +260,7 @@ core::Result run_fork_thp(core::RunContext& ctx, core::Result r) {
   r.add_param("op", "fork + waitpid of a child that _exits at once; stats: the THP-backed parent");
   r.add_param("size_mib", static_cast<double>(bytes >> 20));
   r.add_param("thp_enabled", thp);
-  r.add_param("placement", placement(ctx));
+  pin.record(r);
   r.add_param("populated_by", huge.populated_by);
   r.add_param("samples_4k", static_cast<double>(small.per_op_ns.size()));
   r.add_param("samples_thp", static_cast<double>(huge.per_op_ns.size()));
