@@ -11,6 +11,21 @@ BUILD_DIR="${ILLUSION_BUILD_DIR:-$ROOT/build}"
 PACKAGES=(cmake g++ ninja-build pkg-config libgtest-dev libcli11-dev nlohmann-json3-dev
           libfmt-dev liburing-dev strace linux-perf)
 
+# The peer tools `illusion verify --peers` compares with (perf is already above). Optional:
+# run.sh works without them; test.sh and peers.sh try to install them and go on without.
+PEER_PACKAGES=(fio hyperfine rt-tests)
+
+# Installs the peers when it can; a machine that cannot (no root, no registry) runs without
+# them, and verify --peers says which are missing.
+install_peer_packages() {
+  # A subshell: install_missing_packages exits when it cannot install, and set -e would too.
+  if ! (PACKAGES=("${PEER_PACKAGES[@]}") && install_missing_packages); then
+    echo "illusion setup: the peer tools (${PEER_PACKAGES[*]}) could not be installed;" \
+      "verify --peers will say which are missing" >&2
+  fi
+  return 0
+}
+
 install_missing_packages() {
   local missing=()
   for p in "${PACKAGES[@]}"; do

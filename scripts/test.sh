@@ -3,6 +3,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 PACKAGES+=(chromium)  # the HTML report test renders the report in headless Chromium
 install_missing_packages
+install_peer_packages  # for the verify --peers test; it passes without them too
 configure_and_build
 source "$ROOT/scripts/leftovers.sh"
 leftovers_snapshot

@@ -290,7 +290,8 @@ PeerRun run_fio(const PeerSetup& s, const std::string& engine, const std::string
           : std::nullopt);
   run.terms_ns.push_back(sum_cost_ns(s, block_bytes(bs), statistic));
   if (run.reading.minor_faults && run.reading.ops && *run.reading.ops > 0)
-    run.note = fmt::format("fio took {} minor faults over {} I/Os",
+    run.note = fmt::format("fio counted {} minor faults over the {} I/Os it measured (its "
+                           "ramp-up, left out of its figures, took the first touches)",
                            core::format_whole(*run.reading.minor_faults),
                            core::format_whole(*run.reading.ops));
   return run;
@@ -379,8 +380,8 @@ std::vector<PeerCheck> peer_checks() {
                 "rand_mmap_copy_warm", "mean per 4 KiB copy out of the mapping",
                 "fio's mmap engine copies each 4 KiB block out of a mapping of the file, like "
                 "illusion's rand_copy_warm, which then sums the copy; illusion populates its "
-                "mapping before timing, fio takes the first touch of each page inside its run "
-                "(its minor faults are counted)"),
+                "mapping before timing, fio's first touch of each page falls mostly in its "
+                "ramp-up, which its figures leave out"),
       wakeup_check(),
   };
 }
