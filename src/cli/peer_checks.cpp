@@ -216,7 +216,7 @@ PeerCheck spawn_check() {
   c.row = "processes.posix_spawn_true";
   c.program = "hyperfine";  // perf stat -r when hyperfine is absent
   c.package = "hyperfine";
-  c.peer = "hyperfine -N (perf stat -r without it)";
+  c.peer = "hyperfine -N";
   c.method_note =
       "both start the same program and wait for it; hyperfine spawns it from a small Rust "
       "process and times each run with its own clock; illusion times posix_spawn + waitpid "
@@ -237,6 +237,7 @@ PeerCheck spawn_check() {
         run_peer(s, "perf", {"perf", "stat", "-r", std::to_string(runs), "-o", out, program},
                  peers::parse_perf_stat_elapsed, out);
     run.note = "hyperfine is not installed: perf stat -r timed the runs instead";
+    run.peer_used = "perf stat -r";
     return run;
   };
   return c;
@@ -290,10 +291,10 @@ PeerRun run_fio(const PeerSetup& s, const std::string& engine, const std::string
           : std::nullopt);
   run.terms_ns.push_back(sum_cost_ns(s, block_bytes(bs), statistic));
   if (run.reading.minor_faults && run.reading.ops && *run.reading.ops > 0)
-    run.note = fmt::format("fio counted {} minor faults over the {} I/Os it measured (its "
-                           "ramp-up, left out of its figures, took the first touches)",
-                           core::format_whole(*run.reading.minor_faults),
-                           core::format_whole(*run.reading.ops));
+    run.note = fmt::format(
+        "fio counted {} minor faults over the {} I/Os it measured (its "
+        "ramp-up, left out of its figures, took the first touches)",
+        core::format_whole(*run.reading.minor_faults), core::format_whole(*run.reading.ops));
   return run;
 }
 
@@ -303,7 +304,7 @@ PeerCheck fio_check(std::string row, std::string engine, std::string rw, std::st
   c.row = std::move(row);
   c.program = "fio";
   c.package = "fio";
-  c.peer = fmt::format("fio --ioengine={} --rw={} --bs={}", engine, rw, bs);
+  c.peer = fmt::format("fio {} {} {}", engine, rw, bs);  // the command has the rest
   c.method_note = std::move(note);
   c.terms = {
       {fmt::format("fio's own work per I/O (the clat {} of its null engine, {} blocks)",
@@ -346,7 +347,7 @@ PeerCheck wakeup_check() {
   c.row = "scheduling.wakeup_idle";
   c.program = "cyclictest";
   c.package = "rt-tests";
-  c.peer = "cyclictest -m -i 1000 -h (SCHED_OTHER)";
+  c.peer = "cyclictest (SCHED_OTHER)";
   c.method_note =
       "both sleep to an absolute deadline every 1 ms under SCHED_OTHER and record how late they "
       "woke; cyclictest keeps a 1 µs histogram (its percentiles are buckets) and was started "

@@ -34,7 +34,8 @@ struct PeerSetup {
 struct PeerRun {
   peers::PeerReading reading;
   std::string command;
-  std::string failure;  // non-empty: no reading, and why
+  std::string peer_used;  // set when a fallback ran instead of PeerCheck::peer ("perf stat -r")
+  std::string failure;    // non-empty: no reading, and why
   // One per PeerCheck::terms: what this round measured of each method difference.
   std::vector<std::optional<double>> terms_ns;
   std::string note;  // a fact of this round worth keeping (residency, faults)

@@ -100,6 +100,7 @@ void add_round(CheckState& st, int round, const core::Result& illusion, const Pe
     else
       cmp.round_notes.push_back(fmt::format("round {}: {}", round, why));
     cmp.peer_command = peer.command;
+    if (!peer.peer_used.empty()) cmp.peer = peer.peer_used;
     if (!peer.failure.empty()) {
       cmp.round_notes.push_back(fmt::format("round {}: {}", round, peer.failure));
     } else if (const auto v = f.peer_value(peer.reading)) {
@@ -126,37 +127,59 @@ std::string residency_text(const labs::mmap_vs_read::CacheSnapshot& s) {
   return s.resident ? core::format_percent(*s.resident) : std::string("unknown");
 }
 
+std::string ns_text(const std::optional<double>& v) {
+  return v ? core::format_ns(*v) : std::string(core::kMissing);
+}
+
+std::string range_text(const std::optional<double>& lo, const std::optional<double>& hi) {
+  if (!lo || !hi) return core::kMissing;
+  return *lo == *hi ? core::format_ns(*lo) : core::format_ns(*lo) + "–" + core::format_ns(*hi);
+}
+
+// "syscalls.getppid_raw" -> "getppid_raw": the ids are unique without their lab.
+std::string row_name(const std::string& id) {
+  const auto dot = id.find('.');
+  return dot == std::string::npos ? id : id.substr(dot + 1);
+}
+
+// The note under a pair's row: the verdict's reason, the ranges, the methods and the command;
+// the round notes of the last round (every round's are in the JSON), or all of them when the
+// pair could not be compared.
+std::string row_note(const peers::Comparison& c, const peers::Judgement& j, int rounds) {
+  std::string note = j.reason;
+  if (j.verdict != peers::Verdict::not_compared) {
+    note +=
+        fmt::format(". Over {} round{}: illusion {}, the peer {}", rounds, rounds == 1 ? "" : "s",
+                    range_text(j.illusion_lo, j.illusion_hi), range_text(j.peer_lo, j.peer_hi));
+    if (!c.method_note.empty()) note += ". Methods: " + c.method_note;
+    note += ". Peer: " + c.peer_command;
+  }
+  const std::string last = fmt::format("round {}: ", rounds);
+  for (const auto& r : c.round_notes)
+    if (j.verdict == peers::Verdict::not_compared || r.rfind(last, 0) == 0) note += ". " + r;
+  return note;
+}
+
 void print_table(std::ostream& out, const peers::VerifyRecord& record) {
   report::TextTable table;
-  table.add_column("figure", report::Align::left);
+  table.add_column("illusion row", report::Align::left);
+  table.add_column("statistic", report::Align::left);
   table.add_column("illusion", report::Align::right);
   table.add_column("peer", report::Align::left);
   table.add_column("peer's", report::Align::right);
   table.add_column("ratio", report::Align::right);
-  table.add_column("illusion range", report::Align::right);
-  table.add_column("peer range", report::Align::right);
   table.add_column("verdict", report::Align::left);
+  int agrees = 0, differs = 0, missing = 0;
   for (const auto& c : record.comparisons) {
     const peers::Judgement j = peers::judge(c);
-    const auto ns = [](const std::optional<double>& v) {
-      return v ? core::format_ns(*v) : std::string(core::kMissing);
-    };
-    const auto range = [](const std::optional<double>& lo, const std::optional<double>& hi) {
-      if (!lo || !hi) return std::string(core::kMissing);
-      return *lo == *hi ? core::format_ns(*lo) : core::format_ns(*lo) + "–" + core::format_ns(*hi);
-    };
-    std::string note = j.reason;
-    if (j.verdict != peers::Verdict::not_compared) {
-      if (!c.method_note.empty()) note += ". Methods: " + c.method_note;
-      note += ". Peer: " + c.peer_command;
-    }
-    for (const auto& r : c.round_notes) note += ". " + r;
-    table.add_row({fmt::format("{} ({})", c.illusion_row, peers::statistic_name(c.statistic)),
-                   ns(j.illusion_ns), c.peer, ns(j.peer_ns),
+    (j.verdict == peers::Verdict::agrees    ? agrees
+     : j.verdict == peers::Verdict::differs ? differs
+                                            : missing)++;
+    table.add_row({row_name(c.illusion_row), peers::statistic_name(c.statistic),
+                   ns_text(j.illusion_ns), c.peer, ns_text(j.peer_ns),
                    j.ratio ? fmt::format("{:.2f}x", *j.ratio) : std::string(core::kMissing),
-                   range(j.illusion_lo, j.illusion_hi), range(j.peer_lo, j.peer_hi),
                    peers::verdict_name(j.verdict)},
-                  note);
+                  row_note(c, j, record.rounds));
   }
   out << fmt::format(
       "illusion beside the peer tools: {} round{} on CPU {}, each figure the "
@@ -164,20 +187,6 @@ void print_table(std::ostream& out, const peers::VerifyRecord& record) {
       record.rounds, record.rounds == 1 ? "" : "s",
       record.cpu ? std::to_string(*record.cpu) : std::string("(any)"));
   table.write(out);
-  int agrees = 0, differs = 0, missing = 0;
-  for (const auto& c : record.comparisons) {
-    switch (peers::judge(c).verdict) {
-      case peers::Verdict::agrees:
-        ++agrees;
-        break;
-      case peers::Verdict::differs:
-        ++differs;
-        break;
-      case peers::Verdict::not_compared:
-        ++missing;
-        break;
-    }
-  }
   out << fmt::format(
       "\n{} agree, {} differ, {} not compared. Agreement: the ratio of the "
       "medians within ±{:.0f}%, or the two ranges overlap.\n",

@@ -126,9 +126,8 @@ core::Result run_stat(core::RunContext& ctx, core::Result r) {
   r.add_param("op", "stat(path)");
   r.add_param("path", file.path());
   const double p50 = r.stats->p50;
-  r.meaning = fmt::format("{:.0f} ns per stat() of a cached path{}{}{}", p50,
-                          loop_mean_note(r), vs_function_call(ctx, p50),
-                          counted_syscalls_note(r));
+  r.meaning = fmt::format("{:.0f} ns per stat() of a cached path{}{}{}", p50, loop_mean_note(r),
+                          vs_function_call(ctx, p50), counted_syscalls_note(r));
   return r;
 }
 
@@ -152,9 +151,9 @@ core::Result run_open_close(core::RunContext& ctx, core::Result r) {
   r.add_param("op", "open+close");
   r.add_param("path", file.path());
   const double p50 = r.stats->p50;
-  r.meaning = fmt::format("{:.0f} ns per open+close pair (two syscalls and a path lookup){}{}{}",
-                          p50, loop_mean_note(r), vs_function_call(ctx, p50),
-                          counted_syscalls_note(r, "pair"));
+  r.meaning =
+      fmt::format("{:.0f} ns per open+close pair (two syscalls and a path lookup){}{}{}", p50,
+                  loop_mean_note(r), vs_function_call(ctx, p50), counted_syscalls_note(r, "pair"));
   return r;
 }
 
