@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "core/env.h"
 #include "core/errors.h"
+#include "core/format.h"
 #include "core/interrupt.h"
 #include "core/resources.h"
 #include "core/runner.h"
@@ -33,15 +34,6 @@ namespace illusion::cli {
 namespace {
 
 constexpr std::size_t kLineWidth = 118;
-
-std::string utc_now_iso8601() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string join(const std::vector<std::string>& parts, const std::string& sep = ", ") {
   std::string out;
@@ -71,7 +63,7 @@ report::RunRecord measure_costs(core::Profile profile) {
   report::RunRecord record;
   record.tool_version = ILLUSION_VERSION;
   record.profile = core::profile_name(profile);
-  record.started_at = utc_now_iso8601();
+  record.started_at = core::utc_now_iso8601();
   record.selection = report::frame_op_ids();
 
   ctx.clock = clock.get();

@@ -16,6 +16,7 @@
 #include "cli/run_files.h"
 #include "core/clock.h"
 #include "core/env.h"
+#include "core/format.h"
 #include "core/interrupt.h"
 #include "core/resources.h"
 #include "core/runner.h"
@@ -30,15 +31,6 @@
 
 namespace illusion::cli {
 namespace {
-
-std::string utc_now_iso8601() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::vector<report::LabInfo> labs_in(const std::vector<core::Lab>& labs,
                                      const std::vector<core::Selected>& selected) {
@@ -141,7 +133,7 @@ int cmd_run(const RunOptions& options) {
   report::RunRecord record;
   record.tool_version = ILLUSION_VERSION;
   record.profile = core::profile_name(options.profile);
-  record.started_at = utc_now_iso8601();
+  record.started_at = core::utc_now_iso8601();
   record.selection = options.targets;
   record.pinned_cpu = options.pin_cpu ? std::to_string(*options.pin_cpu) : "";
   record.labs = labs_in(labs, selected);

@@ -4,8 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -99,13 +97,6 @@ std::vector<std::string> placed(const PeerSetup& setup, std::vector<std::string>
   return argv;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Runs a peer and reads its stdout (or, with `out_file`, the file it wrote there) with `parse`.
 template <class Parse>
 PeerRun run_peer(const PeerSetup& setup, const std::string& tool, std::vector<std::string> argv,
@@ -119,7 +110,7 @@ PeerRun run_peer(const PeerSetup& setup, const std::string& tool, std::vector<st
   const core::CommandRun cmd = core::run_command(argv, *setup.tmp, options);
   run.failure = core::command_failure(tool, cmd);
   if (run.failure.empty()) {
-    run.reading = parse(out_file.empty() ? cmd.out : slurp(out_file));
+    run.reading = parse(out_file.empty() ? cmd.out : core::read_text(out_file).value_or(""));
     if (!run.reading.ok()) run.failure = tool + "'s output could not be read: " + run.reading.error;
   }
   if (!out_file.empty()) setup.tmp->remove_file(out_file);

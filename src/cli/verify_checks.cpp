@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -127,13 +126,6 @@ std::string self_path() {
   return len > 0 ? std::string(buf, static_cast<std::size_t>(len)) : std::string();
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Runs `argv` (a tool whose command line ends with this binary's `verify`) with kChildEnv set
 // to `spec`; see core::run_command.
 core::CommandRun run_tool(const std::vector<std::string>& argv, const std::string& spec,
@@ -175,7 +167,7 @@ Measured tool_count(const std::string& tool, const std::vector<std::string>& arg
   Measured m;
   if (auto why = failure_reason(tool, run); !why.empty()) {
     m.reason = why;
-  } else if (const auto p = parse(slurp(out)); p.ok()) {
+  } else if (const auto p = parse(core::read_text(out).value_or("")); p.ok()) {
     m.value = *p.value;
     m.user_only = user_mode_only(p.modifier);
   } else {

@@ -37,15 +37,6 @@ namespace {
 
 constexpr int kMaxRounds = 20;
 
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // The reason a check's peer cannot run on this machine at all, or "".
 std::string missing_peer(const PeerCheck& c) {
   if (c.program == "hyperfine" && !core::program_in_path("hyperfine") &&
@@ -224,7 +215,7 @@ int cmd_verify_peers(const VerifyOptions& options) {
 
   peers::VerifyRecord record;
   record.tool_version = ILLUSION_VERSION;
-  record.started_at = utc_now();
+  record.started_at = core::utc_now_iso8601();
   record.profile = core::profile_name(options.profile);
   record.rounds = options.rounds;
   record.cpu = cpu;

@@ -14,11 +14,12 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
+
+#include "core/text_file.h"
 
 extern char** environ;
 
@@ -26,13 +27,6 @@ namespace illusion::core {
 namespace {
 
 std::atomic<int> g_file_counter{0};  // names the output files of concurrent runs apart
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string env_name(const std::string& assignment) {
   return assignment.substr(0, assignment.find('='));
@@ -168,8 +162,8 @@ CommandRun run_command(const std::vector<std::string>& argv, TempDir& tmp,
   run.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) run.signal = WTERMSIG(status);
-  run.err = slurp(err_path);
-  if (options.keep_stdout) run.out = slurp(out_path);
+  run.err = read_text(err_path).value_or("");
+  if (options.keep_stdout) run.out = read_text(out_path).value_or("");
   tmp.remove_file(err_path);
   tmp.remove_file(out_path);
   return run;

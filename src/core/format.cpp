@@ -1,5 +1,7 @@
 #include "core/format.h"
 
+#include <ctime>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -107,6 +109,15 @@ std::string format_value(double value, const std::string& unit) {
   }
   if (!std::isfinite(value)) return kMissing;
   return unit.empty() ? format_sig3(value) : format_sig3(value) + " " + unit;
+}
+
+std::string utc_now_iso8601() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 }  // namespace illusion::core

@@ -34,6 +34,9 @@ std::string format_percent(double fraction);
 // "ns/KiB" -> "30.1 ns/KiB"), anything else as 3 significant figures plus the unit.
 std::string format_value(double value, const std::string& unit);
 
+// The current UTC time as ISO 8601 to the second, "2026-12-07T06:10:00Z": a run's started_at.
+std::string utc_now_iso8601();
+
 // 3 significant figures with no unit: "84.0", "1.25", "1250".
 std::string format_sig3(double value);
 
