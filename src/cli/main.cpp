@@ -202,6 +202,15 @@ int main(int argc, char** argv) {
       "verify",
       "Check the counts illusion's methods assume with strace and perf stat; with --peers, "
       "compare its headline timings with perf bench, hyperfine, fio and cyclictest");
+  verify->footer(
+      "\nThe count checks need strace and perf (Debian: strace, linux-perf). --peers needs perf, "
+      "hyperfine, fio and cyclictest (linux-perf, hyperfine, fio, rt-tests; scripts/peers.sh "
+      "installs them): a missing one is a row that says so, and the rest go on.\n\n"
+      "Examples:\n  illusion verify\n  illusion verify --peers --json peers.json\n"
+      "  illusion verify --peers --rounds 5 --cpu 1\n\n"
+      "Exit status: 0 done (with --peers, whatever the verdicts: they are findings), 1 a count "
+      "check disagrees or a failure, 2 a usage error, 130/143 interrupted.\n"
+      "The pairs and their methods: tools.md; the JSON: docs/json_schema.md.");
   verify->add_flag("--peers", verify_opts.peers,
                    "Compare timings with the peer tools instead of checking counts");
   auto* rounds_opt = verify
