@@ -40,7 +40,14 @@ struct CompareOptions {
   std::string a, b;  // run files
 };
 
+// `illusion stability RUN.json RUN.json [...]`: how well saved runs repeat, row by row.
+struct StabilityOptions {
+  std::vector<std::string> files;  // at least two run files
+  std::string md_path;             // "" = print to stdout only
+};
+
 int cmd_list();
+int cmd_stability(const StabilityOptions& options);
 int cmd_report(const ReportOptions& options);
 int cmd_compare(const CompareOptions& options);
 int cmd_budget(const BudgetOptions& options);

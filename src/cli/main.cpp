@@ -196,6 +196,20 @@ int main(int argc, char** argv) {
       ->type_name("FILE")
       ->check(a_file);
 
+  cli::StabilityOptions stability_opts;
+  auto* stability = app.add_subcommand(
+      "stability",
+      "How well saved runs of the same selection repeat: each row's p50 per run, its CV, and "
+      "where the seconds went (bench/stability.sh makes the runs)");
+  stability->add_option("files", stability_opts.files, "Two or more run files from `run --json`")
+      ->required()
+      ->expected(2, -1)
+      ->type_name("RUN.json")
+      ->check(a_file);
+  stability->add_option("--md", stability_opts.md_path, "Also write the table as Markdown")
+      ->type_name("FILE")
+      ->check(a_file);
+
   cli::VerifyOptions verify_opts;
   bool verify_quick = false;
   auto* verify = app.add_subcommand(
@@ -267,6 +281,7 @@ int main(int argc, char** argv) {
     if (*report) return cli::cmd_report(report_opts);
     if (*compare) return cli::cmd_compare(compare_opts);
     if (*budget) return cli::cmd_budget(budget_opts);
+    if (*stability) return cli::cmd_stability(stability_opts);
     if (*verify) {
       if (!verify_opts.peers)
         for (const auto* o : {rounds_opt, verify_json_opt, verify_cpu_opt, verify_quick_opt,

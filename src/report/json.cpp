@@ -223,9 +223,17 @@ nlohmann::ordered_json to_json(const RunRecord& record) {
   j["pinned_cpu"] = record.pinned_cpu;
   j["env"] = env_json(record.env);
   j["clock"] = clock_json(record.clock);
+  // Where the run's seconds went: each lab's rows' wall time (each row has its own wall_s).
   Json labs = Json::array();
-  for (const LabInfo& lab : record.labs)
-    labs.push_back(Json{{"id", lab.id}, {"title", lab.title}, {"question", lab.question}});
+  for (const LabInfo& lab : record.labs) {
+    double wall = 0;
+    for (const core::Result& r : record.results)
+      if (r.lab == lab.id) wall += r.wall_s;
+    labs.push_back(Json{{"id", lab.id},
+                        {"title", lab.title},
+                        {"question", lab.question},
+                        {"wall_s", number(wall)}});
+  }
   j["labs"] = std::move(labs);
   Json experiments = Json::array();
   for (const core::Result& r : record.results) experiments.push_back(experiment_json(r));

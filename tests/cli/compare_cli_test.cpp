@@ -93,3 +93,21 @@ TEST_F(CompareCli, MissingFirstFileIsRefusedByName) {
 }
 
 }  // namespace
+
+// `illusion stability`: two or more run files, every one read before anything is printed.
+TEST(StabilityCli, TwoCopiesOfARunRepeatExactly) {
+  const std::string run = std::string(ILLUSION_SOURCE_DIR) + "/docs/results/dev-vm.json";
+  const auto o = illusion::testing::run_illusion({"stability", run, run});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.out.find("rows within 3% CV"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("median CV 0.0%"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("Wall time by lab"), std::string::npos);
+}
+
+TEST(StabilityCli, OneFileOrABadFileIsAUsageError) {
+  const std::string run = std::string(ILLUSION_SOURCE_DIR) + "/docs/results/dev-vm.json";
+  EXPECT_EQ(illusion::testing::run_illusion({"stability", run}).exit_code, 2);
+  const auto o = illusion::testing::run_illusion({"stability", run, "/nonexistent.json"});
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_TRUE(o.out.empty()) << o.out;
+}
