@@ -34,6 +34,20 @@ double median_absolute_deviation(const std::vector<double>& values) {
   return percentile_sorted(dev, 0.5);
 }
 
+std::pair<std::size_t, std::size_t> median_interval_ranks(std::size_t n) {
+  const double half = static_cast<double>(n) / 2;
+  const double spread = 0.98 * std::sqrt(static_cast<double>(n));  // 1.96 / 2
+  const auto clamp_rank = [n](double r) {
+    return static_cast<std::size_t>(std::clamp(std::round(r), 1.0, static_cast<double>(n)));
+  };
+  return {clamp_rank(half - spread), clamp_rank(1 + half + spread)};
+}
+
+std::optional<double> median_relative_half_width(const Stats& s) {
+  if (!s.median_lo || !s.median_hi || s.p50 == 0) return std::nullopt;
+  return std::max(s.p50 - *s.median_lo, *s.median_hi - s.p50) / std::abs(s.p50);
+}
+
 Stats compute_stats(std::vector<double> values) {
   Stats s;
   s.n = values.size();
@@ -58,6 +72,11 @@ Stats compute_stats(std::vector<double> values) {
   // Outliers: modified z-score |x - median| / (1.4826 MAD) > 3.5 (Iglewicz and Hoaglin, 1993).
   // 1.4826 makes the MAD a consistent estimator of the standard deviation for normal data.
   // When MAD is 0 (over half the samples equal) any different value counts as an outlier.
+  if (s.n >= kMedianIntervalMinN) {
+    const auto [l, u] = median_interval_ranks(s.n);
+    s.median_lo = values[l - 1];
+    s.median_hi = values[u - 1];
+  }
   const double mad = median_absolute_deviation(values);
   s.mad = mad;
   for (double v : values) {

@@ -7,6 +7,8 @@
 
 #include <cstddef>
 #include <initializer_list>
+#include <optional>
+#include <utility>
 #include <vector>
 
 namespace illusion::core {
@@ -19,7 +21,28 @@ struct Stats {
   double cv = 0;      // stddev / mean; 0 when the mean is 0
   std::size_t outliers = 0;  // samples further than 3.5 scaled MADs from the median
   double mad = 0;            // median absolute deviation, unscaled (for noise bounds)
+  // The median's 95% confidence interval from order statistics (distribution-free: no
+  // assumption about the shape, so a VM's skewed, bimodal samples are fine); empty for fewer
+  // than kMedianIntervalMinN samples. See median_interval_ranks.
+  std::optional<double> median_lo, median_hi;
 };
+
+// The fewest samples the median's interval is given for: below it the normal approximation of
+// the binomial behind the ranks is poor.
+inline constexpr std::size_t kMedianIntervalMinN = 10;
+
+// How precisely a figure's median must be known to be called firm: its 95% interval within
+// ±1% of it (issue 17's target). Rows that miss are marked in the tables.
+inline constexpr double kFirmMedian = 0.01;
+
+// The 1-based ranks (l, u) of the order statistics bounding the median's 95% interval among n
+// sorted samples: l = round(n/2 - 0.98 sqrt(n)), u = round(1 + n/2 + 0.98 sqrt(n)), clamped to
+// [1, n] (the binomial(n, 1/2) normal approximation; n = 100 gives 40 and 61).
+std::pair<std::size_t, std::size_t> median_interval_ranks(std::size_t n);
+
+// The interval's half-width relative to the median: max(p50 - lo, hi - p50) / |p50|; empty when
+// there is no interval or the median is 0.
+std::optional<double> median_relative_half_width(const Stats& s);
 
 // Percentile q in [0,1] of an already sorted vector (R-7 interpolation). Empty -> 0.
 double percentile_sorted(const std::vector<double>& sorted, double q);

@@ -86,6 +86,11 @@ RowCells lab_table_row(const core::Result& r, bool with_throughput) {
   row.no_op_tail = sampled && !ops;
   for (double v : {sampled ? r.stats->p50 : kNaN, ops ? ops->p99 : kNaN, ops ? ops->max : kNaN})
     row.cells.push_back(format_value(v, r.unit));
+  if (sampled) {
+    const auto half = core::median_relative_half_width(*r.stats);
+    row.loose_median = !half || *half > core::kFirmMedian;
+    if (row.loose_median) row.cells[1] += kLooseMedianMark;
+  }
   if (with_throughput) {
     const auto gbps = throughput(r);
     row.cells.push_back(gbps ? format_sig3(*gbps) : kMissing);
@@ -100,10 +105,11 @@ RowCells lab_table_row(const core::Result& r, bool with_throughput) {
 }
 
 std::string lab_table_note(const std::vector<RowCells>& rows) {
-  bool any_rusage = false, any_no_tail = false;
+  bool any_rusage = false, any_no_tail = false, any_loose = false;
   for (const RowCells& row : rows) {
     any_rusage = any_rusage || row.from_rusage;
     any_no_tail = any_no_tail || row.no_op_tail;
+    any_loose = any_loose || row.loose_median;
   }
   std::string note = "Counters are per op";
   if (any_rusage)
@@ -113,6 +119,12 @@ std::string lab_table_note(const std::vector<RowCells>& rows) {
     note += "; p99/max " + std::string(kMissing) + ": the operation is too short to time alone, so it was timed in "
             "batches and only batch means were measured, which hide a slow single call (their "
             "percentiles are in the JSON, ops_per_sample and op_tail_note say so)";
+  if (any_loose)
+    note += fmt::format(
+        "; {} after a p50: its 95% interval (order statistics of the samples) is wider than "
+        "±{:.0f}% of it, or there were too few samples for one, so that median is not firm (the "
+        "interval is in the JSON as median_lo/median_hi)",
+        kLooseMedianMark, core::kFirmMedian * 100);
   return note + ".";
 }
 

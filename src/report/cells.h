@@ -46,7 +46,11 @@ struct RowCells {
   std::vector<std::string> cells;
   bool from_rusage = false;  // a counter cell fell back to getrusage ("*")
   bool no_op_tail = false;   // batched, no single-operation samples: p99 and max are "—"
+  bool loose_median = false; // the median's 95% interval is wider than ±1% (or unknown): "~"
 };
+
+// Marks a p50 whose interval misses core::kFirmMedian.
+inline constexpr const char* kLooseMedianMark = "~";
 RowCells lab_table_row(const core::Result& r, bool with_throughput);
 
 // The note under a lab table, in plain text (each writer escapes it): counters are per op, what

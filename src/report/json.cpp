@@ -149,6 +149,8 @@ Json stats_json(const std::optional<core::Stats>& s) {
   j["stddev"] = number(s->stddev);
   j["cv"] = number(s->cv);
   j["outliers"] = s->outliers;
+  j["median_lo"] = s->median_lo ? number(*s->median_lo) : Json(nullptr);
+  j["median_hi"] = s->median_hi ? number(*s->median_hi) : Json(nullptr);
   return j;
 }
 

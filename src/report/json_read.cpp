@@ -165,6 +165,10 @@ std::optional<core::Stats> read_stats(const Json& v, const std::string& where) {
   for (const auto& [key, out] : fields)
     *out = number_or_null(required_field(j, key, where), child(where, key));
   s.outliers = whole<std::size_t>(required_field(j, "outliers", where), child(where, "outliers"));
+  // The median's interval: absent in older files, null for fewer than 10 samples.
+  for (const auto& [key, out] : {std::pair{"median_lo", &s.median_lo}, {"median_hi", &s.median_hi}})
+    if (const Json* field = optional_field(j, key); field && !field->is_null())
+      *out = number_or_null(*field, child(where, key));
   return s;
 }
 

@@ -118,3 +118,46 @@ TEST(NoiseBound, WithinNoiseAndClearCases) {
   EXPECT_TRUE(std::isinf(difference_noise_bound({1.0, median_standard_error(0.0, 1)})));
   EXPECT_TRUE(std::isinf(difference_noise_bound(a, {42.0})));
 }
+
+// The median's distribution-free 95% interval (issue 17): ranks from the binomial(n, 1/2)
+// normal approximation, nothing for fewer than 10 samples, and the half-width relative to p50.
+TEST(MedianInterval, RanksForAHundredSamplesAreFortyAndSixtyOne) {
+  const auto [l, u] = illusion::core::median_interval_ranks(100);
+  EXPECT_EQ(l, 40u);
+  EXPECT_EQ(u, 61u);
+  const auto small = illusion::core::median_interval_ranks(10);
+  EXPECT_GE(small.first, 1u);
+  EXPECT_LE(small.second, 10u);
+}
+
+TEST(MedianInterval, ComputeStatsFillsItFromTheSortedSamples) {
+  std::vector<double> v;
+  for (int i = 100; i >= 1; --i) v.push_back(i);  // any order
+  const auto s = compute_stats(v);
+  ASSERT_TRUE(s.median_lo && s.median_hi);
+  EXPECT_DOUBLE_EQ(*s.median_lo, 40);
+  EXPECT_DOUBLE_EQ(*s.median_hi, 61);
+  const auto half = illusion::core::median_relative_half_width(s);
+  ASSERT_TRUE(half);
+  EXPECT_NEAR(*half, (61 - 50.5) / 50.5, 1e-12);
+}
+
+TEST(MedianInterval, TooFewSamplesOrAZeroMedianGiveNone) {
+  const auto s = compute_stats({1, 2, 3, 4, 5, 6, 7, 8, 9});
+  EXPECT_FALSE(s.median_lo);
+  EXPECT_FALSE(illusion::core::median_relative_half_width(s));
+  const auto zero = compute_stats(std::vector<double>(20, 0.0));
+  EXPECT_TRUE(zero.median_lo);
+  EXPECT_FALSE(illusion::core::median_relative_half_width(zero));
+}
+
+TEST(MedianInterval, AFirmMedianIsWithinOnePercent) {
+  std::vector<double> tight(1000, 100.0);
+  tight.push_back(500);  // a tail does not move the median's interval
+  const auto s = compute_stats(tight);
+  EXPECT_LE(*illusion::core::median_relative_half_width(s), illusion::core::kFirmMedian);
+  std::vector<double> spread;
+  for (int i = 0; i < 1000; ++i) spread.push_back(50 + i % 100);  // uniform 50..149
+  EXPECT_GT(*illusion::core::median_relative_half_width(compute_stats(spread)),
+            illusion::core::kFirmMedian);
+}
