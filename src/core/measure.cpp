@@ -11,13 +11,17 @@ void finish_result(Result& r, const SampleSet& samples, const CounterWindow* cou
   r.add_param("samples", static_cast<double>(samples.per_op_ns.size()));
   r.add_param("batch", static_cast<double>(samples.batch));
   r.add_param("empty_batch_ns", samples.empty_batch_ns);
+  if (samples.stopped_early)
+    r.add_param("stopped", fmt::format("early, the median known to ±{:.2f}% after {} samples in "
+                                       "{:.3f} s (core/sampler.h's adaptive stop)",
+                                       samples.median_half_width * 100, samples.per_op_ns.size(),
+                                       samples.elapsed_ns * 1e-9));
   r.add_param("clock", clock.info().source);
   if (samples.below_overhead > 0) {
     r.warnings.push_back(fmt::format(
         "{} of {} samples took less than the empty loop ({:.1f} ns per batch of {}): the op is "
         "at the edge of what this clock resolves; values below zero were kept, not clamped",
-        samples.below_overhead, samples.per_op_ns.size(), samples.empty_batch_ns,
-        samples.batch));
+        samples.below_overhead, samples.per_op_ns.size(), samples.empty_batch_ns, samples.batch));
   }
   if (samples.elapsed_ns > 0 && samples.ops > 0) {
     r.add_metric("ops_per_s", static_cast<double>(samples.ops) / (samples.elapsed_ns * 1e-9),

@@ -21,6 +21,15 @@ std::uint64_t choose_batch(double op_ns, double target_ns, std::uint64_t max_bat
   return static_cast<std::uint64_t>(k);
 }
 
+std::optional<double> median_half_width(std::vector<double> v) {
+  if (v.size() < kMedianIntervalMinN) return std::nullopt;
+  std::sort(v.begin(), v.end());
+  const auto [l, u] = median_interval_ranks(v.size());
+  const double med = percentile_sorted(v, 0.5);
+  if (med == 0) return std::nullopt;
+  return std::max(med - v[l - 1], v[u - 1] - med) / std::abs(med);
+}
+
 double median_of(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());

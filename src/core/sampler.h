@@ -41,35 +41,49 @@ struct SamplerConfig {
   double budget_s = 0.4;
   std::size_t min_samples = 20;
   std::size_t max_samples = 200000;
-  std::uint64_t batch = 0;        // 0: choose from the op's cost measured during warm-up
+  std::uint64_t batch = 0;  // 0: choose from the op's cost measured during warm-up
   std::uint64_t max_batch = 1u << 20;
-  double target_sample_ns = 0;    // 0: max(200 x clock overhead, 2000 ns)
+  double target_sample_ns = 0;  // 0: max(200 x clock overhead, 2000 ns)
   // Share of budget_s given to single-operation samples when ops are batched (0: none).
   double single_op_share = 0.25;
   // An op shorter than this many empty clock pairs is not timed alone: the clock's own
   // jitter (a few ns) would then be more than ~5% of the operation.
   double single_op_min_ratio = 20;
   std::size_t single_op_min_samples = 100;
+  // Adaptive stop (issue 17): once at least adaptive_min_samples samples and adaptive_min_share
+  // of the budget are in, the timed phase ends as soon as the median's 95% interval (order
+  // statistics, core/stats.h) is within ±target_median of it. The floor keeps enough samples
+  // for a p99 (ten beyond it); 0 as target_median turns the stop off.
+  double target_median = kFirmMedian;
+  std::size_t adaptive_min_samples = 1000;
+  double adaptive_min_share = 0.25;
 };
 
 struct SampleSet {
   std::vector<double> per_op_ns;  // one value per sample: (sample - empty batch) / batch
   std::uint64_t batch = 1;
-  double empty_batch_ns = 0;      // median cost of timing an empty batch
-  std::uint64_t ops = 0;          // operations inside timed samples
-  double elapsed_ns = 0;          // wall time of the timed phase
-  std::size_t below_overhead = 0; // samples whose raw time was below the empty batch
+  double empty_batch_ns = 0;       // median cost of timing an empty batch
+  std::uint64_t ops = 0;           // operations inside timed samples
+  double elapsed_ns = 0;           // wall time of the timed phase
+  std::size_t below_overhead = 0;  // samples whose raw time was below the empty batch
   // Single operations timed one by one (empty clock pair subtracted) when batch > 1 and the
   // clock resolves one op; empty otherwise, with the reason in single_op_note.
   std::vector<double> single_op_ns;
-  double empty_pair_ns = 0;       // median cost of two clock readings around nothing
+  double empty_pair_ns = 0;  // median cost of two clock readings around nothing
   std::string single_op_note;
+  // The timed phase ended early because the median was known to ±median_half_width (relative)
+  // after the samples taken; false when it ran to its budget or sample cap.
+  bool stopped_early = false;
+  double median_half_width = 0;
 };
 
 namespace detail {
 double choose_target_sample_ns(const Clock& clock, const SamplerConfig& cfg);
 std::uint64_t choose_batch(double op_ns, double target_ns, std::uint64_t max_batch);
 double median_of(std::vector<double> v);
+// The median's 95% interval half-width relative to the median (order statistics, as
+// core::compute_stats): empty below kMedianIntervalMinN samples or for a median of 0.
+std::optional<double> median_half_width(std::vector<double> v);
 double empty_pair_ns(const Clock& clock);
 // Whether one op (op_ns, from the batched samples) can be timed alone, and if not, why.
 std::string single_op_refusal(double op_ns, double empty_pair_ns, double min_ratio);
@@ -141,6 +155,8 @@ SampleSet sample_op(const Clock& clock, const SamplerConfig& cfg, Op&& op,
   // A batched row leaves a share of its budget to the single-operation pass (step 5).
   const double batched_share = batch > 1 ? 1 - cfg.single_op_share : 1;
   const double deadline = start + cfg.budget_s * batched_share * 1e9;
+  const double earliest_stop = start + (deadline - start) * cfg.adaptive_min_share;
+  std::size_t next_check = std::max(cfg.adaptive_min_samples, cfg.min_samples);
   while (out.per_op_ns.size() < cfg.max_samples) {
     const double t0 = clock.now_ns();
     for (std::uint64_t k = 0; k < batch; ++k) {
@@ -152,6 +168,16 @@ SampleSet sample_op(const Clock& clock, const SamplerConfig& cfg, Op&& op,
     if (raw < out.empty_batch_ns) ++out.below_overhead;
     out.per_op_ns.push_back((raw - out.empty_batch_ns) / static_cast<double>(batch));
     if (out.per_op_ns.size() >= cfg.min_samples && t0 + raw >= deadline) break;
+    // Checked at geometrically spaced counts, so the checks cost O(n) in all.
+    if (cfg.target_median > 0 && out.per_op_ns.size() >= next_check && t0 + raw >= earliest_stop) {
+      next_check = out.per_op_ns.size() + out.per_op_ns.size() / 2;
+      if (const auto half = detail::median_half_width(out.per_op_ns);
+          half && *half <= cfg.target_median) {
+        out.stopped_early = true;
+        out.median_half_width = *half;
+        break;
+      }
+    }
   }
   const double end = clock.now_ns();
   if (counters) counters->stop();

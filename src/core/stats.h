@@ -17,8 +17,8 @@ struct Stats {
   std::size_t n = 0;
   double min = 0, p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
   double mean = 0;
-  double stddev = 0;  // sample standard deviation (n-1); 0 when n < 2
-  double cv = 0;      // stddev / mean; 0 when the mean is 0
+  double stddev = 0;         // sample standard deviation (n-1); 0 when n < 2
+  double cv = 0;             // stddev / mean; 0 when the mean is 0
   std::size_t outliers = 0;  // samples further than 3.5 scaled MADs from the median
   double mad = 0;            // median absolute deviation, unscaled (for noise bounds)
   // The median's 95% confidence interval from order statistics (distribution-free: no

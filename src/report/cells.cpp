@@ -113,10 +113,12 @@ std::string lab_table_note(const std::vector<RowCells>& rows) {
   }
   std::string note = "Counters are per op";
   if (any_rusage)
-    note += "; * from getrusage(2): perf was unavailable or saw fewer (faults the kernel takes "
-            "for itself raise no perf event)";
+    note +=
+        "; * from getrusage(2): perf was unavailable or saw fewer (faults the kernel takes "
+        "for itself raise no perf event)";
   if (any_no_tail)
-    note += "; p99/max " + std::string(kMissing) + ": the operation is too short to time alone, so it was timed in "
+    note += "; p99/max " + std::string(kMissing) +
+            ": the operation is too short to time alone, so it was timed in "
             "batches and only batch means were measured, which hide a slow single call (their "
             "percentiles are in the JSON, ops_per_sample and op_tail_note say so)";
   if (any_loose)

@@ -44,9 +44,9 @@ std::vector<std::string> lab_table_headers(bool with_throughput);
 // One result's row, cell for cell under lab_table_headers(with_throughput).
 struct RowCells {
   std::vector<std::string> cells;
-  bool from_rusage = false;  // a counter cell fell back to getrusage ("*")
-  bool no_op_tail = false;   // batched, no single-operation samples: p99 and max are "—"
-  bool loose_median = false; // the median's 95% interval is wider than ±1% (or unknown): "~"
+  bool from_rusage = false;   // a counter cell fell back to getrusage ("*")
+  bool no_op_tail = false;    // batched, no single-operation samples: p99 and max are "—"
+  bool loose_median = false;  // the median's 95% interval is wider than ±1% (or unknown): "~"
 };
 
 // Marks a p50 whose interval misses core::kFirmMedian.

@@ -150,3 +150,50 @@ TEST(Sampler, RealClockKeepsWorkAndMeasuresSomething) {
   EXPECT_GT(s.per_op_ns.size(), 0u);
   EXPECT_GT(compute_stats(s.per_op_ns).p50, 0);
 }
+
+// The adaptive stop (issue 17): a steady op ends once its median is known to ±1%, after the
+// sample floor and a quarter of its budget; a noisy one runs to its budget; target 0 turns it off.
+TEST(SamplerAdaptive, ASteadyOpStopsAtAQuarterOfItsBudget) {
+  FakeClock clock(5);
+  SamplerConfig cfg;
+  cfg.warmup_s = 0;
+  cfg.budget_s = 0.02;  // 20 ms of fake time, 5000 ns + 10 ns of readings per sample
+  auto s = sample_op(clock, cfg, [&] { clock.advance(5000); });
+  EXPECT_TRUE(s.stopped_early);
+  EXPECT_DOUBLE_EQ(s.median_half_width, 0);
+  EXPECT_GE(s.per_op_ns.size(), cfg.adaptive_min_samples);
+  // A quarter of the budget is ~1000 samples of 5 µs: it stops at the first check after that.
+  EXPECT_LT(static_cast<double>(s.per_op_ns.size()), 0.5 * 0.02e9 / 5000);
+}
+
+TEST(SamplerAdaptive, ANoisyOpRunsToItsBudget) {
+  FakeClock clock(5);
+  SamplerConfig cfg;
+  cfg.warmup_s = 0;
+  cfg.budget_s = 0.02;
+  int i = 0;
+  // Costs spread evenly over 4-16 µs: the median's interval is far wider than ±1%.
+  auto s = sample_op(clock, cfg, [&] { clock.advance(4000 + (i++ % 97) * 125); });
+  EXPECT_FALSE(s.stopped_early);
+  EXPECT_GT(static_cast<double>(s.per_op_ns.size()), 0.9 * 0.02e9 / 10'000);
+}
+
+TEST(SamplerAdaptive, TargetZeroTurnsItOff) {
+  FakeClock clock(5);
+  SamplerConfig cfg;
+  cfg.warmup_s = 0;
+  cfg.budget_s = 0.02;
+  cfg.target_median = 0;
+  auto s = sample_op(clock, cfg, [&] { clock.advance(5000); });
+  EXPECT_FALSE(s.stopped_early);
+  EXPECT_GT(static_cast<double>(s.per_op_ns.size()), 0.9 * 0.02e9 / 5010);
+}
+
+TEST(SamplerAdaptive, TooFewSamplesForTheFloorNeverStopEarly) {
+  FakeClock clock(5);
+  SamplerConfig cfg;
+  cfg.warmup_s = 0;
+  cfg.budget_s = 0.002;  // ~400 samples: under the 1000-sample floor
+  auto s = sample_op(clock, cfg, [&] { clock.advance(5000); });
+  EXPECT_FALSE(s.stopped_early);
+}

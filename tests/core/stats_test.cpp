@@ -9,8 +9,8 @@
 
 using illusion::core::compute_stats;
 using illusion::core::difference_noise_bound;
-using illusion::core::median_standard_error;
 using illusion::core::median_absolute_deviation;
+using illusion::core::median_standard_error;
 using illusion::core::percentile_sorted;
 
 TEST(Stats, EmptyIsAllZero) {
