@@ -62,6 +62,8 @@ Stability stability(const std::vector<RunRecord>& runs) {
   std::map<std::string, double> lab_total;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     s.durations_s.push_back(runs[i].duration_s);
+    s.started_at.push_back(runs[i].started_at);
+    s.profiles.push_back(runs[i].profile);
     for (const core::Result& r : runs[i].results) {
       auto [it, fresh] = index.try_emplace(r.id, s.rows.size());
       if (fresh) {
@@ -133,9 +135,11 @@ void write_stability(std::ostream& out, const Stability& s, const std::vector<st
 void write_stability_markdown(std::ostream& out, const Stability& s,
                               const std::vector<std::string>& names) {
   out << "# How well the runs repeat\n\n" << stability_summary(s) << ".\n\n";
-  out << "Runs: ";
+  out << "Runs (made back to back by `bench/stability.sh`, or given to `illusion stability`): ";
   for (std::size_t i = 0; i < names.size(); ++i)
-    out << fmt::format("{}#{} `{}`", i ? ", " : "", i + 1, names[i]);
+    out << fmt::format("{}#{} started {}, profile {} (`{}`)", i ? "; " : "", i + 1,
+                       i < s.started_at.size() ? s.started_at[i] : "?",
+                       i < s.profiles.size() ? s.profiles[i] : "?", names[i]);
   out << ".\n\n| experiment |";
   for (std::size_t i = 0; i < names.size(); ++i) out << fmt::format(" p50 #{} |", i + 1);
   out << " CV | wall (mean) |\n|---|";

@@ -35,6 +35,8 @@ struct LabTime {
 
 struct Stability {
   std::vector<double> durations_s;  // each run's whole duration
+  std::vector<std::string> started_at;  // each run's start (ISO 8601 UTC)
+  std::vector<std::string> profiles;    // each run's profile
   std::vector<StabilityRow> rows;   // in the first run's order, then rows only later runs have
   std::vector<LabTime> labs;        // in run order
   std::size_t with_cv = 0;          // rows with a CV
