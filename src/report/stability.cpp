@@ -18,13 +18,9 @@ std::optional<double> cv_of(const std::vector<std::optional<double>>& values) {
   for (const auto& x : values)
     if (x) v.push_back(*x);
   if (v.size() < 2) return std::nullopt;
-  double mean = 0;
-  for (double x : v) mean += x;
-  mean /= static_cast<double>(v.size());
-  if (!(mean > 0)) return std::nullopt;  // a subtraction can leave a p50 at or below zero
-  double ss = 0;
-  for (double x : v) ss += (x - mean) * (x - mean);
-  return std::sqrt(ss / static_cast<double>(v.size() - 1)) / mean;
+  const core::Stats st = core::compute_stats(std::move(v));  // stddev with n - 1
+  if (!(st.mean > 0)) return std::nullopt;  // a subtraction can leave a p50 at or below zero
+  return st.stddev / st.mean;
 }
 
 std::string seconds_list(const std::vector<double>& s) {
