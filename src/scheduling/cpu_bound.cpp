@@ -22,7 +22,7 @@ namespace illusion::labs::scheduling {
 namespace {
 
 // Rough wall time (quick, default, thorough): the window plus starting and joining threads.
-constexpr core::DurationHint kBusyHint{0.32, 1.55, 4.1};
+constexpr core::DurationHint kBusyHint{0.32, 1.05, 4.1};
 
 double window_ns(core::Profile p) {
   switch (p) {
@@ -33,7 +33,7 @@ double window_ns(core::Profile p) {
     case core::Profile::standard:
       break;
   }
-  return 1.5e9;
+  return 1e9;
 }
 
 constexpr const char* kStatsPer =
