@@ -33,6 +33,17 @@ using core::RunContext;
 std::uint64_t first_touch_bytes(Profile p) {
   return p == Profile::quick ? (128ull << 20) : (1ull << 30);
 }
+std::uint64_t thp_fault_bytes(Profile p) {
+  switch (p) {
+    case Profile::quick:
+      return 64ull << 20;
+    case Profile::thorough:
+      return 1ull << 30;
+    case Profile::standard:
+      break;
+  }
+  return 512ull << 20;
+}
 std::uint64_t prefault_bytes(Profile p) {
   switch (p) {
     case Profile::quick:

@@ -139,7 +139,7 @@ Result run_thp_fault(RunContext& ctx, Result r) {
                                      "cannot apply",
                                      mode));
   const std::uint64_t huge = thp_pmd_bytes();
-  const std::uint64_t bytes = first_touch_bytes(ctx.profile) / huge * huge;
+  const std::uint64_t bytes = thp_fault_bytes(ctx.profile) / huge * huge;
   if (auto why = no_room(bytes + huge, r.id)) return core::skipped(std::move(r), *why);
 
   warm_up(*ctx.clock);

@@ -39,9 +39,9 @@ constexpr double kLateStartNs = 1e6;   // a frame woken this late lost its CPU
 
 // Rough wall time (quick, default, thorough): two scenarios of 30 / 90 / 270 frames at 90 Hz,
 // a few frames for the major fault, and unmapping the faulted memory.
-constexpr core::DurationHint kFrameHint{0.9, 2.4, 6.6};
-// Baseline and churn runs of 0.25 / 0.75 / 2 s each, plus sorting the batch samples.
-constexpr core::DurationHint kChurnHint{0.7, 1.9, 4.6};
+constexpr core::DurationHint kFrameHint{0.7, 1.7, 6.6};
+// Baseline and churn runs of 0.15 / 0.5 / 2 s each, plus sorting the batch samples.
+constexpr core::DurationHint kChurnHint{0.4, 1.2, 4.6};
 
 double ms(double ns) {
   return ns / 1e6;
@@ -62,9 +62,11 @@ double max_wake_late_ns(const FrameLoopRun& run) {
 
 core::Result run_frame_loop_faults(core::RunContext& ctx, core::Result r) {
   const core::Clock& clock = *ctx.clock;
-  const int frames = ctx.profile == core::Profile::quick      ? 30
+  // 60 frames (0.67 s at 90 Hz) per loop by default: the faulting loop's frames differ from
+  // the prefaulted ones by milliseconds, far beyond what more frames would resolve.
+  const int frames = ctx.profile == core::Profile::quick      ? 20
                      : ctx.profile == core::Profile::thorough ? 270
-                                                              : 90;
+                                                              : 60;
   const std::uint64_t fresh_bytes =
       static_cast<std::uint64_t>(frames) * kFreshPagesPerFrame * kPageBytes;
   // No room (free memory, or address space under `ulimit -v`) is the machine's limit, not a
@@ -245,9 +247,9 @@ double slow_per_s(const ChurnRun& run) {
 
 core::Result run_mmap_churn_stall(core::RunContext& ctx, core::Result r) {
   const core::Clock& clock = *ctx.clock;
-  const double duration = ctx.profile == core::Profile::quick      ? 0.25
+  const double duration = ctx.profile == core::Profile::quick      ? 0.15
                           : ctx.profile == core::Profile::thorough ? 2.0
-                                                                   : 0.75;
+                                                                   : 0.5;
   // Threads are placed explicitly: the churn thread on one CPU, the touchers on the others,
   // since a shootdown only crosses CPUs when they run apart. An explicit affinity overrides a
   // run's --pin for these threads (--pin narrows only the main thread), but never a mask the

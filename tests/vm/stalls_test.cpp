@@ -74,7 +74,7 @@ TEST_F(StallRun, FrameLoopCountsTheInjectedFaults) {
   const core::Result& r = run("vm.frame_loop_faults");
   expect_ok(r);
   EXPECT_EQ(r.unit, "ns/frame");
-  EXPECT_EQ(r.stats->n, 30u);
+  EXPECT_EQ(r.stats->n, 20u);
   // 2000 fresh pages per frame, each a first-touch fault: counted, not assumed.
   const core::CounterValue* ru = r.counter("rusage_minor_faults");
   ASSERT_NE(ru, nullptr);
@@ -94,7 +94,7 @@ TEST_F(StallRun, FrameLoopCountsTheInjectedFaults) {
   for (const char* s : {"frame_ms_prefaulted", "frame_ms_faulting"}) {
     const core::Series* sr = series(r, s);
     ASSERT_NE(sr, nullptr) << s;
-    EXPECT_EQ(sr->points.size(), 30u) << s;
+    EXPECT_EQ(sr->points.size(), 20u) << s;
   }
   // The major-fault scenario either ran and counted its fault, or says why it could not.
   const std::string major = param_text(r, "major_fault");
