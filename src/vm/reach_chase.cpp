@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/barrier.h"
+#include "core/sampler.h"
 
 // Older headers lack MADV_POPULATE_WRITE (Linux 5.14); the value is ABI.
 #ifndef MADV_POPULATE_WRITE
@@ -163,7 +164,12 @@ ChasePoint chase_at_size(const core::Clock& clock, const SlotCycle& cycle,
     core::do_not_optimize(p);
     const double b = clock.now_ns();
     pt.per_sample_ns.push_back((b - a) / static_cast<double>(pt.steps_per_sample));
-    if (pt.per_sample_ns.size() >= opt.min_samples && b >= deadline) break;
+    const std::size_t n = pt.per_sample_ns.size();
+    if (n >= opt.min_samples && b >= deadline) break;
+    if (opt.target_median > 0 && n >= 20 && n % 10 == 0)
+      if (const auto half = core::detail::median_half_width(pt.per_sample_ns);
+          half && *half <= opt.target_median)
+        break;
   }
   if (pt.window) pt.window->stop();
   core::do_not_optimize(p);
