@@ -24,7 +24,9 @@ std::vector<std::uint64_t> sweep_sizes(core::Profile profile);
 struct SizeOptions {
   bool huge = false;            // ask for transparent huge pages (MADV_HUGEPAGE)
   double budget_s = 0.35;       // timed phase and counting pass, after one untimed warm-up op
-  std::size_t min_samples = 5;  // even when one op outlasts the budget
+  // Even when one op outlasts the budget: 10, the fewest whose median has a 95% interval
+  // (core/stats.h), since the largest size's fork (tens of ms) is the row's figure.
+  std::size_t min_samples = core::kMedianIntervalMinN;
   std::size_t max_samples = 2000;
   // The counting pass: this share of the timed ops (the timed phase gets the rest of the
   // budget), at least `min_counted_ops` ops.
