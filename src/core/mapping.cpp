@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "core/clock.h"
 #include "core/errors.h"
 #include "core/resources.h"
 
@@ -40,6 +41,17 @@ void Mapping::touch_all() {
   const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   volatile char* p = data_;
   for (std::size_t off = 0; off < size_; off += page) p[off] = 1;
+}
+
+double back_with_host_memory(const Clock& clock, std::size_t bytes) {
+  const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  if (bytes < page) return 0;
+  Mapping warm(bytes);
+  madvise(warm.data(), warm.size(), MADV_NOHUGEPAGE);  // 4 KiB pages, like the timed ones
+  const double t0 = clock.now_ns();
+  warm.touch_all();
+  const double t1 = clock.now_ns();
+  return (t1 - t0) / static_cast<double>(warm.size() / page);
 }
 
 std::uint64_t Mapping::huge_pages_bytes() const {

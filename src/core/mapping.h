@@ -9,6 +9,8 @@
 
 namespace illusion::core {
 
+class Clock;
+
 // AnonHugePages of the VMAs in /proc/self/smaps that overlap [start, start + bytes), each
 // capped at its overlap: the kernel merges adjacent anonymous mappings into one VMA, so a VMA
 // may extend beyond the range (then this is an upper bound, exact when the neighbour holds no
@@ -39,5 +41,14 @@ class Mapping {
   char* data_ = nullptr;
   std::size_t size_ = 0;
 };
+
+// On a VM with free page reporting (virtio-balloon), memory the guest freed a few seconds
+// earlier may have been handed back to the host, and its next first touch waits for the host
+// to back it again: microseconds per page on top of the guest's own fault, so a fault row's
+// figure would depend on what ran before it. Touching and freeing `bytes` of fresh 4 KiB pages
+// right before timing leaves host-backed pages at the head of the guest's free lists, where
+// the timed mappings take theirs from. Returns the mean ns per page of those touches (what
+// fresh memory cost when the host had to back it); 0 for less than a page.
+double back_with_host_memory(const Clock& clock, std::size_t bytes);
 
 }  // namespace illusion::core

@@ -74,19 +74,6 @@ constexpr std::size_t kSlices = 16;  // progress is reported between slices, out
 // A warm-up slower than the timed pass by this factor was waiting for the hypervisor.
 constexpr double kHostBackingFactor = 2.0;
 
-// On a VM with free page reporting, guest memory freed earlier (by another row, another
-// program) may have been handed back to the host, and its next first touch waits for the host
-// to back it again, several µs per page on top of the guest's own fault. Touching and freeing a
-// region of the same size right before timing leaves host-backed pages at the head of the
-// guest's free lists, where the timed mapping takes them from. Returns the warm-up's mean ns
-// per page: what first touches cost when the host had to back them.
-double back_with_host_memory(const core::Clock& clock, std::uint64_t bytes) {
-  core::Mapping warm(bytes);
-  no_huge_pages(warm.data(), warm.size());
-  const std::size_t pages = bytes / page_bytes();
-  return time_pass(clock, warm.data(), pages, Touch::write) / static_cast<double>(pages);
-}
-
 }  // namespace
 
 Result run_first_touch(RunContext& ctx, Result r) {
@@ -99,7 +86,7 @@ Result run_first_touch(RunContext& ctx, Result r) {
   // Written now, so the readings' own pages are resident before the counting starts.
   std::vector<double> ns(pages, 0.0);
   warm_up(*ctx.clock);
-  const double warm_up_ns_per_page = back_with_host_memory(*ctx.clock, bytes);
+  const double warm_up_ns_per_page = core::back_with_host_memory(*ctx.clock, bytes);
   core::Mapping m(bytes);
   if (!no_huge_pages(m.data(), m.size()))
     r.warnings.push_back("madvise(MADV_NOHUGEPAGE) refused (" + errno_text(errno) +

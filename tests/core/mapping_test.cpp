@@ -1,6 +1,10 @@
 #include "core/mapping.h"
 
+#include <sys/resource.h>
+
 #include <gtest/gtest.h>
+
+#include "core/clock.h"
 
 using illusion::core::Mapping;
 
@@ -29,4 +33,22 @@ TEST(Mapping, HugePagesNeverExceedTheMapping) {
   EXPECT_LE(b.huge_pages_bytes(), b.size());
   if (a.huge_pages_bytes() == 0) GTEST_SKIP() << "no transparent huge pages were used here";
   EXPECT_GT(a.huge_pages_bytes(), 0u);
+}
+
+// The warm-up takes its first-touch faults (counted: one per page at least) and gives the
+// memory back: nothing of it stays mapped.
+TEST(BackWithHostMemory, TouchesEveryPageAndUnmapsIt) {
+  const illusion::core::FakeClock clock(100);  // the touches themselves are real
+  EXPECT_EQ(illusion::core::back_with_host_memory(clock, 0), 0);
+  rusage before{}, after{};
+  getrusage(RUSAGE_THREAD, &before);
+  const double ns = illusion::core::back_with_host_memory(clock, 4u << 20);
+  getrusage(RUSAGE_THREAD, &after);
+  EXPECT_GT(ns, 0);
+  EXPECT_GE(after.ru_minflt - before.ru_minflt, 1024);
+  // Again: fresh faults, since the first region was unmapped, not kept.
+  getrusage(RUSAGE_THREAD, &before);
+  illusion::core::back_with_host_memory(clock, 4u << 20);
+  getrusage(RUSAGE_THREAD, &after);
+  EXPECT_GE(after.ru_minflt - before.ru_minflt, 1024);
 }
