@@ -22,12 +22,12 @@ namespace illusion::labs::scheduling {
 namespace {
 
 // Rough wall time (quick, default, thorough): the window plus starting and joining threads.
-constexpr core::DurationHint kBusyHint{0.32, 1.05, 4.1};
+constexpr core::DurationHint kBusyHint{0.22, 1.05, 4.1};
 
 double window_ns(core::Profile p) {
   switch (p) {
     case core::Profile::quick:
-      return 0.3e9;
+      return 0.2e9;
     case core::Profile::thorough:
       return 4e9;
     case core::Profile::standard:

@@ -27,12 +27,12 @@ constexpr int kBatchNice = 19;
 constexpr int kFifoPriority = 50;
 
 // Rough wall time (quick, default, thorough): the frames plus calibration and the load's start.
-constexpr core::DurationHint kFrameHint{0.33, 1.55, 5.1};
+constexpr core::DurationHint kFrameHint{0.23, 1.55, 5.1};
 
 int frame_count(core::Profile p) {
   switch (p) {
     case core::Profile::quick:
-      return 60;  // 0.3 s
+      return 40;  // 0.2 s
     case core::Profile::thorough:
       return 1000;  // 5 s
     case core::Profile::standard:

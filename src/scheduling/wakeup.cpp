@@ -28,12 +28,12 @@ constexpr int kLoadNiceFallback = 19;
 constexpr double kLate100us = 100e3, kLate1ms = 1e6;
 
 // Rough wall time (quick, default, thorough): the sleeper's duration plus starting the load.
-constexpr core::DurationHint kWakeHint{0.35, 1.1, 4.1};
+constexpr core::DurationHint kWakeHint{0.25, 1.1, 4.1};
 
 std::int64_t duration_ns(core::Profile p) {
   switch (p) {
     case core::Profile::quick:
-      return 300'000'000;
+      return 200'000'000;
     case core::Profile::thorough:
       return 4'000'000'000;
     case core::Profile::standard:

@@ -19,7 +19,7 @@
 namespace illusion::labs::scheduling {
 namespace {
 
-constexpr double kQuickFrames = 60;  // frames.cpp: 0.3 s of 5 ms periods in the quick profile
+constexpr double kQuickFrames = 40;  // frames.cpp: 0.2 s of 5 ms periods in the quick profile
 
 class FrameRows : public SchedLabTest {
  protected:
