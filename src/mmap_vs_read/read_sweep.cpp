@@ -36,7 +36,7 @@ constexpr std::array<std::size_t, 6> kBuffers = {4 * kKiB,   16 * kKiB, 64 * kKi
 constexpr std::uint64_t kColdBytesCap = 256 * kMiB;
 
 // Passes per buffer size. Six sizes give six times a row's samples, so the warm sweep takes one
-// pass fewer per size than a warm row (2 in the default profile) to stay within the budget.
+// pass fewer per size than a warm row (1 in the default profile) to stay within the budget.
 std::size_t sweep_passes(core::Profile p, Cache cache) {
   const std::size_t rows = passes_for(p, cache == Cache::cold);
   return cache == Cache::cold ? rows : std::max<std::size_t>(1, rows - 1);
