@@ -1,11 +1,17 @@
-// `illusion stability RUN.json RUN.json [...]`: reads the run files (every one before printing
-// anything, so a bad file leaves no half table) and prints report/stability.h's table.
+// `illusion stability RUN.json RUN.json [VERIFY.json ...]`: reads the files (every one before
+// printing anything, so a bad file leaves no half table) and prints report/stability.h's table.
+// Run files and verify files (`illusion verify --peers --json`, made in the same slots by
+// bench/stability.sh) may be mixed in any order: each is told apart by its "schema", and the
+// verify files give the peer tools' own variation as a reference.
 #include <iostream>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "core/errors.h"
+#include "peers/peer_stability.h"
+#include "peers/verify_read.h"
 #include "report/atomic_file.h"
 #include "report/json.h"
 #include "report/stability.h"
@@ -15,15 +21,35 @@ namespace illusion::cli {
 int cmd_stability(const StabilityOptions& options) {
   if (!options.md_path.empty()) report::check_output_path(options.md_path, "--md");
   std::vector<report::RunRecord> runs;
-  for (const auto& f : options.files) runs.push_back(report::read_run_file(f));
+  std::vector<std::string> run_names;
+  std::vector<peers::VerifyFile> verifies;
+  for (const auto& f : options.files) {
+    // Anything that is not a verify file goes to the run reader, which says what is wrong.
+    if (auto v = peers::try_read_verify_file(f)) {
+      verifies.push_back(std::move(*v));
+    } else {
+      runs.push_back(report::read_run_file(f));
+      run_names.push_back(f);
+    }
+  }
+  if (runs.size() < 2)
+    throw core::UsageError(fmt::format(
+        "stability needs two run files at least (from 'illusion run --json'); given {} run "
+        "file{} and {} verify file{}",
+        runs.size(), runs.size() == 1 ? "" : "s", verifies.size(),
+        verifies.size() == 1 ? "" : "s"));
+  if (verifies.size() == 1)
+    std::cerr << "stability: one verify file: the peer tools' variation needs two at least, so "
+                 "it is left out\n";
   const report::Stability s = report::stability(runs);
+  const peers::PeerStability p = peers::peer_stability(verifies);
   if (!options.md_path.empty()) {
     std::ostringstream md;
-    report::write_stability_markdown(md, s, options.files);
+    report::write_stability_markdown(md, s, run_names, p);
     report::write_file_atomically(options.md_path, md.str());
     std::cerr << fmt::format("Wrote {}\n", options.md_path);
   }
-  report::write_stability(std::cout, s, options.files);
+  report::write_stability(std::cout, s, run_names, p);
   return 0;
 }
 

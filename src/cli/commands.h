@@ -40,9 +40,10 @@ struct CompareOptions {
   std::string a, b;  // run files
 };
 
-// `illusion stability RUN.json RUN.json [...]`: how well saved runs repeat, row by row.
+// `illusion stability RUN.json RUN.json [VERIFY.json ...]`: how well saved runs repeat, row by
+// row, and how much the peer tools varied in the same slots.
 struct StabilityOptions {
-  std::vector<std::string> files;  // at least two run files
+  std::vector<std::string> files;  // two run files at least, and any verify files, in any order
   std::string md_path;             // "" = print to stdout only
 };
 

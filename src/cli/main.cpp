@@ -199,12 +199,16 @@ int main(int argc, char** argv) {
   cli::StabilityOptions stability_opts;
   auto* stability = app.add_subcommand(
       "stability",
-      "How well saved runs of the same selection repeat: each row's p50 per run, its CV, and "
-      "where the seconds went (bench/stability.sh makes the runs)");
-  stability->add_option("files", stability_opts.files, "Two or more run files from `run --json`")
+      "How well saved runs of the same selection repeat: each row's p50 per run, its CV, why "
+      "a row above 3% varies, and where the seconds went (bench/stability.sh makes the runs)");
+  stability
+      ->add_option("files", stability_opts.files,
+                   "Two or more run files from `run --json`, and optionally verify files "
+                   "from `verify --peers --json` made in the same slots (two or more give "
+                   "the peer tools' own CVs as a reference), in any order")
       ->required()
       ->expected(2, -1)
-      ->type_name("RUN.json")
+      ->type_name("RUN.json|VERIFY.json")
       ->check(a_file);
   stability->add_option("--md", stability_opts.md_path, "Also write the table as Markdown")
       ->type_name("FILE")
