@@ -3,7 +3,7 @@
 // Warm: the whole file per pass, warmed before the first pass and checked (mincore) before each
 // later size, warmed again only if pages went missing: every pass reads the whole file, so it
 // leaves it cached for the next, and warming per pass would double the row's time. Cold: the
-// first min(file, 256 MiB), evicted before every pass: enough to reach readahead's steady state
+// first min(file, 128 MiB), evicted before every pass: enough to reach readahead's steady state
 // (its window grows to a few hundred KiB within the first MiB) within the lab's budget.
 //
 // A pass is timed as a whole (two clock readings) and gives one sample in ns/KiB, so samples
@@ -33,7 +33,7 @@ namespace {
 
 constexpr std::array<std::size_t, 6> kBuffers = {4 * kKiB,   16 * kKiB, 64 * kKiB,
                                                  256 * kKiB, kMiB,      4 * kMiB};
-constexpr std::uint64_t kColdBytesCap = 256 * kMiB;
+constexpr std::uint64_t kColdBytesCap = 128 * kMiB;
 
 // Passes per buffer size. Six sizes give six times a row's samples, so the warm sweep takes one
 // pass fewer per size than a warm row (1 in the default profile) to stay within the budget.
@@ -194,11 +194,11 @@ core::Result run_sweep(core::RunContext& ctx, core::Result r, Cache cache) {
 }  // namespace
 
 core::Experiment sweep_row(std::string id, Cache cache) {
-  // Warm: 6 sizes x 2 passes over 1 GiB at 5-11 GB/s plus one warming (from the disk when
-  // the row before it left the file evicted); cold: 6 x 2 passes over 256 MiB at 1-2.5 GB/s.
+  // Warm: 6 sizes x 1 pass over 1 GiB at 5-11 GB/s plus one warming (from the disk when
+  // the row before it left the file evicted); cold: 6 x 2 passes over 128 MiB at 1-2.5 GB/s.
   const bool cold = cache == Cache::cold;
   const core::DurationHint hint =
-      cold ? core::DurationHint{0.4, 1.8, 3.6} : core::DurationHint{0.4, 3.0, 9.0};
+      cold ? core::DurationHint{0.3, 1.0, 3.6} : core::DurationHint{0.4, 0.8, 9.0};
   return experiment(
       std::move(id), fmt::format("read() buffer sweep, {}", cache_name(cache)),
       fmt::format("Sequential read() throughput {} with buffers from 4 KiB to 4 MiB: the "
