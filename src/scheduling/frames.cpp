@@ -27,7 +27,7 @@ constexpr int kBatchNice = 19;
 constexpr int kFifoPriority = 50;
 
 // Rough wall time (quick, default, thorough): the frames plus calibration and the load's start.
-constexpr core::DurationHint kFrameHint{0.23, 1.55, 5.1};
+constexpr core::DurationHint kFrameHint{0.23, 1.3, 5.1};
 
 int frame_count(core::Profile p) {
   switch (p) {
@@ -38,7 +38,7 @@ int frame_count(core::Profile p) {
     case core::Profile::standard:
       break;
   }
-  return 300;  // 1.5 s: a p99 with three frames beyond it
+  return 250;  // 1.25 s: a p99 with two frames beyond it
 }
 
 // What one row runs: the frame loop, and the batch beside it (none when batch_threads is 0).
