@@ -31,7 +31,15 @@ using core::Result;
 using core::RunContext;
 
 std::uint64_t first_touch_bytes(Profile p) {
-  return p == Profile::quick ? (128ull << 20) : (1ull << 30);
+  switch (p) {
+    case Profile::quick:
+      return 128ull << 20;
+    case Profile::thorough:
+      return 1ull << 30;
+    case Profile::standard:
+      break;
+  }
+  return 512ull << 20;  // 131,072 faults, and with its warm-up 1 GiB of touching, not 2
 }
 std::uint64_t thp_fault_bytes(Profile p) {
   switch (p) {
@@ -196,7 +204,7 @@ std::vector<core::Experiment> fault_rows() {
       "vm.first_touch", "First touch of a fresh page",
       "The first write to each 4 KiB page of a fresh anonymous mapping is a page fault (counted "
       "per page), against a second write to the same page.",
-      "ns/page", DurationHint{0.3, 1.5, 1.5}, run_first_touch));
+      "ns/page", DurationHint{0.3, 0.8, 1.5}, run_first_touch));
 
   struct PrefaultRow {
     const char* id;

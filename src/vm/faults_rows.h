@@ -14,7 +14,7 @@
 namespace illusion::labs::vm::faults {
 
 // Region sizes per profile.
-std::uint64_t first_touch_bytes(core::Profile p);  // 128 MiB quick, 1 GiB otherwise
+std::uint64_t first_touch_bytes(core::Profile p);  // 128 MiB quick, 512 MiB, 1 GiB thorough
 // 64 MiB quick, 512 MiB, 1 GiB thorough: on a VM each fresh 2 MiB block can cost milliseconds of
 // host faults, and 256 blocks give a p99 with two beyond it.
 std::uint64_t thp_fault_bytes(core::Profile p);
