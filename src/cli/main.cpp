@@ -145,8 +145,8 @@ int main(int argc, char** argv) {
       ->type_name("DIR")
       ->check(non_empty("a directory"));
   run->add_option("--file-size", run_opts.file_size,
-                  "Size of the mmap vs read() lab's test file, whole MiB (default 1G, 128M "
-                  "with --quick)")
+                  "Size of the mmap vs read() lab's test file, whole MiB (default 512M, 128M "
+                  "with --quick, 1G with --thorough)")
       ->type_name("SIZE")
       ->check(non_empty("a whole number of MiB such as 256M or 2G"));
 
@@ -256,7 +256,7 @@ int main(int argc, char** argv) {
   auto* verify_size_opt =
       verify
           ->add_option("--file-size", verify_opts.file_size,
-                       "The IO pairs' test file size in MiB (default 1G, 128M with --quick)")
+                       "The IO pairs' test file size in MiB (default 512M, 128M with --quick)")
           ->type_name("SIZE")
           ->check(non_empty("a size such as 512M"));
 

@@ -21,7 +21,8 @@ namespace illusion::labs::mmap_vs_read {
 inline constexpr std::uint64_t kKiB = 1024;
 inline constexpr std::uint64_t kMiB = 1024 * kKiB;
 
-// --file-size when given, else 1 GiB (128 MiB with --quick): far larger than any CPU cache,
+// --file-size when given, else 512 MiB (128 MiB with --quick, 1 GiB with --thorough): far
+// larger than any CPU cache,
 // and large enough that a cold pass is dominated by the device, not by set-up.
 std::uint64_t test_file_bytes(const core::RunContext& ctx);
 

@@ -162,7 +162,7 @@ std::size_t passes_for(core::Profile p, bool cold) {
     case core::Profile::standard:
       break;
   }
-  // Two passes either way: a 1 GiB file read in 4 KiB calls is ~260,000 ops a pass, far more
+  // Two passes either way: a 512 MiB file read in 4 KiB calls is ~130,000 ops a pass, far more
   // than a median to ±1% needs; a third warm pass cost ~0.9 s of the headline run.
   return 2;
 }

@@ -276,7 +276,7 @@ TEST_F(HostileEnv, AnAddressSpaceLimitSkipsOrScalesDownWithTheReason) {
   Confinement c;
   c.address_space = 512 * kMiB;
   c.env = {"TMPDIR=" + dir.path()};
-  // The default profile: these rows ask for 1 GiB there; skipping costs nothing.
+  // The default profile: these rows ask for 512 MiB to 1 GiB there; skipping costs nothing.
   const auto o = run_illusion_confined(
       {"run", "processes.fork_thp_1g", "processes.spawn_threads_1000", "vm.first_touch",
        "vm.thp_fault", "vm.frame_loop_faults", "vm.tlb_reach", "--json", out.file("run.json")},
