@@ -131,9 +131,9 @@ void prepare_buffer(Mapping& buf, Result& r) {
   r.add_param("buffer_bytes", static_cast<double>(buf.size()));
 }
 
-// Host-backed fresh pages for the faults a row times (core/mapping.h says why): without this,
-// the first-touch and copy-on-write figures moved by ~20% between runs on the development VM
-// while vm.first_touch, which already did it, moved by 3%.
+// Host-backed fresh pages for the faults a row times (core/mapping.h says why), as vm.first_touch
+// takes them: one confound fewer. It did not by itself steady these rows on the development VM
+// (they still moved by ~20% between back-to-back runs, each run's median known to ±0.5-2%).
 void back_fresh_pages(const RunContext& ctx, Result& r, std::size_t bytes) {
   const double ns = core::back_with_host_memory(*ctx.clock, bytes);
   r.add_param("warm_up", fmt::format("{} of fresh pages first-touched and freed right before "
