@@ -3,10 +3,10 @@
 # how well the runs repeat: each row's p50 per run, its CV across runs, each run's duration and
 # the time by lab, via `illusion stability`. A benchmark, not a test: it asserts nothing.
 #
-# After each run, a quick `illusion verify --peers` (one round, ~7 s) measures the same figures
-# with perf bench, fio, cyclictest and hyperfine in the same slot: how much those tools vary
-# across the slots is the machine's own reference, printed beside illusion's rows ("Peer tools in
-# the same slots"). A verify that fails is reported and left out; the runs go on. PEERS=0, or no
+# After each run, `illusion verify --peers --rounds 1` (~17 s; with --quick among the arguments,
+# --quick too, ~7 s) measures the same figures with perf bench, fio, cyclictest and hyperfine in
+# the same slot, with the runs' profile: how much those tools vary across the slots is the
+# machine's own reference, printed beside illusion's rows ("Peer tools in the same slots"). A verify that fails is reported and left out; the runs go on. PEERS=0, or no
 # `perf` on PATH, skips the verify runs.
 #
 #   bench/stability.sh                 # 3 headline runs, each followed by a verify run
@@ -37,14 +37,18 @@ elif ! command -v perf > /dev/null 2>&1; then
   echo "stability.sh: perf is not installed: no verify runs (scripts/peers.sh installs the peers)" >&2
   peers=0
 fi
+verify_args=(--peers --rounds 1)
+for a in "$@"; do
+  if [ "$a" = --quick ]; then verify_args+=(--quick); fi
+done
 files=()
 for i in $(seq 1 "$RUNS"); do
   echo "stability.sh: run $i of $RUNS: illusion run $*" >&2
   "$BIN" run "$@" --json "$dir/run$i.json" > /dev/null
   files+=("$dir/run$i.json")
   [ "$peers" = 1 ] || continue
-  echo "stability.sh: verify $i of $RUNS: illusion verify --peers --quick --rounds 1" >&2
-  if "$BIN" verify --peers --quick --rounds 1 --json "$dir/verify$i.json" > /dev/null; then
+  echo "stability.sh: verify $i of $RUNS: illusion verify ${verify_args[*]}" >&2
+  if "$BIN" verify "${verify_args[@]}" --json "$dir/verify$i.json" > /dev/null; then
     files+=("$dir/verify$i.json")
   else
     echo "stability.sh: verify $i failed (status $?); going on without it" >&2
