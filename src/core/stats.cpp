@@ -86,6 +86,16 @@ Stats compute_stats(std::vector<double> values) {
   return s;
 }
 
+std::optional<double> cv_of_present(const std::vector<std::optional<double>>& values) {
+  std::vector<double> present;
+  for (const auto& x : values)
+    if (x) present.push_back(*x);
+  if (present.size() < 2) return std::nullopt;
+  const Stats st = compute_stats(std::move(present));  // stddev with n - 1
+  if (!(st.mean > 0)) return std::nullopt;
+  return st.stddev / st.mean;
+}
+
 double median_standard_error(double mad, std::size_t n) {
   if (n < 2) return std::numeric_limits<double>::infinity();
   return 1.2533 * 1.4826 * mad / std::sqrt(static_cast<double>(n));

@@ -51,6 +51,12 @@ double percentile_sorted(const std::vector<double>& sorted, double q);
 // Empty -> 0: callers that can be given nothing check first.
 double median(std::vector<double> values);
 
+// The coefficient of variation (sample stddev / mean) of the values present in `values`, the
+// missing ones skipped: how much one figure moved across runs or records. Empty with fewer than
+// two values present, or when their mean is not above zero (a subtraction can leave a median at
+// or below zero, where a relative spread means nothing).
+std::optional<double> cv_of_present(const std::vector<std::optional<double>>& values);
+
 // Median absolute deviation, unscaled.
 double median_absolute_deviation(const std::vector<double>& values);
 

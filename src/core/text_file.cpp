@@ -1,9 +1,37 @@
 #include "core/text_file.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
+
+#include "core/errors.h"
+
 namespace illusion::core {
+namespace {
+
+// An open descriptor, closed when it goes out of scope: every refusal below is a throw.
+class OpenFd {
+ public:
+  explicit OpenFd(int fd) : fd_(fd) {}
+  OpenFd(const OpenFd&) = delete;
+  OpenFd& operator=(const OpenFd&) = delete;
+  ~OpenFd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
 
 std::optional<std::string> read_text(const std::string& path) {
   std::ifstream in(path);
@@ -46,6 +74,40 @@ std::map<std::string, std::string> key_values(const std::string& path) {
     kv.emplace(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
   }
   return kv;
+}
+
+std::string read_input_file(const std::string& path, const InputFile& file) {
+  const auto refuse = [&](const std::string& why) {
+    throw UsageError(fmt::format("{}: {}", path, why));
+  };
+  const auto cannot_read = [&](int err) {
+    refuse(fmt::format("cannot read the {}: {}", file.what, std::strerror(err)));
+  };
+  const auto too_large = [&] {
+    refuse(fmt::format("larger than {} MiB, far more than {} writes; this is not a {}",
+                       file.max_bytes >> 20, file.written_by, file.what));
+  };
+  const int flags = O_RDONLY | O_CLOEXEC | (file.regular_only ? O_NONBLOCK : 0);
+  const OpenFd fd(retry_eintr([&] { return open(path.c_str(), flags); }));
+  if (fd.get() < 0) cannot_read(errno);
+  struct stat st {};
+  if (fstat(fd.get(), &st) != 0) cannot_read(errno);
+  if (file.regular_only && !S_ISREG(st.st_mode))
+    refuse(fmt::format("not a regular file; give a file written by {}", file.written_by));
+  if (S_ISDIR(st.st_mode))
+    refuse(fmt::format("cannot read the {}: it is a directory; give a file written by {}",
+                       file.what, file.written_by));
+  if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > file.max_bytes) too_large();
+  std::string data;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = retry_eintr([&] { return ::read(fd.get(), buf, sizeof buf); });
+    if (n < 0) cannot_read(errno);
+    if (n == 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
+    if (data.size() > file.max_bytes) too_large();  // grew while being read, or has no size
+  }
+  return data;
 }
 
 }  // namespace illusion::core

@@ -1,9 +1,11 @@
 // Reading the one-value and key-value text files of /proc and /sys: one implementation for the
 // environment probe, the cgroup reader and the clock, so a missing file means the same
-// ("unknown", never an exception) everywhere.
+// ("unknown", never an exception) everywhere. And reading a file a user named (a run file, a
+// verify file), which refuses what it cannot read in words instead.
 #pragma once
 
 #include <charconv>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -27,6 +29,24 @@ bool has_word(std::string_view line, std::string_view word);
 // sides trimmed; the first of a repeated key wins (the first CPU's, in cpuinfo). Empty when
 // the file cannot be read.
 std::map<std::string, std::string> key_values(const std::string& path);
+
+// A file a user names on the command line, as read_input_file reads it and words its refusals.
+struct InputFile {
+  std::string what;             // "run file": "cannot read the run file: <reason>"
+  std::string written_by;       // "'illusion run --json'": what writes such a file, for the hints
+  std::uint64_t max_bytes = 0;  // far beyond what `written_by` writes; whole MiB in messages
+  // true: only a regular file is read, and a FIFO, a device or a directory is refused without
+  // blocking (the open is O_NONBLOCK, so a FIFO with no writer cannot hang it). false: a FIFO or
+  // a device (a process substitution, /dev/stdin) is read too, the open waiting for a FIFO's
+  // writer as cat's does, and only a directory is refused.
+  bool regular_only = true;
+};
+
+// The whole of `path`, read with retry_eintr. Throws core::UsageError "<path>: <why>" when it
+// cannot be opened or read, is not a file `file` accepts, or holds more than file.max_bytes
+// (checked while reading too: /dev/zero and a FIFO have no size). The descriptor is closed on
+// every path.
+std::string read_input_file(const std::string& path, const InputFile& file);
 
 // A whole number at the start of `s` in `base`; nullopt when there is none.
 template <class T>

@@ -12,17 +12,6 @@
 namespace illusion::peers {
 namespace {
 
-// The same CV `illusion stability` gives its rows (report/stability.cpp), so the two compare.
-std::optional<double> cv_of(const std::vector<std::optional<double>>& values) {
-  std::vector<double> v;
-  for (const auto& x : values)
-    if (x) v.push_back(*x);
-  if (v.size() < 2) return std::nullopt;
-  const core::Stats st = core::compute_stats(std::move(v));
-  if (!(st.mean > 0)) return std::nullopt;
-  return st.stddev / st.mean;
-}
-
 CvSpread spread(const std::vector<double>& cvs) {
   CvSpread s;
   s.rows = cvs.size();
@@ -77,8 +66,9 @@ PeerStability peer_stability(const std::vector<VerifyFile>& records) {
   }
   std::vector<double> peer_cvs, illusion_cvs;
   for (auto& row : s.rows) {
-    row.illusion_cv = cv_of(row.illusion_ns);
-    row.peer_cv = cv_of(row.peer_ns);
+    // The CV `illusion stability` gives its own rows (report/stability.cpp), so the two compare.
+    row.illusion_cv = core::cv_of_present(row.illusion_ns);
+    row.peer_cv = core::cv_of_present(row.peer_ns);
     if (row.illusion_cv) illusion_cvs.push_back(*row.illusion_cv);
     if (row.peer_cv) peer_cvs.push_back(*row.peer_cv);
   }

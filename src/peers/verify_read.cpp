@@ -1,17 +1,12 @@
 #include "peers/verify_read.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cmath>
-#include <cstdint>
-#include <cstring>
 
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/json_words.h"
+#include "core/text_file.h"
 #include "peers/verify_record.h"
 
 namespace illusion::peers {
@@ -31,27 +26,6 @@ constexpr double kMaxMagnitude = 1e18;
                                        : fmt::format("{}: {}: {}", path, where, what));
 }
 
-std::string a_type(const Json& v) {
-  switch (v.type()) {
-    case Json::value_t::null:
-      return "null";
-    case Json::value_t::object:
-      return "an object";
-    case Json::value_t::array:
-      return "an array";
-    case Json::value_t::string:
-      return "a string";
-    case Json::value_t::boolean:
-      return "a boolean";
-    case Json::value_t::binary:
-      return "binary data";
-    case Json::value_t::discarded:
-      return "nothing";
-    default:
-      return "a number";
-  }
-}
-
 std::string child(const std::string& where, const char* key) {
   return where.empty() ? key : where + "." + key;
 }
@@ -67,12 +41,12 @@ struct Reader {
     return *it;
   }
   const Json& object(const Json& v, const std::string& where) const {
-    if (!v.is_object()) fail(path, where, "expected an object, found " + a_type(v));
+    if (!v.is_object()) fail(path, where, "expected an object, found " + core::json_type_words(v));
     return v;
   }
   // Strings end up on a terminal: a control character (an escape sequence) is refused.
   std::string text(const Json& v, const std::string& where) const {
-    if (!v.is_string()) fail(path, where, "expected a string, found " + a_type(v));
+    if (!v.is_string()) fail(path, where, "expected a string, found " + core::json_type_words(v));
     const auto& s = v.get_ref<const std::string&>();
     for (unsigned char c : s)
       if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
@@ -81,7 +55,8 @@ struct Reader {
   }
   std::optional<double> number_or_null(const Json& v, const std::string& where) const {
     if (v.is_null()) return std::nullopt;
-    if (!v.is_number()) fail(path, where, "expected a number or null, found " + a_type(v));
+    if (!v.is_number())
+      fail(path, where, "expected a number or null, found " + core::json_type_words(v));
     const double d = v.get<double>();
     if (!std::isfinite(d) || std::fabs(d) > kMaxMagnitude)
       fail(path, where, fmt::format("{} is out of range (a figure in ns)", v.dump()));
@@ -127,48 +102,11 @@ int nesting_depth(const std::string& data) {
   return deepest;
 }
 
-// The file's text; empty when `path` is not a regular file and `must` is false (a FIFO is not
-// read: the run reader, which handles those, gets it untouched).
-std::optional<std::string> slurp(const std::string& path, bool must) {
-  // O_NONBLOCK: opening a FIFO with no writer must not hang before fstat can refuse it.
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    if (!must) return std::nullopt;  // the run reader says why, as for any file
-    fail(path, "", fmt::format("cannot read the verify file: {}", std::strerror(errno)));
-  }
-  struct stat st {};
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
-    if (!must) return std::nullopt;
-    fail(path, "",
-         "not a regular file; give a file written by 'illusion verify --peers --json FILE'");
-  }
-  if (static_cast<std::uint64_t>(st.st_size) > kMaxVerifyFileBytes) {
-    close(fd);
-    if (!must) return std::nullopt;
-    fail(path, "",
-         fmt::format("larger than {} MiB, far more than 'illusion verify --peers --json' writes",
-                     kMaxVerifyFileBytes >> 20));
-  }
-  std::string data;
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = core::retry_eintr([&] { return ::read(fd, buf, sizeof buf); });
-    if (n < 0) {
-      const int err = errno;
-      close(fd);
-      fail(path, "", fmt::format("cannot read the verify file: {}", std::strerror(err)));
-    }
-    if (n == 0) break;
-    data.append(buf, static_cast<std::size_t>(n));
-    if (data.size() > kMaxVerifyFileBytes) {  // grew while being read
-      close(fd);
-      if (!must) return std::nullopt;
-      fail(path, "", fmt::format("larger than {} MiB", kMaxVerifyFileBytes >> 20));
-    }
-  }
-  close(fd);
-  return data;
+// A verify file is read only when it is a regular file: a FIFO is left untouched for the run
+// reader, which reads those (`illusion stability` tries each file as a verify file first).
+core::InputFile verify_input() {
+  return {"verify file", "'illusion verify --peers --json'", kMaxVerifyFileBytes,
+          /*regular_only=*/true};
 }
 
 // The parsed document, or a discarded value when `data` is not JSON.
@@ -209,12 +147,13 @@ VerifyFile verify_from_json(const Json& doc, const std::string& path) {
   r.optional_text(doc, "started_at", "", out.started_at);
   r.optional_text(doc, "profile", "", out.profile);
   if (const auto it = doc.find("complete"); it != doc.end()) {
-    if (!it->is_boolean()) fail(path, "complete", "expected true or false, found " + a_type(*it));
+    if (!it->is_boolean())
+      fail(path, "complete", "expected true or false, found " + core::json_type_words(*it));
     out.complete = it->get<bool>();
   }
   const Json& comparisons = r.field(doc, "comparisons", "");
   if (!comparisons.is_array())
-    fail(path, "comparisons", "expected an array, found " + a_type(comparisons));
+    fail(path, "comparisons", "expected an array, found " + core::json_type_words(comparisons));
   for (std::size_t i = 0; i < comparisons.size(); ++i) {
     const std::string where = fmt::format("comparisons[{}]", i);
     const Json& c = r.object(comparisons[i], where);
@@ -230,15 +169,19 @@ VerifyFile verify_from_json(const Json& doc, const std::string& path) {
 }
 
 std::optional<VerifyFile> try_read_verify_file(const std::string& path) {
-  const auto data = slurp(path, /*must=*/false);
-  if (!data) return std::nullopt;
-  const Json doc = parse(*data);
+  std::string data;
+  try {
+    data = core::read_input_file(path, verify_input());
+  } catch (const core::UsageError&) {
+    return std::nullopt;  // the run reader says why, as for any file
+  }
+  const Json doc = parse(data);
   if (!is_verify_schema(schema_of(doc))) return std::nullopt;
   return verify_from_json(doc, path);
 }
 
 VerifyFile read_verify_file(const std::string& path) {
-  const std::string data = *slurp(path, /*must=*/true);
+  const std::string data = core::read_input_file(path, verify_input());
   const Json doc = parse(data);
   if (doc.is_discarded())
     fail(path, "",

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/json_words.h"
 
 namespace illusion::report::json_fields {
 
@@ -11,28 +12,7 @@ void fail(const std::string& where, const std::string& what) {
 }
 
 void wrong_type(const Json& v, const std::string& where, const char* expected) {
-  fail(where, fmt::format("expected {}, found {}", expected, a_type(v)));
-}
-
-std::string a_type(const Json& v) {
-  switch (v.type()) {
-    case Json::value_t::null:
-      return "null";
-    case Json::value_t::object:
-      return "an object";
-    case Json::value_t::array:
-      return "an array";
-    case Json::value_t::string:
-      return "a string";
-    case Json::value_t::boolean:
-      return "a boolean";
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned:
-    case Json::value_t::number_float:
-      return "a number";
-    default:
-      return "a binary value";
-  }
+  fail(where, fmt::format("expected {}, found {}", expected, core::json_type_words(v)));
 }
 
 std::string child(const std::string& where, const std::string& key) {

@@ -23,9 +23,6 @@ using Json = nlohmann::ordered_json;
 [[noreturn]] void fail(const std::string& where, const std::string& what);
 [[noreturn]] void wrong_type(const Json& v, const std::string& where, const char* expected);
 
-// "a string", "an object", "null": for messages.
-std::string a_type(const Json& v);
-
 // Paths: child("env", "kernel") == "env.kernel", element("labs", 2) == "labs[2]".
 std::string child(const std::string& where, const std::string& key);
 std::string element(const std::string& where, std::size_t i);

@@ -3,21 +3,17 @@
 // Every check names the field by its path ("experiments[3].stats.p50") and says what was
 // expected and what was found, so a user with a hand-edited or truncated file knows which
 // line to look at. Nothing is defaulted silently except fields the schema marks optional.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
 #include <set>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/json_words.h"
+#include "core/text_file.h"
 #include "report/json.h"
 #include "report/json_fields.h"
 
@@ -47,8 +43,8 @@ void check_schema(const Json& doc) {
                          "'illusion run --json')",
                          supported));
   if (!schema->is_string())
-    fail("schema",
-         fmt::format("expected a string such as \"{}\", found {}", kSchema, a_type(*schema)));
+    fail("schema", fmt::format("expected a string such as \"{}\", found {}", kSchema,
+                               core::json_type_words(*schema)));
   const std::string found = text(*schema, "schema");
   if (found == kSchema) return;
   if (found.rfind("illusion.run/", 0) == 0)
@@ -241,7 +237,7 @@ core::Series read_series(const Json& v, const std::string& where) {
     // Described, not dumped: dump() recurses, and a hostile file nests deep enough to
     // overflow the stack (and long enough to flood the terminal).
     if (!points[i].is_array())
-      fail(pt, fmt::format("expected a pair [x, y], found {}", a_type(points[i])));
+      fail(pt, fmt::format("expected a pair [x, y], found {}", core::json_type_words(points[i])));
     if (points[i].size() != 2)
       fail(pt, fmt::format("expected a pair [x, y], found an array of {}", points[i].size()));
     s.points.emplace_back(number_or_null(points[i][0], pt + "[0]"),
@@ -303,7 +299,7 @@ RunRecord read_record(const Json& doc) {
   if (!doc.is_object())
     fail("", fmt::format("not an illusion run file: expected a JSON object at the top level, "
                          "found {}",
-                         a_type(doc)));
+                         core::json_type_words(doc)));
   check_schema(doc);
   RunRecord rec;
   const Json& tool = as_object(required_field(doc, "tool", ""), "tool");
@@ -344,39 +340,6 @@ RunRecord read_record(const Json& doc) {
   }
   // "budgets" is derived from the experiments and recomputed on write: not read.
   return rec;
-}
-
-std::string slurp(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail(path, fmt::format("cannot read the run file: {}", std::strerror(errno)));
-  struct stat st {};
-  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-    close(fd);
-    fail(path,
-         "cannot read the run file: it is a directory; give a file written by 'illusion run "
-         "--json'");
-  }
-  std::string data;
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = core::retry_eintr([&] { return ::read(fd, buf, sizeof buf); });
-    if (n < 0) {
-      const int err = errno;
-      close(fd);
-      fail(path, fmt::format("cannot read the run file: {}", std::strerror(err)));
-    }
-    if (n == 0) break;
-    data.append(buf, static_cast<std::size_t>(n));
-    // The size is checked while reading, not with fstat: /dev/zero or a FIFO has no size.
-    if (data.size() > kMaxRunFileBytes) {
-      close(fd);
-      fail(path, fmt::format("larger than {} MiB, far more than 'illusion run --json' writes; "
-                             "this is not a run file",
-                             kMaxRunFileBytes >> 20));
-    }
-  }
-  close(fd);
-  return data;
 }
 
 // Line and column (1-based) of byte `offset` (0-based) in `data`.
@@ -495,7 +458,9 @@ RunRecord run_from_json(const nlohmann::ordered_json& doc) {
 }
 
 RunRecord read_run_file(const std::string& path) {
-  const std::string data = slurp(path);
+  // Not regular_only: a process substitution or /dev/stdin is a fine run file.
+  const std::string data = core::read_input_file(
+      path, {"run file", "'illusion run --json'", kMaxRunFileBytes, /*regular_only=*/false});
   const bool blank = std::all_of(
       data.begin(), data.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
   if (blank)

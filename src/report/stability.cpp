@@ -13,16 +13,6 @@
 namespace illusion::report {
 namespace {
 
-std::optional<double> cv_of(const std::vector<std::optional<double>>& values) {
-  std::vector<double> v;
-  for (const auto& x : values)
-    if (x) v.push_back(*x);
-  if (v.size() < 2) return std::nullopt;
-  const core::Stats st = core::compute_stats(std::move(v));  // stddev with n - 1
-  if (!(st.mean > 0)) return std::nullopt;  // a subtraction can leave a p50 at or below zero
-  return st.stddev / st.mean;
-}
-
 std::string seconds_list(const std::vector<double>& s) {
   std::string out;
   for (double x : s) out += fmt::format("{}{:.1f} s", out.empty() ? "" : ", ", x);
@@ -133,7 +123,7 @@ Stability stability(const std::vector<RunRecord>& runs) {
   }
   std::vector<double> cvs;
   for (auto& row : s.rows) {
-    row.cv = cv_of(row.p50);
+    row.cv = core::cv_of_present(row.p50);
     const auto& w = walls[row.id];
     if (!w.empty()) {
       double sum = 0;

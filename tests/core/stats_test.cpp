@@ -1,8 +1,10 @@
 // Known vectors for the statistics, including the edge cases that break naive code:
-// empty input, n = 1, all-equal samples (MAD = 0) and a single far outlier.
+// empty input, n = 1, all-equal samples (MAD = 0) and a single far outlier; the CV of the values
+// present across runs.
 #include "core/stats.h"
 
 #include <cmath>
+#include <optional>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -160,4 +162,29 @@ TEST(MedianInterval, AFirmMedianIsWithinOnePercent) {
   for (int i = 0; i < 1000; ++i) spread.push_back(50 + i % 100);  // uniform 50..149
   EXPECT_GT(*illusion::core::median_relative_half_width(compute_stats(spread)),
             illusion::core::kFirmMedian);
+}
+
+TEST(CvOfPresent, FewerThanTwoValuesGiveNone) {
+  using illusion::core::cv_of_present;
+  EXPECT_FALSE(cv_of_present({}));
+  EXPECT_FALSE(cv_of_present({5.0}));
+  EXPECT_FALSE(cv_of_present({5.0, std::nullopt, std::nullopt}));  // one present
+}
+
+TEST(CvOfPresent, AKnownCvWithAMissingValueSkipped) {
+  using illusion::core::cv_of_present;
+  // {10, 20, 30}: mean 20, sample stddev 10, CV 0.5; the gap is skipped, not read as 0.
+  const auto cv = cv_of_present({10.0, std::nullopt, 20.0, 30.0});
+  ASSERT_TRUE(cv);
+  EXPECT_DOUBLE_EQ(*cv, 0.5);
+  // {1, 3}: mean 2, sample stddev sqrt(2).
+  EXPECT_DOUBLE_EQ(*cv_of_present({1.0, 3.0}), std::sqrt(2.0) / 2);
+  EXPECT_DOUBLE_EQ(*cv_of_present({7.0, 7.0}), 0.0);
+}
+
+TEST(CvOfPresent, AMeanAtOrBelowZeroGivesNone) {
+  using illusion::core::cv_of_present;
+  EXPECT_FALSE(cv_of_present({0.0, 0.0}));
+  EXPECT_FALSE(cv_of_present({-1.0, 1.0}));
+  EXPECT_FALSE(cv_of_present({-5.0, -3.0}));
 }
