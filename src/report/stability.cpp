@@ -157,8 +157,9 @@ std::string stability_why_summary(const Stability& s) {
   const std::size_t above = s.runs_disagree + s.few_samples;
   if (above == 0) return "";
   return fmt::format(
-      "Of the {} rows above {:.0f}%: {} where the runs disagree beyond their own intervals (the "
-      "machine's state between runs), {} limited by their samples.",
+      "Of the {} rows above {:.0f}%: {} where the runs disagree beyond their own intervals (more "
+      "samples would not narrow them: the machine, or what ran before, differed), {} limited by "
+      "their samples.",
       above, kStableCv * 100, s.runs_disagree, s.few_samples);
 }
 

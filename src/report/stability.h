@@ -8,8 +8,9 @@
 //
 // A row above kStableCv carries the evidence for why: each run's own 95% interval of its median
 // (core::Stats::median_lo/hi) against the spread across runs. When every run pinned its median
-// far more tightly than the runs differ, more samples would not help: the machine's state
-// differed between the runs ("runs disagree"). Otherwise the within-run uncertainty explains
+// far more tightly than the runs differ, more samples would not help: the machine's state, or
+// what ran before the row, differed between the runs ("runs disagree"); which of the two, the
+// verdict cannot tell (re-running the row alone can). Otherwise the within-run uncertainty explains
 // part of the spread ("few samples"). Given verify files (`illusion verify --peers --json`, made
 // in the same slots), the peer tools' own CVs are printed beside as the machine's reference.
 #pragma once
@@ -80,7 +81,8 @@ StabilityWhy judge_stability(double cv, const std::optional<double>& within_run)
 std::string stability_summary(const Stability& s);
 
 // The second line: "Of the 9 rows above 3%: 6 where the runs disagree beyond their own
-// intervals (the machine's state between runs), 3 limited by their samples." Empty when no row
+// intervals (more samples would not narrow them: the machine, or what ran before, differed), 3
+// limited by their samples." Empty when no row
 // is above 3%.
 std::string stability_why_summary(const Stability& s);
 

@@ -175,8 +175,9 @@ TEST(StabilityWhy, TheSummarySentenceAndTheColumns) {
                             run(1, {row_ci("a.machine", 120, 119.5, 120.5),
                                     row_few("b.samples", 130), row_ci("c.firm", 100, 99, 101)})});
   EXPECT_EQ(stability_why_summary(s),
-            "Of the 2 rows above 3%: 1 where the runs disagree beyond their own intervals (the "
-            "machine's state between runs), 1 limited by their samples.");
+            "Of the 2 rows above 3%: 1 where the runs disagree beyond their own intervals (more "
+            "samples would not narrow them: the machine, or what ran before, differed), 1 limited "
+            "by their samples.");
   // The first part is unchanged: scripts and the README quote it.
   EXPECT_EQ(stability_summary(s).rfind("1 of 3 rows within 3% CV, 1 within 10%;", 0), 0u)
       << stability_summary(s);
