@@ -32,10 +32,12 @@ std::string why_text(const std::optional<StabilityWhy>& w) {
   return w ? why_name(*w) : core::kMissing;
 }
 
-// (hi - lo) / 2 / p50: the half-width of a run's median interval relative to the median.
+// A run's median interval relative to the median, as the tables' "~" mark judges it
+// (core::median_relative_half_width: the wider side); empty for a median at or below zero,
+// which has no CV to compare with either.
 std::optional<double> relative_half_width(const core::Stats& st) {
-  if (!st.median_lo || !st.median_hi || !(st.p50 > 0)) return std::nullopt;
-  return (*st.median_hi - *st.median_lo) / 2 / st.p50;
+  if (!(st.p50 > 0)) return std::nullopt;
+  return core::median_relative_half_width(st);
 }
 
 // The widest half-width over the runs with a p50; empty when any of them has none.

@@ -43,8 +43,9 @@ struct StabilityRow {
   std::vector<std::optional<double>> p50;  // one per run; empty when that run did not measure it
   std::optional<double> cv;                // of the p50s that exist; empty with < 2 or mean <= 0
   std::optional<double> mean_wall_s;       // the row's own wall time, mean over the runs
-  // Per run: the median's 95% interval as a relative half-width, (hi - lo) / 2 / p50; empty
-  // when that run has no p50, no interval (n < 10) or a p50 at or below zero.
+  // Per run: the median's 95% interval as a relative half-width, the wider side over the p50
+  // (core::median_relative_half_width, as the tables' "~" mark); empty when that run has no
+  // p50, no interval (n < 10) or a p50 at or below zero.
   std::vector<std::optional<double>> half_width;
   // The widest half_width over the runs with a p50; empty when any of them lacks one.
   std::optional<double> within_run;
