@@ -147,11 +147,11 @@ std::vector<core::Experiment> isolation_rows() {
       experiment("processes.stray_write_thread", "stray write, threads",
           "Two threads of one process: a stray write in one changes a value the other reads, "
           "because they share one address space.",
-          "ns/run", DurationHint{0.01, 0.04, 0.1}, run_stray_write_thread),
+          "ns/run", DurationHint{0.03, 0.15, 0.6}, run_stray_write_thread),
       experiment("processes.stray_write_process", "stray write, processes",
           "The same stray write in a forked child: it changes the child's own copy only; the "
           "parent's value is intact.",
-          "ns/run", DurationHint{0.01, 0.04, 0.1}, run_stray_write_process),
+          "ns/run", DurationHint{0.03, 0.15, 0.6}, run_stray_write_process),
   };
 }
 

@@ -15,7 +15,6 @@
 #include <cstdint>
 #include <thread>
 #include <utility>
-#include <vector>
 
 #include <fmt/format.h>
 
@@ -49,18 +48,16 @@ std::int64_t read_victim(const Arena& a) {
   return *static_cast<const volatile std::int64_t*>(&a.cells[kVictimCell]);
 }
 
-int stray_rounds(core::Profile p) {
-  switch (p) {
-    case core::Profile::quick:
-      return 3;
-    case core::Profile::thorough:
-      return 100;
-    case core::Profile::standard:
-      break;
-  }
-  // 40 runs, ~30 ms: with 10, the median's 95% interval was ±18% wide.
-  return 40;
-}
+// Each run is a fork, a few syscalls and a wait (~0.3-0.6 ms), so the rows sample by time like
+// the other fork rows: warm-up, then runs until a share of the profile's budget is spent
+// (~0.1 s, a few hundred runs). A fixed 40 runs left the median's 95% interval ±11% wide
+// when the runs met a busy moment of the machine.
+constexpr double kStrayBudgetScale = 0.3;
+
+// A child that ended before reporting what it saw; thrown out of the timed op.
+struct MissingReport {
+  ExitStatus status;
+};
 
 // In a child process, so that illusion's own memory never takes the stray write: thread A owns
 // the value, thread B fills its buffer; A stores, B fills, A reads back. The stages are ordered
@@ -92,27 +89,40 @@ core::Result missing_report(core::Result r, const ExitStatus& st) {
   return r;
 }
 
+core::MeasureOptions stray_options() {
+  core::MeasureOptions opt;
+  opt.budget_scale = kStrayBudgetScale;
+  opt.batch = 1;  // one run per sample: a run is long enough to time alone
+  // The rows show an outcome, not event counts; the counters of this process alone would miss
+  // the child's copy-on-write fault anyway.
+  opt.counters = false;
+  return opt;
+}
+
 }  // namespace
 
 core::Result run_stray_write_thread(core::RunContext& ctx, core::Result r) {
-  const int rounds = stray_rounds(ctx.profile);
-  std::vector<double> ns;
+  // Every run counts, warm-up and counting pass included: the outcome is per run, not per sample.
+  int rounds = 0;
   int corrupted = 0;
   std::int64_t last_seen = 0;
-  for (int i = 0; i < rounds; ++i) {
-    const double t0 = ctx.clock->now_ns();
+  auto one_run = [&] {
     ValuePipe pipe;
     Child child = Child::fork([&pipe] { return threads_body(pipe); });
     std::int64_t seen = 0;
     const bool got = pipe.receive(&seen, sizeof seen);
     const ExitStatus st = child.wait();
-    if (!got) return missing_report(std::move(r), st);
-    ns.push_back(ctx.clock->now_ns() - t0);
+    if (!got) throw MissingReport{st};
+    ++rounds;
     corrupted += seen != kExpected;
     last_seen = seen;
-    ctx.report_progress(static_cast<double>(i + 1) / rounds);
+  };
+  core::Result before = r;  // measure() takes r; a failed run reports from this copy
+  try {
+    r = core::measure(ctx, std::move(r), one_run, stray_options());
+  } catch (const MissingReport& m) {
+    return missing_report(std::move(before), m.status);
   }
-  core::finish_result(r, std::move(ns), rounds, nullptr);
   const bool all = corrupted == rounds;
   r.add_param("op",
               "in a child: thread A stores a value, thread B's off-by-one fill runs, A "
@@ -137,14 +147,12 @@ core::Result run_stray_write_thread(core::RunContext& ctx, core::Result r) {
 }
 
 core::Result run_stray_write_process(core::RunContext& ctx, core::Result r) {
-  const int rounds = stray_rounds(ctx.profile);
-  std::vector<double> ns;
+  int rounds = 0;
   int parent_corrupted = 0, child_corrupted = 0;
   std::int64_t child_seen = 0, parent_seen = 0;
-  for (int i = 0; i < rounds; ++i) {
+  auto one_run = [&] {
     Arena arena;
     arena.cells[kVictimCell] = kExpected;
-    const double t0 = ctx.clock->now_ns();
     ValuePipe pipe;
     // The child runs the same buggy fill on its copy of the arena: its store faults, the
     // kernel copies the page, and the write lands in the copy.
@@ -157,15 +165,19 @@ core::Result run_stray_write_process(core::RunContext& ctx, core::Result r) {
     std::int64_t seen = 0;
     const bool got = pipe.receive(&seen, sizeof seen);
     const ExitStatus st = child.wait();
-    if (!got) return missing_report(std::move(r), st);
-    ns.push_back(ctx.clock->now_ns() - t0);
+    if (!got) throw MissingReport{st};
+    ++rounds;
     child_seen = seen;
     parent_seen = read_victim(arena);
     child_corrupted += child_seen != kExpected;
     parent_corrupted += parent_seen != kExpected;
-    ctx.report_progress(static_cast<double>(i + 1) / rounds);
+  };
+  core::Result before = r;  // measure() takes r; a failed run reports from this copy
+  try {
+    r = core::measure(ctx, std::move(r), one_run, stray_options());
+  } catch (const MissingReport& m) {
+    return missing_report(std::move(before), m.status);
   }
-  core::finish_result(r, std::move(ns), rounds, nullptr);
   r.add_param("op",
               "this process stores a value, a forked child runs the off-by-one fill on "
               "its copy, this process reads the value back");
