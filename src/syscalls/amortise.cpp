@@ -25,14 +25,18 @@ constexpr std::size_t kPage = 4096;
                   file.path(), off, n));
 }
 
-// lseek to the start, then read() `block` bytes at a time to the end. Exactly size/block reads
-// (the end is known, so no extra read() to see EOF) plus one lseek.
-PassOutcome read_pass(const AmortisationFile& file, const AlignedBuffer& buf, std::size_t block) {
+// read() `block` bytes at a time from the file offset through `end`; at the start of a pass
+// (begin 0) an lseek back to the start first. Exactly (end - begin) / block reads (the end is
+// known, so no extra read() to see EOF), plus one lseek per pass.
+PassOutcome read_pass(const AmortisationFile& file, const AlignedBuffer& buf, std::size_t block,
+                      std::uint64_t begin, std::uint64_t end) {
   PassOutcome o;
-  if (::lseek(file.fd(), 0, SEEK_SET) != 0) core::throw_errno("cannot seek " + file.path());
-  ++o.calls;
-  std::uint64_t off = 0;
-  while (off < file.size()) {
+  if (begin == 0) {
+    if (::lseek(file.fd(), 0, SEEK_SET) != 0) core::throw_errno("cannot seek " + file.path());
+    ++o.calls;
+  }
+  std::uint64_t off = begin;
+  while (off < end) {
     const ssize_t n = ::read(file.fd(), buf.data(), block);
     ++o.calls;
     if (n < 0 && errno == EINTR) continue;
@@ -47,7 +51,9 @@ PassPlan read_plan(const AmortisationFile& file, const AlignedBuffer& buf, std::
   PassPlan plan;
   plan.op = fmt::format("one pass: lseek, then read() of {} KiB to the end", block / 1024);
   plan.block_bytes = block;
-  plan.pass = [&file, &buf, block] { return read_pass(file, buf, block); };
+  plan.read_range = [&file, &buf, block](std::uint64_t begin, std::uint64_t end) {
+    return read_pass(file, buf, block, begin, end);
+  };
   return plan;
 }
 
@@ -86,11 +92,11 @@ core::Result run_preadv(core::RunContext& ctx, core::Result r) {
   plan.op =
       fmt::format("one pass: preadv() of {} x {} KiB to the end", kIovecs, kIovecBytes / 1024);
   plan.block_bytes = kCallBytes;
-  plan.pass = [&] {
+  plan.read_range = [&](std::uint64_t begin, std::uint64_t end) {
     PassOutcome o;
-    std::uint64_t off = 0;
-    while (off < file.size()) {
-      // The file is a whole number of MiB, so every call asks for a full 1 MiB.
+    std::uint64_t off = begin;
+    while (off < end) {
+      // Ranges are whole MiB, so every call asks for a full 1 MiB.
       const ssize_t n = ::preadv(file.fd(), iov.data(), kIovecs, static_cast<off_t>(off));
       ++o.calls;
       if (n < 0 && errno == EINTR) continue;

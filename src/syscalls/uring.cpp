@@ -75,12 +75,12 @@ core::Result run_uring_batch(core::RunContext& ctx, core::Result r, unsigned sqe
       "completions reaped before the next batch",
       sqes_per_submit);
   plan.block_bytes = kBlock;
-  plan.pass = [&] {
+  plan.read_range = [&](std::uint64_t begin, std::uint64_t end) {
     PassOutcome o;
-    std::uint64_t off = 0;
-    while (off < file.size()) {
-      const auto batch = static_cast<unsigned>(
-          std::min<std::uint64_t>(sqes_per_submit, (file.size() - off) / kBlock));
+    std::uint64_t off = begin;
+    while (off < end) {
+      const auto batch =
+          static_cast<unsigned>(std::min<std::uint64_t>(sqes_per_submit, (end - off) / kBlock));
       for (unsigned i = 0; i < batch; ++i) {
         // The ring holds sqes_per_submit entries and is drained each round: never full here.
         io_uring_sqe* sqe = io_uring_get_sqe(ring_ptr);
