@@ -63,6 +63,25 @@ PassSum read_range(int fd, Call call, std::uint64_t limit, const AlignedBuffer& 
   return out;
 }
 
+PassSum read_span(int fd, Call call, std::uint64_t begin, std::uint64_t end,
+                  const AlignedBuffer& buf) {
+  if (call == Call::read && begin == 0) rewind(fd);
+  PassSum out;
+  std::uint64_t at = begin;
+  while (at < end) {
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), end - at));
+    const ssize_t n = call_once(fd, call, buf.data(), want, at);
+    if (n < 0) core::throw_errno(fmt::format("{} of the test file", call_name(call)));
+    if (n == 0)
+      throw std::runtime_error(
+          fmt::format("the test file ended at {} bytes, before the {} a pass reads", at, end));
+    out.sum += sum_words(buf.data(), static_cast<std::size_t>(n));
+    out.bytes += static_cast<std::uint64_t>(n);
+    at += static_cast<std::uint64_t>(n);
+  }
+  return out;
+}
+
 void check_pass(const PassSum& got, std::uint64_t expected_sum, std::uint64_t expected_bytes) {
   if (got.bytes != expected_bytes)
     throw std::runtime_error(fmt::format("a pass delivered {} bytes of the test file, not {}",

@@ -35,6 +35,12 @@ struct PassSum {
 PassSum read_range(int fd, Call call, std::uint64_t limit, const AlignedBuffer& buf,
                    PassTimer* timer);
 
+// The bytes [begin, end) of a pass, untimed here (the caller times the span as a whole): read(2)
+// rewinds when begin is 0 and otherwise goes on from the descriptor's offset, so a pass is its
+// spans in order. Throws on a read error or a file shorter than `end`.
+PassSum read_span(int fd, Call call, std::uint64_t begin, std::uint64_t end,
+                  const AlignedBuffer& buf);
+
 // Throws when the pass did not deliver exactly [0, bytes) of the test file's pattern: the
 // runner turns the exception into a failed row.
 void check_pass(const PassSum& got, std::uint64_t expected_sum, std::uint64_t expected_bytes);

@@ -3,9 +3,11 @@
 // after eviction, never timings beyond "more than zero".
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -28,6 +30,13 @@ class SequentialRows : public IoLabTest {
     EXPECT_NEAR(*c->per_op, 1.0, 0.05) << r.id;
   }
 
+  // A number param, or NaN when absent.
+  static double number_param(const core::Result& r, const std::string& name) {
+    for (const core::Param& p : r.params)
+      if (p.name == name)
+        if (const double* v = std::get_if<double>(&p.value)) return *v;
+    return std::nan("");
+  }
   static void expect_file_params(const core::Result& r) {
     for (const char* name : {"cache", "file_bytes", "filesystem"}) {
       bool found = false;
@@ -111,7 +120,19 @@ TEST_F(SequentialRows, SweepsGiveACurveOfSixBufferSizes) {
     if (std::string(id) == "read_sweep_cold" && !ran_cold(r)) continue;
     expect_ok(r);
     EXPECT_EQ(r.unit, "ns/KiB");
-    EXPECT_EQ(r.stats->n, tags.size());  // quick: one pass per size
+    // The stats are the fastest size's: one sample per span (4 MiB warm, 16 MiB cold) of each
+    // of its passes (quick: one pass per size).
+    const double span = std::string(id) == "read_sweep_cold" ? 16.0 * kMiB : 4.0 * kMiB;
+    const double spans_per_pass = std::ceil(number_param(r, "bytes_per_pass") / span);
+    EXPECT_EQ(static_cast<double>(r.stats->n),
+              spans_per_pass * number_param(r, "passes") / static_cast<double>(tags.size()))
+        << id;
+    const double stats_buffer = number_param(r, "stats_buffer_bytes");
+    const std::string best_tag = stats_buffer >= kMiB
+                                     ? std::to_string(static_cast<int>(stats_buffer / kMiB)) + "m"
+                                     : std::to_string(static_cast<int>(stats_buffer / kKiB)) + "k";
+    for (const std::string& tag : tags)
+      EXPECT_GE(metric(r, "gbps_" + best_tag), metric(r, "gbps_" + tag)) << id << tag;
     ASSERT_EQ(r.series.size(), 1u) << id;
     const core::Series& s = r.series.front();
     EXPECT_EQ(s.name, "throughput_vs_buffer");
@@ -146,6 +167,12 @@ TEST_F(SequentialRows, APassDeliversThePatternAndAWrongOneThrows) {
   const PassSum pread = read_range(f.fd(), Call::pread, 2 * kMiB, buf, nullptr);
   EXPECT_EQ(pread.sum, core::TestFile::pattern_sum(0, 2 * kMiB));
   EXPECT_EQ(::lseek(f.fd(), 0, SEEK_CUR), offset_after_read);
+  // Spans in order make a pass: read(2) rewinds at 0 and then goes on from the offset.
+  const PassSum first = read_span(f.fd(), Call::read, 0, kMiB, buf);
+  const PassSum second = read_span(f.fd(), Call::read, kMiB, 2 * kMiB, buf);
+  EXPECT_EQ(first.bytes + second.bytes, 2 * kMiB);
+  EXPECT_EQ(first.sum + second.sum, core::TestFile::pattern_sum(0, 2 * kMiB));
+  EXPECT_EQ(read_span(f.fd(), Call::pread, kMiB, 2 * kMiB, buf).sum, second.sum);
   EXPECT_NO_THROW(check_pass(read, read.sum, read.bytes));
   EXPECT_THROW(check_pass(read, read.sum + 1, read.bytes), std::runtime_error);
   EXPECT_THROW(check_pass(read, read.sum, read.bytes - 8), std::runtime_error);
