@@ -1,5 +1,6 @@
 // `illusion run` on the terminal: the lab tables, budgets, warnings and commentary.
 #include "report/console.h"
+#include "report/lab_sections.h"
 
 #include <fmt/format.h>
 
@@ -74,22 +75,13 @@ void write_header(std::ostream& out, const RunRecord& record) {
 
 void write_console(std::ostream& out, const RunRecord& record) {
   write_header(out, record);
-  for (const LabInfo& lab : labs_to_show(record)) {
-    std::vector<const core::Result*> results;
-    std::vector<core::Result> lab_results;
-    for (const core::Result& r : record.results) {
-      if (r.lab != lab.id) continue;
-      results.push_back(&r);
-      lab_results.push_back(r);
-    }
-    if (results.empty()) continue;
-    out << '\n' << (lab.title.empty() ? lab.id : fmt::format("{} ({})", lab.title, lab.id)) << '\n';
-    if (!lab.question.empty()) {
-      for (const std::string& line : wrap_words(lab.question, kLineWidth)) out << line << '\n';
-    }
+  for (const LabSection& s : lab_sections(record)) {
+    out << '\n' << lab_heading(s.lab) << '\n';
+    if (!s.lab.question.empty())
+      for (const std::string& line : wrap_words(s.lab.question, kLineWidth)) out << line << '\n';
     out << '\n';
-    write_lab_table(out, results);
-    write_budget_table(out, syscall_budget(lab_results));
+    write_lab_table(out, s.results);
+    write_budget_table(out, s.budget);
   }
   write_ladder_table(out, cost_ladder(record.results));
   write_warnings(out, record.results);

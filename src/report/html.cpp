@@ -1,5 +1,6 @@
 // `run --html` / `report --html`: the run as one self-contained HTML page (see html.h).
 #include "report/html.h"
+#include "report/lab_sections.h"
 
 #include <fmt/format.h>
 
@@ -73,8 +74,7 @@ void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& 
     rows.push_back(lab_table_row(*r, with_throughput));
     write_row(out, rows.back().cells, false);
   }
-  out << "</tbody>\n</table>\n<p class=\"note\">" << escape_html(lab_table_note(rows))
-      << "</p>\n";
+  out << "</tbody>\n</table>\n<p class=\"note\">" << escape_html(lab_table_note(rows)) << "</p>\n";
   std::vector<std::string> items;
   for (const core::Result* r : results) {
     const std::string text = status_text(*r);
@@ -281,23 +281,12 @@ void write_html(std::ostream& out, const RunRecord& record) {
   for (const std::string& c : record.env.caveats) caveats.push_back(escape_html(c));
   write_list(out, "Caveats (details: illusion env)", caveats);
 
-  for (const LabInfo& lab : labs_to_show(record)) {
-    std::vector<const core::Result*> results;
-    std::vector<core::Result> lab_results;
-    for (const core::Result& r : record.results) {
-      if (r.lab != lab.id) continue;
-      results.push_back(&r);
-      lab_results.push_back(r);
-    }
-    if (results.empty()) continue;
-    out << "<section class=\"lab\">\n<h2>"
-        << (lab.title.empty() ? escape_html(lab.id)
-                              : fmt::format("{} ({})", escape_html(lab.title), escape_html(lab.id)))
-        << "</h2>\n";
-    if (!lab.question.empty())
-      out << "<p class=\"question\">" << escape_html(lab.question) << "</p>\n";
-    write_lab_table(out, results);
-    write_budget_table(out, syscall_budget(lab_results));
+  for (const LabSection& s : lab_sections(record)) {
+    out << "<section class=\"lab\">\n<h2>" << lab_heading(s.lab, escape_html) << "</h2>\n";
+    if (!s.lab.question.empty())
+      out << "<p class=\"question\">" << escape_html(s.lab.question) << "</p>\n";
+    write_lab_table(out, s.results);
+    write_budget_table(out, s.budget);
     out << "</section>\n";
   }
   std::vector<std::string> warnings;

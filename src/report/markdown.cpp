@@ -1,5 +1,6 @@
 // `run --md` / `report --md`: the run as GitHub-flavoured Markdown (see markdown.h).
 #include "report/markdown.h"
+#include "report/lab_sections.h"
 
 #include <fmt/format.h>
 
@@ -137,23 +138,11 @@ std::string escape_markdown(std::string_view text) {
 
 void write_markdown(std::ostream& out, const RunRecord& record) {
   write_header(out, record);
-  for (const LabInfo& lab : labs_to_show(record)) {
-    std::vector<const core::Result*> results;
-    std::vector<core::Result> lab_results;
-    for (const core::Result& r : record.results) {
-      if (r.lab != lab.id) continue;
-      results.push_back(&r);
-      lab_results.push_back(r);
-    }
-    if (results.empty()) continue;
-    out << "## "
-        << (lab.title.empty()
-                ? escape_markdown(lab.id)
-                : fmt::format("{} ({})", escape_markdown(lab.title), escape_markdown(lab.id)))
-        << "\n\n";
-    if (!lab.question.empty()) out << '*' << escape_markdown(lab.question) << "*\n\n";
-    write_lab_table(out, results);
-    write_budget_table(out, syscall_budget(lab_results));
+  for (const LabSection& s : lab_sections(record)) {
+    out << "## " << lab_heading(s.lab, escape_markdown) << "\n\n";
+    if (!s.lab.question.empty()) out << '*' << escape_markdown(s.lab.question) << "*\n\n";
+    write_lab_table(out, s.results);
+    write_budget_table(out, s.budget);
   }
   write_ladder(out, cost_ladder(record.results));
   std::vector<std::string> warnings;
