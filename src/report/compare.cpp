@@ -12,8 +12,6 @@
 namespace illusion::report {
 namespace {
 
-constexpr std::size_t kLineWidth = 118;
-
 const core::Result* find(const RunRecord& run, const std::string& id) {
   for (const core::Result& r : run.results)
     if (r.id == id) return &r;
@@ -83,9 +81,7 @@ std::vector<std::string> warnings_for(const RunHeader& a, const RunHeader& b) {
   std::vector<std::string> warnings;
   const auto diffs = machine_differences(a, b);
   if (!diffs.empty()) {
-    std::string joined;
-    for (const std::string& d : diffs) joined += (joined.empty() ? "" : "; ") + d;
-    warnings.push_back("The runs come from different machines (" + joined +
+    warnings.push_back("The runs come from different machines (" + join(diffs, "; ") +
                        "): differences may be the machine's, not the code's.");
   }
   if (a.profile != b.profile)
@@ -120,7 +116,7 @@ void write_header(std::ostream& out, const std::string& label, const std::string
   out << fmt::format("   illusion {} · profile {} · {}{}\n", h.tool_version, h.profile,
                      h.started_at.empty() ? "start time unknown" : h.started_at,
                      h.complete ? "" : " · interrupted");
-  out << "   " << truncate_to_width(machine_line(h), kLineWidth - 3) << '\n';
+  out << "   " << truncate_to_width(machine_line(h), kConsoleWidth - 3) << '\n';
 }
 
 void write_compared(std::ostream& out, const std::vector<ComparedRow>& rows) {
@@ -129,7 +125,7 @@ void write_compared(std::ostream& out, const std::vector<ComparedRow>& rows) {
     return;
   }
   out << '\n';
-  TextTable table(kLineWidth);
+  TextTable table(kConsoleWidth);
   table.add_column("experiment", Align::left);
   table.add_column("A p50", Align::right);
   table.add_column("B p50", Align::right);
@@ -148,7 +144,7 @@ void write_uncompared(std::ostream& out, const std::string& title,
                       const std::vector<UncomparedRow>& rows) {
   if (rows.empty()) return;
   out << '\n' << title << '\n';
-  TextTable table(kLineWidth);
+  TextTable table(kConsoleWidth);
   table.add_column("experiment", Align::left);
   table.add_column("A", Align::left);
   table.add_column("B", Align::left);

@@ -13,18 +13,10 @@
 namespace illusion::report {
 namespace {
 
-constexpr std::size_t kLineWidth = 118;
-
-std::string join(const std::vector<std::string>& parts) {
-  std::string text;
-  for (const std::string& p : parts) text += (text.empty() ? "" : " · ") + p;
-  return text;
-}
-
 void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& results) {
   // A GB/s column only for tables that have throughput figures (the IO lab's).
   const bool with_throughput = any_throughput(results);
-  TextTable table(kLineWidth);
+  TextTable table(kConsoleWidth);
   for (const std::string& h : lab_table_headers(with_throughput))
     table.add_column(h, h == "experiment" ? Align::left : Align::right);
   std::vector<RowCells> rows;
@@ -34,14 +26,14 @@ void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& 
     table.add_row(rows.back().cells, status_text(*r));
   }
   table.write(out);
-  for (const std::string& line : wrap_words(lab_table_note(rows), kLineWidth - 2))
+  for (const std::string& line : wrap_words(lab_table_note(rows), kConsoleWidth - 2))
     out << "  " << line << '\n';
 }
 
 void write_budget_table(std::ostream& out, const std::vector<BudgetRow>& rows) {
   if (rows.empty()) return;
   out << "\n  " << kBudgetTitle << '\n';
-  TextTable table(kLineWidth);
+  TextTable table(kConsoleWidth);
   table.add_column("call", Align::left);
   for (const BudgetCell& c : rows.front().cells)
     table.add_column(fmt::format("{} ({})", format_hz(c.hz), format_ns(c.period_ns * kBudgetShare)),
@@ -66,8 +58,8 @@ void write_warnings(std::ostream& out, const std::vector<core::Result>& results)
 }
 
 void write_header(std::ostream& out, const RunRecord& record) {
-  out << join(run_header_parts(record)) << '\n';
-  out << truncate_to_width(join(machine_parts(record)), kLineWidth) << '\n';
+  out << join(run_header_parts(record), " · ") << '\n';
+  out << truncate_to_width(join(machine_parts(record), " · "), kConsoleWidth) << '\n';
   if (!record.complete) out << "Interrupted: the tables hold only the experiments that finished.\n";
 }
 
@@ -78,7 +70,7 @@ void write_console(std::ostream& out, const RunRecord& record) {
   for (const LabSection& s : lab_sections(record)) {
     out << '\n' << lab_heading(s.lab) << '\n';
     if (!s.lab.question.empty())
-      for (const std::string& line : wrap_words(s.lab.question, kLineWidth)) out << line << '\n';
+      for (const std::string& line : wrap_words(s.lab.question, kConsoleWidth)) out << line << '\n';
     out << '\n';
     write_lab_table(out, s.results);
     write_budget_table(out, s.budget);

@@ -72,7 +72,7 @@ std::vector<std::string> ladder_cells(const LadderRung& r) {
 void write_ladder_table(std::ostream& out, const std::vector<LadderRung>& rungs) {
   if (rungs.size() < 2) return;
   out << '\n' << kLadderTitle << '\n';
-  TextTable table(118);
+  TextTable table(kConsoleWidth);
   const std::vector<std::string> headings = ladder_headings();
   for (std::size_t i = 0; i < headings.size(); ++i)
     table.add_column(headings[i], i == 0 ? Align::left : Align::right);

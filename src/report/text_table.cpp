@@ -45,6 +45,15 @@ std::string pad_left(std::string_view text, std::size_t width) {
   return std::string(w < width ? width - w : 0, ' ') + std::string(text);
 }
 
+std::string join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string text;
+  for (const std::string& p : parts) {
+    if (!text.empty()) text += sep;
+    text += p;
+  }
+  return text;
+}
+
 std::vector<std::string> wrap_words(std::string_view text, std::size_t width) {
   std::vector<std::string> lines;
   std::string line;

@@ -14,6 +14,11 @@
 
 namespace illusion::report {
 
+// The console reports' line width (tables, headers), and the narrower width of their bulleted
+// prose, which reads better a little short of the tables.
+inline constexpr std::size_t kConsoleWidth = 118;
+inline constexpr std::size_t kBulletWidth = 110;
+
 // Columns `text` takes on a terminal (UTF-8 code points; every glyph we use is one column).
 std::size_t display_width(std::string_view text);
 
@@ -24,13 +29,16 @@ std::string truncate_to_width(std::string_view text, std::size_t width);
 std::string pad_right(std::string_view text, std::size_t width);
 std::string pad_left(std::string_view text, std::size_t width);
 
+// The parts separated by `sep` ("a · b", "a, b").
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+
 // Splits `text` at spaces into lines of at most `width` columns (a longer word gets its own
 // line). Empty text gives no lines.
 std::vector<std::string> wrap_words(std::string_view text, std::size_t width);
 
 // Writes "  • text", wrapped at words to `width` columns, continuation lines indented under
 // the text.
-void write_bullet(std::ostream& out, std::string_view text, std::size_t width = 110);
+void write_bullet(std::ostream& out, std::string_view text, std::size_t width = kBulletWidth);
 
 enum class Align { left, right };
 
@@ -39,7 +47,8 @@ enum class Align { left, right };
 // printed under it, indented and wrapped at words to the line width.
 class TextTable {
  public:
-  explicit TextTable(std::size_t max_line_width = 118) : max_line_width_(max_line_width) {}
+  explicit TextTable(std::size_t max_line_width = kConsoleWidth)
+      : max_line_width_(max_line_width) {}
 
   void add_column(std::string header, Align align);
   // A row with fewer cells than columns is padded with empty cells.
