@@ -7,12 +7,14 @@
 #include <chrono>
 #include <cmath>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "cli/all_labs.h"
+#include "cli/cli_options.h"
 #include "cli/commands.h"
 #include "cli/run_files.h"
 #include "core/clock.h"
@@ -84,6 +86,23 @@ int cmd_budget(const BudgetOptions& options) {
   report::write_frame_budget(std::cout, budget, record, options.from);
   std::cout.flush();
   return 0;
+}
+
+Command add_budget(CLI::App& app) {
+  auto options = std::make_shared<BudgetOptions>();
+  CLI::App* budget = app.add_subcommand(
+      "budget",
+      "How many syscalls, switches, faults, thread creations and cold reads fit in a "
+      "frame and in 1% of it");
+  budget->add_option("--hz", options->hz, "Frame rates (default 90)")
+      ->type_name("HZ")
+      ->check(a_number("a frame rate in Hz such as 90"));
+  budget
+      ->add_option("--from", options->from,
+                   "Take the costs from a saved run instead of measuring them now")
+      ->type_name("FILE")
+      ->check(a_file());
+  return {budget, [options] { return cmd_budget(*options); }};
 }
 
 }  // namespace illusion::cli

@@ -2,7 +2,9 @@
 // decides anything is in report/compare.h; a bad file is refused by read_run_file with a
 // UsageError naming it (main turns that into exit status 2).
 #include <iostream>
+#include <memory>
 
+#include "cli/cli_options.h"
 #include "cli/commands.h"
 #include "report/compare.h"
 #include "report/json.h"
@@ -15,6 +17,23 @@ int cmd_compare(const CompareOptions& options) {
   const report::RunRecord b = report::read_run_file(options.b);
   report::write_comparison(std::cout, report::compare(a, b), options.a, options.b);
   return 0;
+}
+
+Command add_compare(CLI::App& app) {
+  auto options = std::make_shared<CompareOptions>();
+  CLI::App* compare = app.add_subcommand(
+      "compare",
+      "Compare two saved runs: each common experiment, the ratio, and whether the "
+      "difference exceeds the runs' own spread");
+  compare->add_option("a", options->a, "The first run file (the baseline)")
+      ->required()
+      ->type_name("A.json")
+      ->check(a_file());
+  compare->add_option("b", options->b, "The second run file")
+      ->required()
+      ->type_name("B.json")
+      ->check(a_file());
+  return {compare, [options] { return cmd_compare(*options); }};
 }
 
 }  // namespace illusion::cli

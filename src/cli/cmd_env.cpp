@@ -15,4 +15,9 @@ int cmd_env() {
   return 0;
 }
 
+Command add_env(CLI::App& app) {
+  return {app.add_subcommand("env", "Describe this machine as the measurements see it"),
+          [] { return cmd_env(); }};
+}
+
 }  // namespace illusion::cli

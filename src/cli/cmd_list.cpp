@@ -39,4 +39,9 @@ int cmd_list() {
   return 0;
 }
 
+Command add_list(CLI::App& app) {
+  return {app.add_subcommand("list", "List labs and experiments with what each shows"),
+          [] { return cmd_list(); }};
+}
+
 }  // namespace illusion::cli

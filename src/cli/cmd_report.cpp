@@ -1,43 +1,43 @@
 // `illusion report FILE`: a saved run (from `run --json`) printed as the console report, or
-// with --md OUT / --html OUT written as Markdown / HTML (only the files, no console report).
-// A bad output path is refused before the file is read.
+// written to the files asked for (--json, --md, --html: report::output_formats(); only the
+// files then, no console report). A bad output path is refused before the file is read.
 #include <iostream>
-#include <sstream>
+#include <memory>
 
 #include <fmt/format.h>
 
+#include "cli/cli_options.h"
 #include "cli/commands.h"
-#include "report/atomic_file.h"
 #include "report/console.h"
-#include "report/html.h"
 #include "report/json.h"
-#include "report/markdown.h"
+#include "report/outputs.h"
 #include "report/run_record.h"
 
 namespace illusion::cli {
 
 int cmd_report(const ReportOptions& options) {
-  if (!options.md_path.empty()) report::check_output_path(options.md_path, "--md");
-  if (!options.html_path.empty()) report::check_output_path(options.html_path, "--html");
+  report::check_outputs(options.outputs);
   const report::RunRecord record = report::read_run_file(options.file);
-  if (options.md_path.empty() && options.html_path.empty()) {
+  if (!report::any_output(options.outputs)) {
     report::write_console(std::cout, record);
     std::cout.flush();
     return 0;
   }
-  if (!options.md_path.empty()) {
-    std::ostringstream md;
-    report::write_markdown(md, record);
-    report::write_file_atomically(options.md_path, md.str());
-    std::cerr << fmt::format("Wrote {}\n", options.md_path);
-  }
-  if (!options.html_path.empty()) {
-    std::ostringstream html;
-    report::write_html(html, record);
-    report::write_file_atomically(options.html_path, html.str());
-    std::cerr << fmt::format("Wrote {}\n", options.html_path);
-  }
+  for (const std::string& path : report::write_outputs(options.outputs, record))
+    std::cerr << fmt::format("Wrote {}\n", path);
   return 0;
+}
+
+Command add_report(CLI::App& app) {
+  auto options = std::make_shared<ReportOptions>();
+  CLI::App* report = app.add_subcommand(
+      "report", "Print a saved run (from run --json), or write it as JSON, Markdown or HTML");
+  report->add_option("file", options->file, "A run file written by 'illusion run --json'")
+      ->required()
+      ->type_name("FILE")
+      ->check(a_file());
+  add_output_options(*report, options->outputs, "Write", "OUT");
+  return {report, [options] { return cmd_report(*options); }};
 }
 
 }  // namespace illusion::cli

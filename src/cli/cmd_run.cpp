@@ -5,12 +5,13 @@
 
 #include <chrono>
 #include <iostream>
+#include <memory>
 #include <mutex>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "cli/all_labs.h"
+#include "cli/cli_options.h"
 #include "cli/commands.h"
 #include "cli/pinning.h"
 #include "cli/run_files.h"
@@ -20,12 +21,10 @@
 #include "core/interrupt.h"
 #include "core/resources.h"
 #include "core/runner.h"
-#include "report/atomic_file.h"
 #include "report/commentary.h"
 #include "report/console.h"
-#include "report/html.h"
 #include "report/json.h"
-#include "report/markdown.h"
+#include "report/outputs.h"
 #include "report/progress.h"
 #include "report/run_record.h"
 
@@ -79,28 +78,6 @@ class FinishedResults : public core::RunObserver {
   std::vector<core::Result> done_;
 };
 
-// Writes the files the user asked for, each atomically; returns their paths.
-std::vector<std::string> write_outputs(const RunOptions& options, const report::RunRecord& record) {
-  std::vector<std::string> written;
-  if (!options.json_path.empty()) {
-    report::write_file_atomically(options.json_path, report::to_json(record).dump(2) + "\n");
-    written.push_back(options.json_path);
-  }
-  if (!options.md_path.empty()) {
-    std::ostringstream md;
-    report::write_markdown(md, record);
-    report::write_file_atomically(options.md_path, md.str());
-    written.push_back(options.md_path);
-  }
-  if (!options.html_path.empty()) {
-    std::ostringstream html;
-    report::write_html(html, record);
-    report::write_file_atomically(options.html_path, html.str());
-    written.push_back(options.html_path);
-  }
-  return written;
-}
-
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -110,9 +87,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 int cmd_run(const RunOptions& options) {
   const std::vector<core::Lab> labs = all_labs();
   const auto selected = core::select_experiments(labs, options.targets);
-  if (!options.json_path.empty()) report::check_output_path(options.json_path, "--json");
-  if (!options.md_path.empty()) report::check_output_path(options.md_path, "--md");
-  if (!options.html_path.empty()) report::check_output_path(options.html_path, "--html");
+  report::check_outputs(options.outputs);
   if (options.pin_cpu) validate_pin(*options.pin_cpu);
   const std::string parent = test_file_parent(options.dir);
   core::RunContext ctx;
@@ -159,7 +134,7 @@ int cmd_run(const RunOptions& options) {
       partial.insights = report::commentary(partial.results);
       std::string text =
           fmt::format("illusion: {} experiment(s) had finished", partial.results.size());
-      for (const std::string& path : write_outputs(options, partial))
+      for (const std::string& path : report::write_outputs(options.outputs, partial))
         text += fmt::format("; wrote {} (\"complete\": false)", path);
       core::write_stderr(text + "\n");
     });
@@ -172,7 +147,7 @@ int cmd_run(const RunOptions& options) {
 
   // The files first: if stdout is a pipe whose reader has gone (`illusion run | head -1`), the
   // console write ends the process with SIGPIPE, and the files must be written by then.
-  for (const std::string& path : write_outputs(options, record))
+  for (const std::string& path : report::write_outputs(options.outputs, record))
     std::cerr << fmt::format("Wrote {}\n", path);
   report::write_console(std::cout, record);
   std::cout.flush();
@@ -183,6 +158,37 @@ int cmd_run(const RunOptions& options) {
     return 1;
   }
   return 0;
+}
+
+Command add_run(CLI::App& app) {
+  auto options = std::make_shared<RunOptions>();
+  auto quick = std::make_shared<bool>(false), thorough = std::make_shared<bool>(false);
+  CLI::App* run = app.add_subcommand("run", "Run experiments and print their results");
+  run->add_option("targets", options->targets,
+                  "Labs, experiment ids, id prefixes, or 'all' (default: the headline set "
+                  "from every lab, marked in 'illusion list')");
+  auto* quick_flag = run->add_flag("--quick", *quick, "Smoke profile: seconds, wider intervals");
+  auto* thorough_flag =
+      run->add_flag("--thorough", *thorough, "Longer sampling for tighter intervals");
+  quick_flag->excludes(thorough_flag);
+  add_output_options(*run, options->outputs, "Also write", "FILE");
+  run->add_option("--pin", options->pin_cpu, "Run every experiment on this CPU")
+      ->type_name("CPU")
+      ->check(a_cpu_number());
+  run->add_option("--dir", options->dir,
+                  "Directory (and so filesystem) for test files (default: $TMPDIR or /tmp)")
+      ->type_name("DIR")
+      ->check(non_empty("a directory"));
+  run->add_option("--file-size", options->file_size,
+                  "Size of the mmap vs read() lab's test file, whole MiB (default 512M, 128M "
+                  "with --quick, 1G with --thorough)")
+      ->type_name("SIZE")
+      ->check(non_empty("a whole number of MiB such as 256M or 2G"));
+  return {run, [options, quick, thorough] {
+            if (*quick) options->profile = core::Profile::quick;
+            if (*thorough) options->profile = core::Profile::thorough;
+            return cmd_run(*options);
+          }};
 }
 
 }  // namespace illusion::cli

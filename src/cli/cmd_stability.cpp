@@ -4,10 +4,12 @@
 // bench/stability.sh) may be mixed in any order: each is told apart by its "schema", and the
 // verify files give the peer tools' own variation as a reference.
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include <fmt/format.h>
 
+#include "cli/cli_options.h"
 #include "cli/commands.h"
 #include "core/errors.h"
 #include "peers/peer_stability.h"
@@ -51,6 +53,27 @@ int cmd_stability(const StabilityOptions& options) {
   }
   report::write_stability(std::cout, s, run_names, p);
   return 0;
+}
+
+Command add_stability(CLI::App& app) {
+  auto options = std::make_shared<StabilityOptions>();
+  CLI::App* stability = app.add_subcommand(
+      "stability",
+      "How well saved runs of the same selection repeat: each row's p50 per run, its CV, why "
+      "a row above 3% varies, and where the seconds went (bench/stability.sh makes the runs)");
+  stability
+      ->add_option("files", options->files,
+                   "Two or more run files from `run --json`, and optionally verify files "
+                   "from `verify --peers --json` made in the same slots (two or more give "
+                   "the peer tools' own CVs as a reference), in any order")
+      ->required()
+      ->expected(2, -1)
+      ->type_name("RUN.json|VERIFY.json")
+      ->check(a_file());
+  stability->add_option("--md", options->md_path, "Also write the table as Markdown")
+      ->type_name("FILE")
+      ->check(a_file());
+  return {stability, [options] { return cmd_stability(*options); }};
 }
 
 }  // namespace illusion::cli

@@ -9,9 +9,15 @@
 // process start-up. See cli/verify_checks.h.
 #include <cstdlib>
 #include <iostream>
+#include <memory>
+#include <vector>
 
+#include <fmt/format.h>
 #include "cli/commands.h"
+
+#include "cli/cli_options.h"
 #include "cli/verify_checks.h"
+#include "core/errors.h"
 #include "core/format.h"
 #include "report/text_table.h"
 
@@ -58,6 +64,62 @@ int cmd_verify(const VerifyOptions& options) {
             << checked << " of " << results.size() << " checks ran; "
             << (any_disagree ? "at least one DISAGREES" : "every check that ran agrees") << ".\n";
   return any_disagree ? 1 : 0;
+}
+
+Command add_verify(CLI::App& app) {
+  auto options = std::make_shared<VerifyOptions>();
+  auto quick = std::make_shared<bool>(false);
+  CLI::App* verify = app.add_subcommand(
+      "verify",
+      "Check the counts illusion's methods assume with strace and perf stat; with --peers, "
+      "compare its headline timings with perf bench, hyperfine, fio and cyclictest");
+  verify->footer(
+      "\nThe count checks need strace and perf (Debian: strace, linux-perf). --peers needs perf, "
+      "hyperfine, fio and cyclictest (linux-perf, hyperfine, fio, rt-tests; scripts/peers.sh "
+      "installs them): a missing one is a row that says so, and the rest go on.\n\n"
+      "Examples:\n  illusion verify\n  illusion verify --peers --json peers.json\n"
+      "  illusion verify --peers --rounds 5 --cpu 1\n\n"
+      "Exit status: 0 done (with --peers, whatever the verdicts: they are findings), 1 a count "
+      "check disagrees or a failure, 2 a usage error, 130/143 interrupted.\n"
+      "The pairs and their methods: tools.md; the JSON: docs/json_schema.md.");
+  verify->add_flag("--peers", options->peers,
+                   "Compare timings with the peer tools instead of checking counts");
+  // The options below go with --peers only; the count checks take none.
+  const std::vector<CLI::Option*> peers_only = {
+      verify
+          ->add_option("--rounds", options->rounds,
+                       "Rounds of illusion-then-peer per pair, 1 to 20 (default 3)")
+          ->type_name("N")
+          ->check(a_number("a whole number of rounds such as 3")),
+      verify->add_option("--json", options->json_path, "Also write the comparisons as JSON")
+          ->type_name("FILE")
+          ->check(a_file()),
+      verify
+          ->add_option("--cpu", options->cpu,
+                       "The CPU both sides run on (default: the last one allowed)")
+          ->type_name("CPU")
+          ->check(a_cpu_number()),
+      verify->add_flag("--quick", *quick, "Shorter rows and peer runs, a 128 MiB test file"),
+      verify->add_option("--dir", options->dir, "Where the IO pairs' test file goes")
+          ->type_name("DIR")
+          ->check(non_empty("a directory")),
+      verify
+          ->add_option("--file-size", options->file_size,
+                       "The IO pairs' test file size in MiB (default 512M, 128M with --quick)")
+          ->type_name("SIZE")
+          ->check(non_empty("a size such as 512M")),
+  };
+  return {verify, [options, quick, peers_only] {
+            if (!options->peers)
+              for (const CLI::Option* o : peers_only)
+                if (o->count() > 0)
+                  throw core::UsageError(fmt::format(
+                      "{} goes with --peers (the count checks take no options); see 'illusion "
+                      "verify --help'",
+                      o->get_name()));
+            if (*quick) options->profile = core::Profile::quick;
+            return cmd_verify(*options);
+          }};
 }
 
 }  // namespace illusion::cli
