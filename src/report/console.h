@@ -13,8 +13,8 @@
 
 namespace illusion::report {
 
-// Per lab: title and question, a table (experiment, p50, p99, max, faults, ctx-sw, syscalls)
-// with each experiment's meaning (or skip/fail reason) on a line under its row, and for calls with
+// Per lab: title and question, a table (experiment, p50, p99, max, GB/s for a lab with
+// throughput figures, faults, ctx-sw, syscalls) with each experiment's meaning (or skip/fail reason) on a line under its row, and for calls with
 // a "category" the budget table (1% of a 90 Hz / 120 Hz / 1 kHz period). Then the warnings, once
 // each with the experiments they came from, the machine's caveats, and the commentary as bullets.
 void write_console(std::ostream& out, const RunRecord& record);

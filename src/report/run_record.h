@@ -30,7 +30,7 @@ struct RunRecord {
   bool complete = true;
   std::string started_at;           // ISO 8601 UTC
   double duration_s = 0;
-  std::vector<std::string> selection;  // the patterns given to `run` (empty: all)
+  std::vector<std::string> selection;  // the patterns given to `run` (empty: the headline set)
   std::string pinned_cpu;              // "" when not pinned
   core::EnvInfo env;
   core::ClockInfo clock;
