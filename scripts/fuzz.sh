@@ -25,7 +25,7 @@ BIN="$FUZZ_DIR/json_read_fuzz"
 ARTIFACTS="$FUZZ_DIR/artifacts"
 # core/result.cpp: the reader marks batched rows (set_ops_per_sample) as it reads them;
 # core/text_file.cpp reads the file (read_input_file); core/json_words.cpp names a wrong type.
-SOURCES=("$ROOT/fuzz/json_read_fuzz.cpp" "$ROOT/src/report/json_read.cpp"
+SOURCES=("$ROOT/fuzz/json_read_fuzz.cpp" "$ROOT/src/report/json_read.cpp" "$ROOT/src/report/json_text.cpp"
          "$ROOT/src/report/json_fields.cpp" "$ROOT/src/core/result.cpp"
          "$ROOT/src/core/text_file.cpp" "$ROOT/src/core/json_words.cpp")
 mkdir -p "$FUZZ_DIR" "$ARTIFACTS"

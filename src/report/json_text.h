@@ -1,0 +1,23 @@
+// Parsing the text of a JSON file a user handed us, before any field is decoded: nesting too
+// deep for nlohmann's recursive copy and dump refused up front, and a parse error, a NUL byte or
+// a number beyond a double's range told with its line and column and with unprintable bytes
+// escaped. Every problem is a core::UsageError that starts with the file's path.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace illusion::report {
+
+struct JsonDepth {
+  std::size_t max = 64;         // refused beyond this, before parsing
+  std::size_t usual = 7;        // what the expected file nests at most (for the message)
+  std::string kind = "a file";  // the expected file, for the message: "a run file"
+};
+
+nlohmann::ordered_json parse_json_text(const std::string& path, const std::string& data,
+                                       const JsonDepth& depth);
+
+}  // namespace illusion::report
