@@ -5,7 +5,8 @@
 // allocation, no nftw) before the process exits with 128+signal. Labs keep plain files there
 // (no subdirectories); registering a file is optional and only makes its removal certain when
 // the directory listing cannot be read.
-// Sizes are parsed from text ("64K", "512M", "1G", "4096") with errors that name the problem.
+// Size parsing (core/sizes.h) and the room checks (core/room.h) live in their own files; they
+// are included here because most users of a TempDir check room and name sizes too.
 #pragma once
 
 #include <sys/types.h>
@@ -13,6 +14,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "core/room.h"
+#include "core/sizes.h"
 
 namespace illusion::core {
 
@@ -65,33 +69,5 @@ class TempDir {
   std::string path_;
   int slot_ = -1;  // index in the signal-safe registry
 };
-
-// Parses "4096", "64K", "64KiB", "512M", "1G", "2T" (powers of 1024). Throws UsageError for
-// empty text, negative numbers, unknown suffixes, zero when !allow_zero, and overflow.
-std::uint64_t parse_size(std::string_view text, bool allow_zero = false);
-
-// "64 KiB", "1.5 GiB": for messages and tables.
-std::string format_size(std::uint64_t bytes);
-
-// MemAvailable from /proc/meminfo, or less when a memory limit on this process's cgroup or
-// one above it (v1 or v2: core/cgroup_limits.h) leaves less room; 0 when unknown.
-std::uint64_t available_memory_bytes();
-// Free bytes for an unprivileged user on the filesystem holding `path` (statvfs f_bavail).
-std::uint64_t free_disk_bytes(const std::string& path);
-
-// The address space left under RLIMIT_AS (`ulimit -v`): the limit less what is mapped already
-// (VmSize). Past it mmap(2) fails with ENOMEM however much memory is free, and every thread's
-// stack (8 MiB by default) counts against it. nullopt when there is no limit.
-struct AddressSpace {
-  std::uint64_t limit = 0, mapped = 0, room = 0;
-};
-std::optional<AddressSpace> address_space_room();
-
-// Throw std::runtime_error with a clear message when there is not enough room (keeping a
-// margin: 256 MiB of memory, 5% of disk). `mapped`: the caller maps the bytes into this
-// process, so they must also fit under RLIMIT_AS (with 64 MiB spare); false for memory the
-// process does not map, such as a file kept in the page cache.
-void require_free_memory(std::uint64_t bytes, const std::string& what, bool mapped = true);
-void require_free_disk(const std::string& path, std::uint64_t bytes, const std::string& what);
 
 }  // namespace illusion::core

@@ -1,0 +1,32 @@
+// Whether the machine has room for what a lab is about to take: memory (cgroup- and
+// RLIMIT_AS-aware) and disk, checked before any work, with messages that say how much is missing.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace illusion::core {
+
+// MemAvailable from /proc/meminfo, or less when a memory limit on this process's cgroup or
+// one above it (v1 or v2: core/cgroup_limits.h) leaves less room; 0 when unknown.
+std::uint64_t available_memory_bytes();
+// Free bytes for an unprivileged user on the filesystem holding `path` (statvfs f_bavail).
+std::uint64_t free_disk_bytes(const std::string& path);
+
+// The address space left under RLIMIT_AS (`ulimit -v`): the limit less what is mapped already
+// (VmSize). Past it mmap(2) fails with ENOMEM however much memory is free, and every thread's
+// stack (8 MiB by default) counts against it. nullopt when there is no limit.
+struct AddressSpace {
+  std::uint64_t limit = 0, mapped = 0, room = 0;
+};
+std::optional<AddressSpace> address_space_room();
+
+// Throw std::runtime_error with a clear message when there is not enough room (keeping a
+// margin: 256 MiB of memory, 5% of disk). `mapped`: the caller maps the bytes into this
+// process, so they must also fit under RLIMIT_AS (with 64 MiB spare); false for memory the
+// process does not map, such as a file kept in the page cache.
+void require_free_memory(std::uint64_t bytes, const std::string& what, bool mapped = true);
+void require_free_disk(const std::string& path, std::uint64_t bytes, const std::string& what);
+
+}  // namespace illusion::core
