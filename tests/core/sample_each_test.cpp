@@ -12,12 +12,9 @@ using namespace illusion::core;
 
 TEST(SampleEach, TimesOnlyTheOpNotItsSetUp) {
   FakeClock clock(10);  // every reading costs 10 ns
-  SampleLimits limits;
-  limits.budget_s = 1e-3;
-  limits.min_samples = 5;
   int setups = 0, ops = 0;
   const std::vector<double> ns = sample_each(
-      clock, limits,
+      clock, {.budget_s = 1e-3, .min_samples = 5},
       [&] {
         ++setups;
         clock.advance(1000);
@@ -36,44 +33,48 @@ TEST(SampleEach, TimesOnlyTheOpNotItsSetUp) {
 
 TEST(SampleEach, TakesTheFloorOfSamplesWhenOneOutlastsTheBudget) {
   FakeClock clock(1);
-  SampleLimits limits;
-  limits.budget_s = 1e-3;
-  limits.min_samples = 10;
-  const auto ns = sample_each(clock, limits, [] {}, [&] { clock.advance(5e6); });
-  EXPECT_EQ(ns.size(), 10u);
+  const SampleLimits limits{.budget_s = 1e-3, .min_samples = 10};
+  EXPECT_EQ(sample_each(clock, limits, [] {}, [&] { clock.advance(5e6); }).size(), 10u);
 }
 
 TEST(SampleEach, StopsAtTheCap) {
   FakeClock clock(1);
-  SampleLimits limits;
-  limits.budget_s = 1;
-  limits.min_samples = 5;
-  limits.max_samples = 50;
-  const auto ns = sample_each(clock, limits, [] {}, [&] { clock.advance(100); });
-  EXPECT_EQ(ns.size(), 50u);
+  const SampleLimits limits{.budget_s = 1, .min_samples = 5, .max_samples = 50};
+  EXPECT_EQ(sample_each(clock, limits, [] {}, [&] { clock.advance(100); }).size(), 50u);
 }
 
 TEST(SampleEach, NoCapNoSample) {
   FakeClock clock(1);
-  SampleLimits limits;
-  limits.max_samples = 0;
   int ops = 0;
-  EXPECT_TRUE(sample_each(clock, limits, [] {}, [&] { ++ops; }).empty());
+  EXPECT_TRUE(sample_each(clock, SampleLimits{.max_samples = 0}, [] {}, [&] { ++ops; }).empty());
   EXPECT_EQ(ops, 0);
 }
 
+namespace {
+
+// A ±1% target from 20 samples on, after `share` of the budget.
+SampleLimits adaptive(double budget_s, double share) {
+  return {.budget_s = budget_s,
+          .min_samples = 5,
+          .target_median = 0.01,
+          .adaptive_min_samples = 20,
+          .adaptive_min_share = share};
+}
+
+// Drives `loop` with a sample of value(i) every 1000 ns of fake time (the loop starts at 0).
+template <class Value>
+void run_each_us(SampleLoop& loop, Value&& value) {
+  double t = 0;
+  for (int i = 0; loop.more(); ++i) loop.add(value(i), t += 1000);
+}
+
+}  // namespace
+
 // The adaptive stop is sample_op's: after the floors, a steady op stops at the first check.
 TEST(SampleLoop, ASteadyOpStopsEarlyAtTheSampleFloor) {
-  const FakeClock clock(0);  // the loop starts at 0; the samples say when they ended
-  SampleLimits limits;
-  limits.budget_s = 1;
-  limits.min_samples = 5;
-  limits.target_median = 0.01;
-  limits.adaptive_min_samples = 20;
-  limits.adaptive_min_share = 0;
-  SampleLoop loop(clock, limits);
-  double t = 0;
-  while (loop.more()) loop.add(1000, t += 1000);
+  const FakeClock clock(0);
+  SampleLoop loop(clock, adaptive(1, 0));
+  run_each_us(loop, [](int) { return 1000.0; });
   EXPECT_TRUE(loop.stopped_early());
   EXPECT_DOUBLE_EQ(loop.median_half_width(), 0);
   EXPECT_EQ(loop.samples(), 20u);
@@ -81,15 +82,8 @@ TEST(SampleLoop, ASteadyOpStopsEarlyAtTheSampleFloor) {
 
 TEST(SampleLoop, TheEarlyStopWaitsForItsShareOfTheBudget) {
   const FakeClock clock(0);
-  SampleLimits limits;
-  limits.budget_s = 1e-3;  // 1000 samples of 1 us
-  limits.min_samples = 5;
-  limits.target_median = 0.01;
-  limits.adaptive_min_samples = 20;
-  limits.adaptive_min_share = 0.5;
-  SampleLoop loop(clock, limits);
-  double t = 0;
-  while (loop.more()) loop.add(1000, t += 1000);
+  SampleLoop loop(clock, adaptive(1e-3, 0.5));  // 1000 samples of 1 us
+  run_each_us(loop, [](int) { return 1000.0; });
   EXPECT_TRUE(loop.stopped_early());
   // As in sample_op, the next check moves on only once one has run: the first is at half the
   // budget.
@@ -98,28 +92,16 @@ TEST(SampleLoop, TheEarlyStopWaitsForItsShareOfTheBudget) {
 
 TEST(SampleLoop, ANoisyOpRunsToItsBudget) {
   const FakeClock clock(0);
-  SampleLimits limits;
-  limits.budget_s = 1e-3;
-  limits.min_samples = 5;
-  limits.target_median = 0.01;
-  limits.adaptive_min_samples = 20;
-  limits.adaptive_min_share = 0;
-  SampleLoop loop(clock, limits);
-  double t = 0;
-  int i = 0;
+  SampleLoop loop(clock, adaptive(1e-3, 0));
   // Values spread evenly over 400-1600 ns: the median's interval is far wider than ±1%.
-  while (loop.more()) loop.add(400 + (i++ % 97) * 12.5, t += 1000);
+  run_each_us(loop, [](int i) { return 400 + (i % 97) * 12.5; });
   EXPECT_FALSE(loop.stopped_early());
   EXPECT_EQ(loop.samples(), 1000u);
 }
 
 TEST(SampleLoop, ARoundOfValuesIsOneSample) {
   const FakeClock clock(0);
-  SampleLimits limits;
-  limits.budget_s = 1;
-  limits.min_samples = 1;
-  limits.max_samples = 3;
-  SampleLoop loop(clock, limits);
+  SampleLoop loop(clock, {.budget_s = 1, .min_samples = 1, .max_samples = 3});
   const double round[] = {1, 2, 3, 4};
   double t = 0;
   while (loop.more()) loop.add(std::span<const double>(round), t += 10);
@@ -129,10 +111,8 @@ TEST(SampleLoop, ARoundOfValuesIsOneSample) {
 
 TEST(SampleLoop, TheBudgetRunsFromTheLoopsStart) {
   const FakeClock clock(0);
-  SampleLimits limits;
-  limits.budget_s = 1e-6;  // 1000 ns, spent by a pass before the first sample ended
-  limits.min_samples = 1;
-  SampleLoop loop(clock, limits);
+  // 1000 ns, spent by a pass before the first sample ended.
+  SampleLoop loop(clock, {.budget_s = 1e-6, .min_samples = 1});
   ASSERT_TRUE(loop.more());
   loop.add(5, 2000);
   EXPECT_FALSE(loop.more());
