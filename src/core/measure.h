@@ -2,7 +2,8 @@
 // and package everything as a Result.
 //
 // Experiments whose samples need untimed set-up between them (a fresh page per sample, a new
-// child per fork) time each sample themselves and hand the values to `finish_result`.
+// child per fork) time each sample with core/sample_each.h and hand the values to
+// `finish_result`.
 #pragma once
 
 #include <cstdint>

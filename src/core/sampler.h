@@ -11,7 +11,9 @@
 //  3. loop overhead: an empty batch of K (same loop, no op) is timed many times and its median
 //     subtracted from every sample before dividing by K. A sample that ends up below zero is
 //     kept as measured and counted in `below_overhead` (flagged, never silently clamped);
-//  4. samples until `budget_s` is spent (at least `min_samples`, at most `max_samples`);
+//  4. samples until `budget_s` is spent (at least `min_samples`, at most `max_samples`), or
+//     the median is known to ±target_median: core/sample_each.h's SampleLoop, the stop rule
+//     hand-timed experiments share;
 //  5. single-operation tail: a batch mean hides a slow operation among fast ones, so when K > 1
 //     the percentiles above are of batch means. Where the clock still resolves one operation
 //     (the op costs at least `single_op_min_ratio` x an empty clock pair), a share of the budget
@@ -32,6 +34,7 @@
 #include "core/clock.h"
 #include "core/counters.h"
 #include "core/profile.h"
+#include "core/sample_each.h"
 #include "core/stats.h"
 
 namespace illusion::core {
@@ -148,16 +151,19 @@ SampleSet sample_op(const Clock& clock, const SamplerConfig& cfg, Op&& op,
     out.empty_batch_ns = detail::median_of(std::move(empty));
   }
 
-  // 4. timed samples.
-  out.per_op_ns.reserve(std::min<std::size_t>(cfg.max_samples, 4096));
-  if (counters) counters->start();
-  const double start = clock.now_ns();
+  // 4. timed samples, until core/sample_each.h's stop rule (the budget, the sample floor and
+  // cap, the median's interval) ends them.
+  SampleLimits limits;
   // A batched row leaves a share of its budget to the single-operation pass (step 5).
-  const double batched_share = batch > 1 ? 1 - cfg.single_op_share : 1;
-  const double deadline = start + cfg.budget_s * batched_share * 1e9;
-  const double earliest_stop = start + (deadline - start) * cfg.adaptive_min_share;
-  std::size_t next_check = std::max(cfg.adaptive_min_samples, cfg.min_samples);
-  while (out.per_op_ns.size() < cfg.max_samples) {
+  limits.budget_s = cfg.budget_s * (batch > 1 ? 1 - cfg.single_op_share : 1);
+  limits.min_samples = cfg.min_samples;
+  limits.max_samples = cfg.max_samples;
+  limits.target_median = cfg.target_median;
+  limits.adaptive_min_samples = cfg.adaptive_min_samples;
+  limits.adaptive_min_share = cfg.adaptive_min_share;
+  if (counters) counters->start();
+  SampleLoop loop(clock, limits);
+  while (loop.more()) {
     const double t0 = clock.now_ns();
     for (std::uint64_t k = 0; k < batch; ++k) {
       op();
@@ -166,22 +172,14 @@ SampleSet sample_op(const Clock& clock, const SamplerConfig& cfg, Op&& op,
     clobber_memory();
     const double raw = clock.now_ns() - t0;
     if (raw < out.empty_batch_ns) ++out.below_overhead;
-    out.per_op_ns.push_back((raw - out.empty_batch_ns) / static_cast<double>(batch));
-    if (out.per_op_ns.size() >= cfg.min_samples && t0 + raw >= deadline) break;
-    // Checked at geometrically spaced counts, so the checks cost O(n) in all.
-    if (cfg.target_median > 0 && out.per_op_ns.size() >= next_check && t0 + raw >= earliest_stop) {
-      next_check = out.per_op_ns.size() + out.per_op_ns.size() / 2;
-      if (const auto half = detail::median_half_width(out.per_op_ns);
-          half && *half <= cfg.target_median) {
-        out.stopped_early = true;
-        out.median_half_width = *half;
-        break;
-      }
-    }
+    loop.add((raw - out.empty_batch_ns) / static_cast<double>(batch), t0 + raw);
   }
   const double end = clock.now_ns();
   if (counters) counters->stop();
-  out.elapsed_ns = end - start;
+  out.elapsed_ns = end - loop.start_ns();
+  out.stopped_early = loop.stopped_early();
+  out.median_half_width = loop.median_half_width();
+  out.per_op_ns = loop.take_values();
   out.ops = static_cast<std::uint64_t>(out.per_op_ns.size()) * batch;
 
   // 5. single operations, for the tail a batch mean hides.

@@ -27,6 +27,7 @@
 #include "core/measure.h"
 #include "core/page_access.h"
 #include "core/resources.h"
+#include "core/sample_each.h"
 #include "core/sampler.h"
 #include "core/syscall_count.h"
 #include "core/spinners.h"
@@ -129,12 +130,19 @@ SizeRun sample_size(const Plan& plan, std::size_t bytes, double budget_ns, std::
   for (std::size_t i = 0; i < kWarmupSamples; ++i)
     one_sample(plan, bytes, spinners, nullptr, false, warmup);
   SizeRun run;
-  run.ns.reserve(cap);
+  core::SampleLimits limits;
+  limits.budget_s = budget_ns / 1e9;
+  limits.min_samples = plan.min_samples;
+  limits.max_samples = cap;
   const std::optional<std::uint64_t> tlb_before = tlb_shootdowns_total();
-  const double start = plan.clock->now_ns();
-  while (run.ns.size() < cap &&
-         (run.ns.size() < plan.min_samples || plan.clock->now_ns() - start < budget_ns))
-    run.ns.push_back(one_sample(plan, bytes, spinners, window, run.ns.empty(), run));
+  // The loop is driven here rather than by core::sample_each: the counter window must close
+  // right after each munmap, before the next sample's set-up faults.
+  core::SampleLoop loop(*plan.clock, limits);
+  while (loop.more()) {
+    const double ns = one_sample(plan, bytes, spinners, window, loop.samples() == 0, run);
+    loop.add(ns, plan.clock->now_ns());
+  }
+  run.ns = loop.take_values();
   const std::optional<std::uint64_t> tlb_after = tlb_shootdowns_total();
   const double n = static_cast<double>(run.ns.size());
   if (tlb_before && tlb_after)

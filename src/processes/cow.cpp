@@ -205,27 +205,37 @@ std::pair<double, std::string> first_touch_baseline(const RunContext& ctx) {
   return {core::compute_stats(std::move(t.ns)).p50, "measured inline (4096 pages)"};
 }
 
-Result run_cow_write(RunContext& ctx, Result r) {
-  if (auto why = no_room()) return core::skipped(std::move(r), *why);
-  const int rounds = rounds_for(ctx.profile);
-  back_fresh_pages(ctx, r, 2 * kBufferBytes);  // the parent's buffer, then the children's copies
-  Mapping buf(kBufferBytes);
+// The copy-on-write rows' probes: `buf` prepared for the children to inherit, then `rounds`
+// times each page set, each probe in a child of its own that touches the pages (`access`) and
+// counts its own faults. Progress runs to `progress_share`. Records the buffer and what was
+// probed. The caller owns `buf`, so it stays mapped for the rest of the row.
+Tally probe_children(const RunContext& ctx, Result& r, Mapping& buf, int rounds,
+                     PageAccess access, double progress_share) {
   prepare_buffer(buf, r);
   Tally t;
   const int probes = rounds * static_cast<int>(std::size(kPageSets));
   int done = 0;
   for (int round = 0; round < rounds; ++round) {
     for (std::size_t k : kPageSets) {
-      t.add(probe_pages_in_child(*ctx.clock, buf, k, PageAccess::write), k);
-      ctx.report_progress(0.9 * ++done / probes);
+      t.add(probe_pages_in_child(*ctx.clock, buf, k, access), k);
+      ctx.report_progress(progress_share * ++done / probes);
     }
   }
-  const double fpp = t.minor_per_page();
-  const std::string by_k = t.by_k_text();
-  r.add_param("pages_written", page_sets_text());
+  r.add_param(access == PageAccess::write ? "pages_written" : "pages_read", page_sets_text());
   r.add_param("rounds", static_cast<double>(rounds));
   r.add_param("children", static_cast<double>(probes));
   r.add_param("counted_in", "the child: getrusage(RUSAGE_SELF) and a perf counter it opened");
+  return t;
+}
+
+Result run_cow_write(RunContext& ctx, Result r) {
+  if (auto why = no_room()) return core::skipped(std::move(r), *why);
+  const int rounds = rounds_for(ctx.profile);
+  back_fresh_pages(ctx, r, 2 * kBufferBytes);  // the parent's buffer, then the children's copies
+  Mapping buf(kBufferBytes);
+  Tally t = probe_children(ctx, r, buf, rounds, PageAccess::write, 0.9);
+  const double fpp = t.minor_per_page();
+  const std::string by_k = t.by_k_text();
   finish(r, ctx, std::move(t), "a child's first write to a page it shares with its parent");
   const auto [ft, ft_source] = first_touch_baseline(ctx);
   r.add_param("first_touch_source", ft_source);
@@ -248,23 +258,10 @@ Result run_cow_read(RunContext& ctx, Result r) {
   if (auto why = no_room()) return core::skipped(std::move(r), *why);
   const int rounds = rounds_for(ctx.profile);
   Mapping buf(kBufferBytes);
-  prepare_buffer(buf, r);
-  Tally t;
-  const int probes = rounds * static_cast<int>(std::size(kPageSets));
-  int done = 0;
-  for (int round = 0; round < rounds; ++round) {
-    for (std::size_t k : kPageSets) {
-      t.add(probe_pages_in_child(*ctx.clock, buf, k, PageAccess::read), k);
-      ctx.report_progress(++done / static_cast<double>(probes));
-    }
-  }
+  Tally t = probe_children(ctx, r, buf, rounds, PageAccess::read, 1.0);
   const double pages = t.pages();
   const std::uint64_t faults = t.minor + t.major;
   const std::string by_k = t.by_k_text();
-  r.add_param("pages_read", page_sets_text());
-  r.add_param("rounds", static_cast<double>(rounds));
-  r.add_param("children", static_cast<double>(probes));
-  r.add_param("counted_in", "the child: getrusage(RUSAGE_SELF) and a perf counter it opened");
   finish(r, ctx, std::move(t), "a child's read of a page it shares with its parent");
   r.add_metric("faults_per_page", pages > 0 ? static_cast<double>(faults) / pages : 0.0,
                "faults/page");

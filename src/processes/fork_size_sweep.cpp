@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
-#include "core/barrier.h"
 #include "core/resources.h"
+#include "core/sample_each.h"
 #include "processes/child.h"
 
 // Older kernels and headers lack MADV_POPULATE_WRITE (Linux 5.14); the value is ABI.
@@ -62,16 +62,11 @@ SizePoint measure_at_size(const core::Clock& clock, std::uint64_t bytes,
   // later forks find them already read-only. One untimed op puts every sample in that state.
   op();
 
-  pt.per_op_ns.reserve(std::min<std::size_t>(opt.max_samples, 4096));
-  const double deadline = clock.now_ns() + opt.budget_s * (1 - opt.count_share) * 1e9;
-  while (pt.per_op_ns.size() < opt.max_samples) {
-    const double t0 = clock.now_ns();
-    op();
-    core::clobber_memory();
-    const double t1 = clock.now_ns();
-    pt.per_op_ns.push_back(t1 - t0);
-    if (pt.per_op_ns.size() >= opt.min_samples && t1 >= deadline) break;
-  }
+  core::SampleLimits limits;
+  limits.budget_s = opt.budget_s * (1 - opt.count_share);
+  limits.min_samples = opt.min_samples;
+  limits.max_samples = opt.max_samples;
+  pt.per_op_ns = core::sample_each(clock, limits, [] {}, op);
   pt.stats = core::compute_stats(pt.per_op_ns);
 
   // The events, counted over a separate untimed pass of the same op on the same memory.

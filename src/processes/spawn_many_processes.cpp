@@ -14,11 +14,10 @@
 
 #include <fmt/format.h>
 
-#include "core/counters.h"
-#include "core/measure.h"
 #include "processes/child.h"
 #include "processes/spawn_many_run.h"
 #include "processes/spawn_many_support.h"
+#include "processes/spawn_tally.h"
 
 namespace illusion::labs::processes {
 namespace {
@@ -79,76 +78,54 @@ core::Result run_spawn_processes(core::RunContext& ctx, core::Result r, const Sp
   std::vector<Child> children;
   children.reserve(plan.planned);
   Releaser releaser(gate, children);
-  std::vector<double> create_ns;
-  create_ns.reserve(plan.planned);
+  SpawnTally t;
 
   const auto parent_pss0 = smaps_rollup_bytes(getpid(), "Pss");
-  const KernelMemory k0 = KernelMemory::now();
-  // getrusage only (RUSAGE_SELF + RUSAGE_CHILDREN once reaped): inherited perf events would be
-  // copied into every child at fork and slow down the very fork being timed.
-  core::CounterWindow window(false, /*inherit=*/true);
-  window.start();
-  std::string failure;
-  const double start = clock.now_ns();
-  for (unsigned i = 0; i < plan.planned; ++i) {
-    const double t0 = clock.now_ns();
-    try {
-      // The child's copy of the release write end must go, or the release would never reach
-      // end of file: a pipe reads EOF only once every write end is closed (pipe(7)).
-      children.push_back(Child::fork([=] {
-        ::close(release_w);
-        unit_announce_and_wait(ready_w, release_r);
-        return 0;
-      }));
-    } catch (const std::system_error& e) {
-      failure = "fork failed: " + spawn_failure_text(e.code().value());
-      break;
-    }
-    create_ns.push_back(clock.now_ns() - t0);
-    if (opt.pids_out) opt.pids_out->push_back(children.back().pid());
-    if (i % 32 == 31) ctx.report_progress(0.6 * (i + 1) / plan.planned);
-  }
-  const double created = clock.now_ns();
-  const std::size_t spawned = children.size();
-  const std::size_t alive = gate.wait_ready(spawned, 10000);
+  create_units(
+      ctx, plan.planned, gate, t,
+      [&]() -> std::string {
+        try {
+          // The child's copy of the release write end must go, or the release would never
+          // reach end of file: a pipe reads EOF only once every write end is closed (pipe(7)).
+          children.push_back(Child::fork([=] {
+            ::close(release_w);
+            unit_announce_and_wait(ready_w, release_r);
+            return 0;
+          }));
+        } catch (const std::system_error& e) {
+          return "fork failed: " + spawn_failure_text(e.code().value());
+        }
+        return {};
+      },
+      32, 0.6);
+  if (opt.pids_out)
+    for (const Child& c : children) opt.pids_out->push_back(c.pid());
 
   const auto parent_pss1 = smaps_rollup_bytes(getpid(), "Pss");
   const auto parent_rss1 = smaps_rollup_bytes(getpid(), "Rss");
-  const KernelMemory k1 = KernelMemory::now();
+  t.after = KernelMemory::now();
   const ChildMemory mem = read_children(children);
   std::set<pid_t> pids;
   for (const Child& c : children) pids.insert(c.pid());
   ctx.report_progress(0.85);
 
-  const double release_start = clock.now_ns();
-  gate.release();
   std::size_t abnormal = 0;
   std::string abnormal_text;
-  for (Child& c : children) {
-    const ExitStatus st = c.wait();
-    if (!st.exited || st.code != 0) {
-      ++abnormal;
-      abnormal_text = st.describe();
+  tear_down(clock, t, [&] {
+    gate.release();
+    for (Child& c : children) {
+      const ExitStatus st = c.wait();
+      if (!st.exited || st.code != 0) {
+        ++abnormal;
+        abnormal_text = st.describe();
+      }
     }
-  }
-  children.clear();
-  const double teardown_ns = clock.now_ns() - release_start;
-  window.stop();
+    children.clear();
+  });
 
-  record_plan(r, plan, spawned, failure);
-  if (spawned == 0) {
-    r.status = core::Status::skipped;
-    r.reason = "no process could be created: " + failure;
-    return r;
-  }
-  core::finish_result(r, std::move(create_ns), static_cast<double>(spawned), &window);
-  const double units = static_cast<double>(spawned);
-  const double total_ms = (created - start) / 1e6;
-  r.add_metric("total_ms", total_ms, "ms");
-  if (total_ms > 0) r.add_metric("units_per_s", units / (total_ms / 1e3), "processes/s");
-  r.add_metric("alive_at_once", static_cast<double>(alive), "processes");
+  if (!record_creation(r, plan, t, "process", "processes")) return r;
+  const std::size_t spawned = t.spawned;
   r.add_metric("distinct_pids", static_cast<double>(pids.size()), "pids");
-  r.add_metric("teardown_ms", teardown_ns / 1e6, "ms");
   std::optional<double> pss, pte;
   if (mem.readable > 0) {
     const double n = static_cast<double>(mem.readable) * 1024.0;
@@ -166,18 +143,9 @@ core::Result run_spawn_processes(core::RunContext& ctx, core::Result r, const Sp
   if (const auto v = kib(parent_pss0)) r.add_metric("parent_pss_before_kib", *v, "KiB");
   if (const auto v = kib(parent_pss1)) r.add_metric("parent_pss_kib", *v, "KiB");
   if (const auto v = kib(parent_rss1)) r.add_metric("parent_rss_kib", *v, "KiB");
-  const auto kstack = kib_per_unit(k0.kernel_stack, k1.kernel_stack, spawned);
-  if (kstack) r.add_metric("kernel_stack_per_unit_kib", *kstack, "KiB");
-  if (const auto pt = kib_per_unit(k0.page_tables, k1.page_tables, spawned))
+  if (const auto pt = kib_per_unit(t.before.page_tables, t.after.page_tables, spawned))
     r.add_metric("page_tables_system_per_unit_kib", *pt, "KiB");
-  for (const char* name : {"rusage_voluntary_switches", "rusage_involuntary_switches"})
-    if (const core::CounterValue* c = r.counter(name); c && c->per_op)
-      r.add_metric(std::string(name).substr(7) + "_per_unit", *c->per_op, "switches");
-  if (alive < spawned)
-    r.warnings.push_back(fmt::format(
-        "only {} of {} children reported running within 10 s: the memory figures cover fewer "
-        "live children than were created",
-        alive, spawned));
+  const auto kstack = record_per_unit(r, t, "children");
   if (abnormal > 0) {
     // A child killed from outside (the OOM killer sends SIGKILL) or crashed: the memory and
     // teardown figures describe a set of processes that was not the one planned.
@@ -192,19 +160,19 @@ core::Result run_spawn_processes(core::RunContext& ctx, core::Result r, const Sp
 
   std::string vs_thread;
   if (ctx.earlier) {
-    const core::Result* t =
+    const core::Result* threads =
         core::find_result(*ctx.earlier, fmt::format("processes.spawn_threads_{}", opt.n));
-    if (t && t->stats && t->stats->p50 > 0) {
-      r.add_metric("vs_thread", r.stats->p50 / t->stats->p50, "x");
-      vs_thread = fmt::format(", {:.1f}x a thread", r.stats->p50 / t->stats->p50);
+    if (threads && threads->stats && threads->stats->p50 > 0) {
+      r.add_metric("vs_thread", r.stats->p50 / threads->stats->p50, "x");
+      vs_thread = fmt::format(", {:.1f}x a thread", r.stats->p50 / threads->stats->p50);
     }
   }
   r.meaning = fmt::format(
       "{} processes alive at once, forked in {:.1f} ms ({:.0f}/s, {:.1f} us each at p50{}); each "
       "child's PSS is {} KiB (its pages are the parent's until written), plus {} KiB of page "
       "tables and {} KiB of kernel stack{}",
-      spawned, total_ms, total_ms > 0 ? units / (total_ms / 1e3) : 0.0, r.stats->p50 / 1e3,
-      vs_thread, pss ? fmt::format("{:.0f}", *pss) : "?", pte ? fmt::format("{:.0f}", *pte) : "?",
+      spawned, t.total_ms(), t.units_per_s(), r.stats->p50 / 1e3, vs_thread,
+      pss ? fmt::format("{:.0f}", *pss) : "?", pte ? fmt::format("{:.0f}", *pte) : "?",
       kstack ? fmt::format("{:.0f}", *kstack) : "?", shortfall_note(plan, spawned));
   return r;
 }

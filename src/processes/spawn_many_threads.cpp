@@ -13,11 +13,10 @@
 
 #include <fmt/format.h>
 
-#include "core/counters.h"
-#include "core/measure.h"
 #include "processes/child.h"
 #include "processes/spawn_many_run.h"
 #include "processes/spawn_many_support.h"
+#include "processes/spawn_tally.h"
 
 namespace illusion::labs::processes {
 namespace {
@@ -113,62 +112,34 @@ core::Result run_spawn_threads(core::RunContext& ctx, core::Result r, const Spaw
   std::vector<pthread_t> threads;
   threads.reserve(plan.planned);
   Joiner joiner(gate, threads);
-  std::vector<double> create_ns;
-  create_ns.reserve(plan.planned);
+  SpawnTally t;
 
   const auto rss0 = self_rss();
   const auto vm0 = status_bytes(getpid(), "VmSize");
-  const KernelMemory k0 = KernelMemory::now();
-  // getrusage only (RUSAGE_SELF sums every thread, the exited ones included): inherited perf
-  // events would be copied into each new thread and slow the creation being measured.
-  core::CounterWindow window(false, /*inherit=*/true);
-  window.start();
-  std::string failure;
-  const double start = clock.now_ns();
-  for (unsigned i = 0; i < plan.planned; ++i) {
-    pthread_t t{};
-    const double t0 = clock.now_ns();
-    const int rc = pthread_create(&t, nullptr, thread_main, &fds);
-    const double t1 = clock.now_ns();
-    if (rc != 0) {
-      failure = "pthread_create failed: " + spawn_failure_text(rc, /*thread=*/true);
-      break;
-    }
-    threads.push_back(t);
-    create_ns.push_back(t1 - t0);
-    if (i % 64 == 63) ctx.report_progress(0.7 * (i + 1) / plan.planned);
-  }
-  const double created = clock.now_ns();
-  const std::size_t spawned = threads.size();
-  const std::size_t alive = gate.wait_ready(spawned, 10000);
+  create_units(
+      ctx, plan.planned, gate, t,
+      [&]() -> std::string {
+        pthread_t thread{};
+        if (const int rc = pthread_create(&thread, nullptr, thread_main, &fds); rc != 0)
+          return "pthread_create failed: " + spawn_failure_text(rc, /*thread=*/true);
+        threads.push_back(thread);
+        return {};
+      },
+      64, 0.7);
 
   const auto rss1 = self_rss();
   const auto vm1 = status_bytes(getpid(), "VmSize");
-  const KernelMemory k1 = KernelMemory::now();
+  t.after = KernelMemory::now();
   const StackUse stacks = measure_stacks(threads);
   ctx.report_progress(0.85);
 
-  const double release_start = clock.now_ns();
-  joiner.release_and_join();
-  const double teardown_ns = clock.now_ns() - release_start;
-  window.stop();
+  tear_down(clock, t, [&] { joiner.release_and_join(); });
 
-  record_plan(r, plan, spawned, failure);
-  if (spawned == 0) {
-    r.status = core::Status::skipped;
-    r.reason = "no thread could be created: " + failure;
-    return r;
-  }
-  core::finish_result(r, std::move(create_ns), static_cast<double>(spawned), &window);
-  const double units = static_cast<double>(spawned);
-  const double total_ms = (created - start) / 1e6;
+  if (!record_creation(r, plan, t, "thread", "threads")) return r;
+  const std::size_t spawned = t.spawned;
   r.add_param("stack_cache_note",
               "glibc reuses the stacks of exited threads (up to 40 MiB): an earlier run's "
               "touched stack pages may already be resident");
-  r.add_metric("total_ms", total_ms, "ms");
-  if (total_ms > 0) r.add_metric("units_per_s", units / (total_ms / 1e3), "threads/s");
-  r.add_metric("alive_at_once", static_cast<double>(alive), "threads");
-  r.add_metric("teardown_ms", teardown_ns / 1e6, "ms");
   const auto rss_kib = kib_per_unit(rss0, rss1, spawned);
   if (rss_kib) r.add_metric("rss_per_thread_kib", *rss_kib, "KiB");
   if (const auto vm = kib_per_unit(vm0, vm1, spawned))
@@ -178,22 +149,13 @@ core::Result run_spawn_threads(core::RunContext& ctx, core::Result r, const Spaw
     r.add_metric("stack_resident_kib", stacks.resident_kib, "KiB");
     r.add_metric("stack_guard_kib", stacks.guard_kib, "KiB");
   }
-  const auto kstack = kib_per_unit(k0.kernel_stack, k1.kernel_stack, spawned);
-  if (kstack) r.add_metric("kernel_stack_per_unit_kib", *kstack, "KiB");
-  for (const char* name : {"rusage_voluntary_switches", "rusage_involuntary_switches"})
-    if (const core::CounterValue* c = r.counter(name); c && c->per_op)
-      r.add_metric(std::string(name).substr(7) + "_per_unit", *c->per_op, "switches");
-  if (alive < spawned)
-    r.warnings.push_back(fmt::format(
-        "only {} of {} threads reported running within 10 s: the memory figures cover fewer "
-        "live threads than were created",
-        alive, spawned));
+  const auto kstack = record_per_unit(r, t, "threads");
 
   r.meaning = fmt::format(
       "{} threads alive at once, created in {:.1f} ms ({:.0f}/s, {:.1f} us each at p50); each "
       "adds {} KiB resident ({:.0f} KiB touched of its {:.0f} KiB stack) and {} KiB of kernel "
       "stack{}",
-      spawned, total_ms, total_ms > 0 ? units / (total_ms / 1e3) : 0.0, r.stats->p50 / 1e3,
+      spawned, t.total_ms(), t.units_per_s(), r.stats->p50 / 1e3,
       rss_kib ? fmt::format("{:.1f}", *rss_kib) : "?", stacks.resident_kib, stacks.virtual_kib,
       kstack ? fmt::format("{:.0f}", *kstack) : "?", shortfall_note(plan, spawned));
   return r;

@@ -15,6 +15,7 @@
 #include <numeric>
 #include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "core/counters.h"
 #include "core/measure.h"
 #include "core/resources.h"
+#include "core/sample_each.h"
 #include "core/sampler.h"
 #include "vm/alloc_experiments.h"
 #include "core/test_file.h"
@@ -123,12 +125,15 @@ core::Result run_minor_fault_file(core::RunContext& ctx, core::Result r) {
     r.reason = table.reason() + ": cannot tell which touches fault, so no per-fault figure";
     return r;
   }
-  const double budget_ns = core::sampler_config_for(ctx.profile).budget_s * 1e9;
-  std::vector<double> ns, round_ns(pages, 0.0);
+  // A sample is a round: at least one, at most 1000, until the profile's budget is spent.
+  core::SampleLimits limits;
+  limits.budget_s = core::sampler_config_for(ctx.profile).budget_s;
+  limits.min_samples = 1;
+  limits.max_samples = 1000;
+  std::vector<double> round_ns(pages, 0.0);
   FaultCount total;
-  std::size_t rounds = 0;
-  const double start = clock.now_ns();
-  do {
+  core::SampleLoop loop(clock, limits);
+  while (loop.more()) {
     FileMapping map(file, PROT_READ, MAP_SHARED);
     advise_random(map);
     std::size_t n = 0;
@@ -145,10 +150,13 @@ core::Result run_minor_fault_file(core::RunContext& ctx, core::Result r) {
     total.faults += c.faults;
     total.major += c.major;
     total.source = c.source;
-    ns.insert(ns.end(), round_ns.begin(), round_ns.begin() + static_cast<std::ptrdiff_t>(n));
-    ++rounds;
-    ctx.report_progress(0.2 + 0.8 * std::min(1.0, (clock.now_ns() - start) / budget_ns));
-  } while (clock.now_ns() - start < budget_ns && rounds < 1000);
+    const double end = clock.now_ns();
+    loop.add(std::span<const double>(round_ns.data(), n), end);
+    const double spent = (end - loop.start_ns()) / (limits.budget_s * 1e9);
+    ctx.report_progress(0.2 + 0.8 * std::min(1.0, spent));
+  }
+  const std::size_t rounds = loop.samples();
+  const std::vector<double> ns = loop.take_values();
   const std::optional<double> resident_after = file.resident_fraction();
 
   const double touches = static_cast<double>(ns.size());
@@ -245,18 +253,22 @@ core::Result run_major_fault(core::RunContext& ctx, core::Result r) {
   std::vector<std::size_t> order(pages);
   for (std::size_t i = 0; i < pages; ++i) order[i] = i * page_bytes();
   std::shuffle(order.begin(), order.end(), std::mt19937_64(0x1ee7));
-  const double budget_ns =
-      ctx.profile == core::Profile::quick ? 0.3e9
-      : ctx.profile == core::Profile::standard ? 1.5e9 : 6e9;
+  // A sample is a chunk of touches, each timed alone: at least one chunk, however long the
+  // counting below took (the budget runs from before it), at most the pages left after it.
   constexpr std::size_t kChunkTouches = 128;
-  std::vector<double> ns(pages, 0.0);
-  const double start = clock.now_ns();
+  const std::size_t counted = counted_touches(pages);
+  core::SampleLimits limits;
+  limits.budget_s = ctx.profile == core::Profile::quick      ? 0.3
+                    : ctx.profile == core::Profile::standard ? 1.5
+                                                             : 6;
+  limits.min_samples = 1;
+  limits.max_samples = (pages - std::min(counted, pages) + kChunkTouches - 1) / kChunkTouches;
+  core::SampleLoop loop(clock, limits);
 
   // Counting first, untimed: the same touches on the same evicted mapping, on the first pages
   // of the random order (MADV_RANDOM: no readahead, so they bring no timed page into the
   // cache). An open perf event adds work to every fault and to the switches a disk wait
   // causes, so the timed touches below run with every event closed.
-  const std::size_t counted = counted_touches(pages);
   std::vector<double> counted_ns(counted, 0.0);  // written now: no fault of its own inside
   core::Result counts;
   {
@@ -267,18 +279,18 @@ core::Result run_major_fault(core::RunContext& ctx, core::Result r) {
     window.write_per_op(counts, static_cast<double>(counted));
   }
 
-  // At least one chunk, however long the counting took.
+  // The timed touches follow the counted ones in the order.
   std::size_t touched = counted;
-  while (touched < pages && (touched == counted || clock.now_ns() - start < budget_ns)) {
+  std::vector<double> chunk_ns(kChunkTouches, 0.0);
+  while (loop.more()) {
     const std::size_t n = std::min(kChunkTouches, pages - touched);
-    timed_touches(clock, map.data(), order.data() + touched, n, Touch::read, ns.data() + touched);
+    timed_touches(clock, map.data(), order.data() + touched, n, Touch::read, chunk_ns.data());
     touched += n;
+    loop.add(std::span<const double>(chunk_ns.data(), n), clock.now_ns());
   }
   ctx.report_progress(0.95);
   const std::optional<double> resident_after = resident_fraction(map.data(), map.size());
-  // The timed touches only (the counted ones lead the order).
-  ns.erase(ns.begin(), ns.begin() + static_cast<std::ptrdiff_t>(counted));
-  ns.resize(touched - counted);
+  const std::vector<double> ns = loop.take_values();
   if (ns.empty())
     return core::skipped(std::move(r),
                          fmt::format("the {} file has too few pages to count and time apart",

@@ -8,7 +8,8 @@
 #include <fmt/format.h>
 
 #include "core/barrier.h"
-#include "core/sampler.h"
+#include "core/sample_each.h"
+#include "core/stats.h"
 
 // Older headers lack MADV_POPULATE_WRITE (Linux 5.14); the value is ABI.
 #ifndef MADV_POPULATE_WRITE
@@ -154,25 +155,25 @@ ChasePoint chase_at_size(const core::Clock& clock, const SlotCycle& cycle,
   pt.steps_per_sample = std::max<std::uint64_t>(
       kMinSteps, round_up(static_cast<std::uint64_t>(opt.target_sample_ns / trial_ns), 8));
 
+  core::SampleLimits limits;
+  limits.budget_s = opt.budget_s;
+  limits.min_samples = opt.min_samples;
+  limits.max_samples = opt.max_samples;
+  limits.target_median = opt.target_median;
+  // From 20 samples on and from the budget's start: a chase sample is ~1 ms, so a size's budget
+  // holds only tens of them, and sample_op's floors (1000 samples, a quarter of the budget)
+  // would never let a settled size hand its time to the large ones.
+  limits.adaptive_min_samples = 20;
+  limits.adaptive_min_share = 0;
   if (opt.counters) pt.window = std::make_unique<core::CounterWindow>(true);
-  pt.per_sample_ns.reserve(opt.max_samples);
   if (pt.window) pt.window->start();
-  const double deadline = clock.now_ns() + opt.budget_s * 1e9;
-  while (pt.per_sample_ns.size() < opt.max_samples) {
-    const double a = clock.now_ns();
+  pt.per_sample_ns = core::sample_each(clock, limits, [] {}, [&] {
     p = chase(p, pt.steps_per_sample);
     core::do_not_optimize(p);
-    const double b = clock.now_ns();
-    pt.per_sample_ns.push_back((b - a) / static_cast<double>(pt.steps_per_sample));
-    const std::size_t n = pt.per_sample_ns.size();
-    if (n >= opt.min_samples && b >= deadline) break;
-    if (opt.target_median > 0 && n >= 20 && n % 10 == 0)
-      if (const auto half = core::detail::median_half_width(pt.per_sample_ns);
-          half && *half <= opt.target_median)
-        break;
-  }
+  });
   if (pt.window) pt.window->stop();
   core::do_not_optimize(p);
+  for (double& ns : pt.per_sample_ns) ns /= static_cast<double>(pt.steps_per_sample);
   pt.stats = core::compute_stats(pt.per_sample_ns);
   return pt;
 }

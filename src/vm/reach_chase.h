@@ -84,9 +84,10 @@ struct ChaseOptions {
   double target_sample_ns = 1e6;   // one sample lasts about this long
   std::size_t min_samples = 5;
   std::size_t max_samples = 400;
-  // Stop a size early once its median's 95% interval is within ±target_median of it (checked
-  // from 20 samples on; 0 turns it off): cache-resident sizes settle at once and leave their
-  // time to the large ones, whose samples drift with the host's memory state.
+  // Stop a size early once its median's 95% interval is within ±target_median of it
+  // (core/sample_each.h's rule, from 20 samples on; 0 turns it off): cache-resident sizes
+  // settle at once and leave their time to the large ones, whose samples drift with the
+  // host's memory state.
   double target_median = 0;
   bool counters = false;           // a CounterWindow around the timed samples
 };
