@@ -31,6 +31,7 @@
 #include "core/mapping.h"
 #include "core/measure.h"
 #include "core/resources.h"
+#include "core/stats.h"
 #include "core/syscall_count.h"
 #include "vm/alloc_experiments.h"
 #include "vm/alloc_probe.h"
@@ -123,12 +124,6 @@ TouchProbe probe_touch(const core::Clock& clock, std::size_t bytes) {
 // GCC folds malloc followed by memset(p, 0, n) into calloc (its malloc/memset builtins), which
 // would measure calloc twice; a call through a volatile pointer cannot be folded.
 void* (*volatile g_memset)(void*, int, std::size_t) = std::memset;
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 core::Result run_malloc_row(core::RunContext& ctx, core::Result r, std::size_t bytes) {
   const core::Result* small = bytes == kSmallBlockBytes || !ctx.earlier
@@ -249,7 +244,7 @@ core::Result run_calloc_vs_memset(core::RunContext& ctx, core::Result r) {
     std::string source;
     std::optional<double> rss_median() const {
       if (!rss_readable || rss_growth_kib.empty()) return std::nullopt;
-      return median(rss_growth_kib);
+      return core::median(rss_growth_kib);
     }
     std::optional<double> resident_mean() const {
       if (!resident_readable || ns.empty()) return std::nullopt;
@@ -319,8 +314,8 @@ core::Result run_calloc_vs_memset(core::RunContext& ctx, core::Result r) {
   core::finish_result(r, calloc_only.ns, n, nullptr);
   r.counters.push_back(
       {calloc_only.source == "perf" ? "page_faults" : "rusage_minor_faults", calloc_faults});
-  const double memset_ns = median(memset_all.ns);
-  const double touch_ns = median(calloc_touch.ns);
+  const double memset_ns = core::median(memset_all.ns);
+  const double touch_ns = core::median(calloc_touch.ns);
   const std::optional<double> calloc_rss = calloc_only.rss_median();
   const std::optional<double> memset_rss = memset_all.rss_median();
   const std::optional<double> calloc_resident = calloc_only.resident_mean();
