@@ -124,7 +124,4 @@ std::optional<std::string> no_room(std::uint64_t bytes, const std::string& what)
 std::vector<std::pair<double, double>> bucket_max(const std::vector<double>& values,
                                                   std::size_t max_points, std::size_t& bucket);
 
-// "strerror (ENAME)" for messages.
-std::string errno_text(int err);
-
 }  // namespace illusion::labs::vm::faults
