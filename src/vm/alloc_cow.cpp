@@ -90,9 +90,8 @@ core::Result run_private_file_cow(core::RunContext& ctx, core::Result r) {
   if (read_faults.faults > 0)
     r.add_metric("pages_per_read_fault", n / read_faults.faults, "pages/fault");
   r.add_metric("read_ns_per_page", core::median(read_ns), "ns");
-  const core::CounterValue* wf = r.counter("page_faults");
-  if (!wf || !wf->per_op) wf = r.counter("rusage_minor_faults");
-  const std::optional<double> write_fpp = wf ? wf->per_op : std::nullopt;
+  std::optional<double> write_fpp;
+  if (const auto f = core::faults_per_op(r)) write_fpp = f->value;
   if (write_fpp) r.add_metric("write_faults_per_page", *write_fpp, "faults/page");
   r.add_metric("write_first_faults_per_page", write_first_faults.faults / n, "faults/page");
   r.add_metric("write_first_ns", core::median(write_first_ns), "ns");

@@ -28,6 +28,7 @@
 #include <fmt/format.h>
 
 #include "core/barrier.h"
+#include "core/counters.h"
 #include "core/mapping.h"
 #include "core/measure.h"
 #include "core/resources.h"
@@ -165,12 +166,10 @@ core::Result run_malloc_row(core::RunContext& ctx, core::Result r, std::size_t b
     r.add_metric("syscalls_per_op", *c->per_op, "syscalls/op");
     syscalls = fmt::format("{:.2f} syscalls", *c->per_op);
   }
-  const core::CounterValue* f = r.counter("page_faults");
-  if (!f || !f->per_op) f = r.counter("rusage_minor_faults");
   std::string faults;
-  if (f && f->per_op) {
-    r.add_metric("faults_per_op", *f->per_op, "faults/op");
-    faults = fmt::format(", {:.2f} faults", *f->per_op);
+  if (const auto f = core::faults_per_op(r)) {
+    r.add_metric("faults_per_op", f->value, "faults/op");
+    faults = fmt::format(", {:.2f} faults", f->value);
   }
   std::string vs;
   if (small && small->stats && small->stats->p50 > 0)
