@@ -52,6 +52,10 @@ void write_fault_counters(core::Result& r, const FaultTotals& t, double ops);
 
 // Per-thread fault counts summed over several windows, so that progress reports and set-up
 // between the windows are not counted. The windows must run on the constructing thread.
+// Not core::FaultWindow, which counts one window and keeps one source, nor core::CounterWindow,
+// which writes every counter (task clock, switches, hardware events) with its own warnings: the
+// fault rows need perf's and getrusage's fault counts apart (get_user_pages faults show in
+// getrusage only), summed over windows and across meters (operator+).
 class FaultMeter {
  public:
   FaultMeter();
