@@ -20,12 +20,6 @@
 namespace illusion::core {
 namespace {
 
-// "Permission denied (EACCES)": the words for a reader, the name for a search engine.
-std::string errno_text(int err) {
-  const char* name = strerrorname_np(err);
-  return fmt::format("{} ({})", std::strerror(err), name ? name : std::to_string(err));
-}
-
 // Reads a small /proc or /sys file; returns 0 or the errno of the failure.
 int read_small_file(const char* path, std::string& out) {
   const int fd = retry_eintr([&] { return ::open(path, O_RDONLY | O_CLOEXEC); });

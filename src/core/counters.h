@@ -115,4 +115,18 @@ class CounterWindow {
   RusageSnapshot before_, after_;
 };
 
+// Faults per op as a result's counters give them (CounterWindow and the labs' meters write these
+// names), by the one rule every figure and the report's faults column follow: perf's event
+// (page_faults, minor_faults or major_faults) when it counted and getrusage(2) does not show
+// clearly more (over perf + 0.5 and over 1.1x perf per op), else getrusage's (rusage_minor_faults
+// plus rusage_major_faults, or the one of the kind), else empty. Faults the kernel takes on the
+// program's behalf (MAP_POPULATE, mlock, get_user_pages), and with perf counting user mode only
+// those inside syscalls, raise no perf event but count in getrusage: then getrusage is the truth.
+enum class FaultKind { all, minor, major };
+struct FaultsPerOp {
+  double value = 0;
+  bool from_rusage = false;
+};
+std::optional<FaultsPerOp> faults_per_op(const Result& r, FaultKind kind = FaultKind::all);
+
 }  // namespace illusion::core

@@ -26,6 +26,10 @@ class UsageError : public std::runtime_error {
   throw std::system_error(errno, std::generic_category(), what);
 }
 
+// "Permission denied (EACCES)": the words for a reader, the name for a search engine. Every
+// message that quotes an errno in this form says it through this function.
+std::string errno_text(int err);
+
 // Retries a POSIX call that failed with EINTR (a signal arrived, the call did nothing).
 template <class Call>
 auto retry_eintr(Call&& call) {

@@ -2,6 +2,10 @@
 // open, getrusage(2) (RUSAGE_THREAD) beside them. For phases that are not timed samples (a
 // whole pass over a file, a scan of a fresh mapping), where the sampler's CounterWindow does
 // not apply.
+//
+// Two jobs, two classes: CounterWindow (counters.h) writes every counter, perf and rusage, per op
+// into a Result around the timed samples; FaultWindow gives the faults of one phase as one
+// number from one source, for the lab to compute with.
 #pragma once
 
 #include <string>

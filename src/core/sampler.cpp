@@ -30,12 +30,6 @@ std::optional<double> median_half_width(std::vector<double> v) {
   return std::max(med - v[l - 1], v[u - 1] - med) / std::abs(med);
 }
 
-double median_of(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return percentile_sorted(v, 0.5);
-}
-
 double empty_pair_ns(const Clock& clock) {
   std::vector<double> empty;
   for (int rep = 0; rep < 101; ++rep) {
@@ -43,7 +37,7 @@ double empty_pair_ns(const Clock& clock) {
     clobber_memory();
     empty.push_back(clock.now_ns() - t0);
   }
-  return median_of(std::move(empty));
+  return median(std::move(empty));
 }
 
 std::string single_op_refusal(double op_ns, double empty_pair_ns, double min_ratio) {

@@ -83,7 +83,6 @@ struct SampleSet {
 namespace detail {
 double choose_target_sample_ns(const Clock& clock, const SamplerConfig& cfg);
 std::uint64_t choose_batch(double op_ns, double target_ns, std::uint64_t max_batch);
-double median_of(std::vector<double> v);
 // The median's 95% interval half-width relative to the median (order statistics, as
 // core::compute_stats): empty below kMedianIntervalMinN samples or for a median of 0.
 std::optional<double> median_half_width(std::vector<double> v);
@@ -116,7 +115,7 @@ SampleSet sample_op(const Clock& clock, const SamplerConfig& cfg, Op&& op,
   if (cfg.batch > 0) {
     out.batch = cfg.batch;
   } else {
-    double op_ns = detail::median_of(single) - clock.info().overhead_ns;
+    double op_ns = median(single) - clock.info().overhead_ns;
     if (op_ns < target) {
       std::uint64_t trial = 2;
       double trial_ns = 0;
@@ -148,7 +147,7 @@ SampleSet sample_op(const Clock& clock, const SamplerConfig& cfg, Op&& op,
       clobber_memory();
       empty.push_back(clock.now_ns() - t0);
     }
-    out.empty_batch_ns = detail::median_of(std::move(empty));
+    out.empty_batch_ns = median(std::move(empty));
   }
 
   // 4. timed samples, until core/sample_each.h's stop rule (the budget, the sample floor and
@@ -185,8 +184,8 @@ SampleSet sample_op(const Clock& clock, const SamplerConfig& cfg, Op&& op,
   // 5. single operations, for the tail a batch mean hides.
   if (batch > 1 && cfg.single_op_share > 0) {
     out.empty_pair_ns = detail::empty_pair_ns(clock);
-    out.single_op_note = detail::single_op_refusal(detail::median_of(out.per_op_ns),
-                                                   out.empty_pair_ns, cfg.single_op_min_ratio);
+    out.single_op_note = detail::single_op_refusal(median(out.per_op_ns), out.empty_pair_ns,
+                                                   cfg.single_op_min_ratio);
     if (out.single_op_note.empty()) {
       const double single_deadline = clock.now_ns() + cfg.budget_s * cfg.single_op_share * 1e9;
       out.single_op_ns.reserve(4096);

@@ -12,26 +12,9 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/fd.h"
 
 namespace illusion::core {
-namespace {
-
-// An open descriptor, closed when it goes out of scope: every refusal below is a throw.
-class OpenFd {
- public:
-  explicit OpenFd(int fd) : fd_(fd) {}
-  OpenFd(const OpenFd&) = delete;
-  OpenFd& operator=(const OpenFd&) = delete;
-  ~OpenFd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-}  // namespace
 
 std::optional<std::string> read_text(const std::string& path) {
   std::ifstream in(path);
@@ -88,7 +71,7 @@ std::string read_input_file(const std::string& path, const InputFile& file) {
                        file.max_bytes >> 20, file.written_by, file.what));
   };
   const int flags = O_RDONLY | O_CLOEXEC | (file.regular_only ? O_NONBLOCK : 0);
-  const OpenFd fd(retry_eintr([&] { return open(path.c_str(), flags); }));
+  const Fd fd(retry_eintr([&] { return open(path.c_str(), flags); }));
   if (fd.get() < 0) cannot_read(errno);
   struct stat st {};
   if (fstat(fd.get(), &st) != 0) cannot_read(errno);

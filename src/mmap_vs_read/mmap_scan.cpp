@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "core/barrier.h"
+#include "core/counters.h"
 #include "core/format.h"
 #include "core/syscall_count.h"
 #include "core/test_file.h"
@@ -143,37 +144,22 @@ void count_scan_syscalls(core::Result& r, const IoFile& f) {
   });
 }
 
-// Faults per op from the pass counters: perf's page-faults event when it counted, else
-// getrusage's minor + major faults.
-std::optional<double> faults_per_op(const core::Result& r) {
-  if (const core::CounterValue* c = r.counter("page_faults"); c && c->per_op) return c->per_op;
-  const core::CounterValue* minor = r.counter("rusage_minor_faults");
-  const core::CounterValue* major = r.counter("rusage_major_faults");
-  if (minor && minor->per_op && major && major->per_op) return *minor->per_op + *major->per_op;
-  return std::nullopt;
-}
-
-std::optional<double> major_faults_per_op(const core::Result& r) {
-  if (const core::CounterValue* c = r.counter("major_faults"); c && c->per_op) return c->per_op;
-  if (const core::CounterValue* c = r.counter("rusage_major_faults"); c && c->per_op)
-    return c->per_op;
-  return std::nullopt;
-}
-
+// Faults per op from the pass counters, by core::faults_per_op's perf-else-getrusage rule.
 void record_faults(core::Result& r, Cache cache) {
-  const std::optional<double> faults = faults_per_op(r);
-  if (!faults) {
+  const std::optional<core::FaultsPerOp> counted = core::faults_per_op(r);
+  if (!counted) {
     warn_once(r,
               "no fault counter (perf page-faults nor getrusage) was available: faults per "
               "MiB not measured");
     return;
   }
-  r.add_metric("faults_per_mib", *faults * kChunksPerMiB, "faults/MiB");
+  const double faults = counted->value;
+  r.add_metric("faults_per_mib", faults * kChunksPerMiB, "faults/MiB");
   // No faults in the ops (MAP_POPULATE): pages per fault has no value to report.
-  if (*faults > 0) r.add_metric("pages_per_fault", kPagesPerChunk / *faults, "pages/fault");
+  if (faults > 0) r.add_metric("pages_per_fault", kPagesPerChunk / faults, "pages/fault");
   if (cache == Cache::cold)
-    if (const std::optional<double> major = major_faults_per_op(r))
-      r.add_metric("major_faults_per_mib", *major * kChunksPerMiB, "faults/MiB");
+    if (const auto major = core::faults_per_op(r, core::FaultKind::major))
+      r.add_metric("major_faults_per_mib", major->value * kChunksPerMiB, "faults/MiB");
 }
 
 void record_populate(core::Result& r, const SetupFaults& setup, double populate_ns,

@@ -113,30 +113,11 @@ std::string unavailable_reason(const IoFile& f, Cache cache) {
   return cache == Cache::cold ? cold_unavailable_reason(f) : std::string();
 }
 
-// A per-op counter: perf's event when it counted, else getrusage's.
-std::optional<double> per_op(const core::Result& r, const char* perf, const char* rusage) {
-  if (const core::CounterValue* c = r.counter(perf); c && c->per_op) return c->per_op;
-  if (const core::CounterValue* c = r.counter(rusage); c && c->per_op) return c->per_op;
-  return std::nullopt;
-}
-
-std::optional<double> faults_per_op(const core::Result& r) {
-  if (const core::CounterValue* c = r.counter("page_faults"); c && c->per_op) return c->per_op;
-  const core::CounterValue* minor = r.counter("rusage_minor_faults");
-  const core::CounterValue* major = r.counter("rusage_major_faults");
-  if (minor && minor->per_op && major && major->per_op) return *minor->per_op + *major->per_op;
-  return std::nullopt;
-}
-
-std::optional<double> major_faults_per_op(const core::Result& r) {
-  return per_op(r, "major_faults", "rusage_major_faults");
-}
-
 void record_faults(core::Result& r) {
-  const std::optional<double> faults = faults_per_op(r);
-  const std::optional<double> major = major_faults_per_op(r);
-  if (faults) r.add_metric("faults_per_op", *faults, "faults/op");
-  if (major) r.add_metric("major_faults_per_op", *major, "faults/op");
+  const auto faults = core::faults_per_op(r);
+  const auto major = core::faults_per_op(r, core::FaultKind::major);
+  if (faults) r.add_metric("faults_per_op", faults->value, "faults/op");
+  if (major) r.add_metric("major_faults_per_op", major->value, "faults/op");
   if (!faults || !major)
     warn_once(r,
               "no fault counter (perf page-faults nor getrusage) was available: faults per "

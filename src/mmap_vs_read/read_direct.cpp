@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/fd.h"
 #include "core/format.h"
 #include "core/resources.h"
 #include "core/test_file.h"
@@ -30,21 +31,6 @@ namespace illusion::labs::mmap_vs_read {
 namespace {
 
 constexpr std::uint64_t kDirectBytesCap = 256 * kMiB;
-
-// A descriptor closed on every exit path.
-class OwnedFd {
- public:
-  explicit OwnedFd(int fd) : fd_(fd) {}
-  OwnedFd(const OwnedFd&) = delete;
-  OwnedFd& operator=(const OwnedFd&) = delete;
-  ~OwnedFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 std::string no_direct_reason(const IoFile& f, const char* step) {
   return fmt::format(
@@ -110,7 +96,7 @@ core::Result run_direct(core::RunContext& ctx, core::Result r, std::size_t block
   std::string why_not;
   const std::optional<int> opened = open_direct(f, why_not);
   if (!opened) return core::skipped(std::move(r), why_not);
-  const OwnedFd fd(*opened);
+  const core::Fd fd(*opened);
   AlignedBuffer buf(block);
   if (why_not = probe_direct_read(f, fd.get(), buf); !why_not.empty())
     return core::skipped(std::move(r), why_not);

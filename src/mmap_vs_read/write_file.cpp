@@ -79,24 +79,11 @@ void fill_pattern(char* buf, std::uint64_t offset, std::size_t bytes) {
   }
 }
 
-Fd& Fd::operator=(Fd&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = other.fd_;
-    other.fd_ = -1;
-  }
-  return *this;
-}
-
-Fd::~Fd() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 WriteFile::WriteFile(const std::string& dir, const std::string& stem, std::uint64_t bytes,
                      bool prefill)
     : bytes_(bytes) {
   const std::string path = fmt::format("{}/{}-{}.dat", dir, stem, ::getpid());
-  fd_ = Fd(core::retry_eintr(
+  fd_ = core::Fd(core::retry_eintr(
       [&] { return ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600); }));
   if (!fd_.valid()) core::throw_errno("cannot create " + path);
   // Before anything else can fail: from here on the inode lives through fd_ only.
@@ -109,9 +96,10 @@ WriteFile::WriteFile(const std::string& dir, const std::string& stem, std::uint6
   if (::fdatasync(fd()) != 0) core::throw_errno("fdatasync of a write row's file after its fill");
 }
 
-Fd WriteFile::reopen(int flags) const {
+core::Fd WriteFile::reopen(int flags) const {
   const std::string self = fmt::format("/proc/self/fd/{}", fd());
-  return Fd(core::retry_eintr([&] { return ::open(self.c_str(), O_RDWR | O_CLOEXEC | flags); }));
+  return core::Fd(
+      core::retry_eintr([&] { return ::open(self.c_str(), O_RDWR | O_CLOEXEC | flags); }));
 }
 
 void WriteFile::drop_cached_pages() const {

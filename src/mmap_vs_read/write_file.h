@@ -13,10 +13,11 @@
 
 #include "core/aligned_buffer.h"
 #include "core/experiment.h"
+#include "core/fd.h"
 #include "core/profile.h"
 
 // A namespace of its own: the lab's other files are written at the same time, and names such as
-// Fd or AlignedBuffer are likely to appear there too.
+// AlignedBuffer are likely to appear there too.
 namespace illusion::labs::mmap_vs_read::writes {
 
 inline constexpr std::size_t kWriteBlock = 4096;         // one op writes this much
@@ -38,23 +39,6 @@ void fill_pattern(char* buf, std::uint64_t offset, std::size_t bytes);
 // The buffers writes come from: page-aligned, as O_DIRECT needs.
 using core::AlignedBuffer;
 
-// A file descriptor closed on destruction; -1 when empty.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-  Fd& operator=(Fd&& other) noexcept;
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd();
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-
- private:
-  int fd_ = -1;
-};
-
 class WriteFile {
  public:
   // Creates `<dir>/<stem>-<pid>.dat` (O_RDWR|O_CREAT|O_EXCL|O_CLOEXEC, mode 0600) and unlinks
@@ -74,7 +58,7 @@ class WriteFile {
   // would be worse: open(2) creates the name before it checks that the filesystem does
   // O_DIRECT, so a refusal would leave the file behind.) Returns an empty Fd with errno set
   // when open(2) refuses (EINVAL: the filesystem does not do O_DIRECT).
-  Fd reopen(int flags) const;
+  core::Fd reopen(int flags) const;
 
   // fdatasync(2), then POSIX_FADV_DONTNEED: the file's clean pages leave the page cache, so
   // the next read comes from the device (on a disk-backed filesystem).
@@ -85,7 +69,7 @@ class WriteFile {
   bool holds_pattern(std::uint64_t bytes) const;
 
  private:
-  Fd fd_;
+  core::Fd fd_;
   std::uint64_t bytes_ = 0;
 };
 

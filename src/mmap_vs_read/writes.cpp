@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/fd.h"
 #include "core/format.h"
 #include "core/measure.h"
 #include "core/page_cache.h"
@@ -35,7 +36,6 @@
 namespace illusion::labs::mmap_vs_read {
 namespace {
 
-using writes::Fd;
 using writes::kWriteBlock;
 using writes::TimedWrites;
 using writes::write_time_share_s;
@@ -241,7 +241,7 @@ core::Result run_write(core::RunContext& ctx, core::Result r, Mode mode) {
   const core::FsInfo fs = core::filesystem_of(ctx.temp_dir);
   core::require_free_disk(ctx.temp_dir, capacity, "a write row's own file");
   WriteFile file(ctx.temp_dir, text_of(mode).stem, capacity, mode != Mode::fdatasync_append);
-  Fd direct;
+  core::Fd direct;
   if (mode == Mode::dsync_direct) {
     direct = file.reopen(O_DIRECT | O_DSYNC);
     if (!direct.valid() && errno == EINVAL)

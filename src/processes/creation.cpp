@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "core/counters.h"
 #include "core/measure.h"
 #include "core/syscall_count.h"
 #include "processes/creation_ops.h"
@@ -70,9 +71,8 @@ std::string record_placement(core::Result& r, const CpuTally& tally, const char*
 std::string parent_counts(const core::Result& r) {
   std::string out;
   if (const auto s = counter_per_op(r, "syscalls")) out += fmt::format("{:.1f} syscalls", *s);
-  auto faults = counter_per_op(r, "minor_faults");
-  if (!faults) faults = counter_per_op(r, "rusage_minor_faults");
-  if (faults) out += fmt::format("{}{:.1f} minor faults", out.empty() ? "" : ", ", *faults);
+  if (const auto faults = core::faults_per_op(r, core::FaultKind::minor))
+    out += fmt::format("{}{:.1f} minor faults", out.empty() ? "" : ", ", faults->value);
   return out.empty() ? "" : "; per op in the parent: " + out;
 }
 

@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 
+#include "core/counters.h"
 #include "report/format.h"
 
 namespace illusion::report {
@@ -23,17 +24,11 @@ std::optional<double> per_op(const core::Result& r, const std::string& name) {
 }
 
 CounterCell faults_cell(const core::Result& r) {
-  const auto perf = per_op(r, "page_faults");
-  const auto minor = per_op(r, "rusage_minor_faults");
-  const auto major = per_op(r, "rusage_major_faults");
-  const std::optional<double> rusage =
-      minor ? std::optional<double>(*minor + major.value_or(0)) : std::nullopt;
-  // Faults the kernel takes on its own behalf (MAP_POPULATE, mlock, get_user_pages) raise no
-  // perf event but count in getrusage: when perf saw clearly fewer, getrusage is the truth.
-  const bool perf_missed = perf && rusage && *rusage > *perf + 0.5 && *rusage > 1.1 * *perf;
-  if (perf && !perf_missed) return {format_count(*perf), false};
-  if (rusage) return {format_count(*rusage) + "*", true};
-  return {};
+  // The labs' rule (perf unless getrusage saw clearly more), so the column and their figures
+  // agree.
+  const std::optional<core::FaultsPerOp> f = core::faults_per_op(r);
+  if (!f) return {};
+  return {format_count(f->value) + (f->from_rusage ? "*" : ""), f->from_rusage};
 }
 
 CounterCell switches_cell(const core::Result& r) {

@@ -20,8 +20,9 @@ std::string short_id(const core::Result& r);
 // A counter's per-op value, when it exists and is finite.
 std::optional<double> per_op(const core::Result& r, const std::string& name);
 
-// A counter cell: the perf event when it could be opened, else getrusage(2)'s count of the
-// same thing marked "*", else "—". Unavailable is never shown as 0.
+// A counter cell: the perf event when it could be opened (for faults: unless getrusage(2) saw
+// clearly more, core::faults_per_op's rule), else getrusage's count of the same thing marked
+// "*", else "—". Unavailable is never shown as 0.
 struct CounterCell {
   std::string text = kMissing;
   bool from_rusage = false;

@@ -60,11 +60,6 @@ std::string rt_throttling() {
   return fmt::format("{} of every {} µs", runtime, period);
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return core::percentile_sorted(v, 0.5);
-}
-
 double mean(const std::vector<double>& v) {
   double sum = 0;
   for (double x : v) sum += x;
@@ -120,11 +115,11 @@ void add_figures(core::Result& r, const Rounds& rounds) {
   r.add_metric("h_wait_p50_ns", r.stats->p50, "ns");
   r.add_metric("h_wait_max_ns", r.stats->max, "ns");
   // L: mutex locked -> unlocked, as held (stretched by M's burst with a plain mutex).
-  r.add_metric("critical_section_held_p50_ns", median(rounds.hold), "ns");
+  r.add_metric("critical_section_held_p50_ns", core::median(rounds.hold), "ns");
   r.add_metric("critical_section_held_max_ns",
                *std::max_element(rounds.hold.begin(), rounds.hold.end()), "ns");
   // M: burst start -> end, as run.
-  r.add_metric("medium_burst_ran_p50_ns", median(rounds.medium_run), "ns");
+  r.add_metric("medium_burst_ran_p50_ns", core::median(rounds.medium_run), "ns");
   r.add_metric("rounds_valid", static_cast<double>(rounds.h_wait.size()), "rounds");
   r.add_metric("rounds_excluded", static_cast<double>(rounds.excluded), "rounds");
   r.add_metric("l_preemptions_while_holding", mean(rounds.low_preempted), "switches/round");

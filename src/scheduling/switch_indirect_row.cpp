@@ -1,7 +1,6 @@
 // The indirect-cost row: runs the three re-read conditions (switch_indirect.cpp) and says how
 // much a switch to a cache-hungry partner costs the thread afterwards, and whether that is more
 // than the noise of the measurement.
-#include <algorithm>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -26,11 +25,6 @@ namespace {
 constexpr double kBudgetScale = 2.0;
 // The direct cost this row compares itself with: the same futex hand-off on one CPU.
 constexpr const char* kDirectId = "scheduling.futex_same_cpu";
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return core::percentile_sorted(v, 0.5);
-}
 
 std::string describe_extra(double extra, double noise) {
   if (std::fabs(extra) <= noise)
@@ -70,9 +64,9 @@ core::Result run_indirect_cost(core::RunContext& ctx, core::Result r) {
   if (!run.refusal.empty()) return core::skipped(std::move(r), run.refusal);
   ctx.report_progress(1.0);
 
-  const double quiet = median(run.no_switch);
-  const double after = median(run.after_switch);
-  const double after_idle = median(run.after_idle_switch);
+  const double quiet = core::median(run.no_switch);
+  const double after = core::median(run.after_switch);
+  const double after_idle = core::median(run.after_idle_switch);
   const double extra = after - quiet;
   const double idle_extra = after_idle - quiet;
   const double noise = core::difference_noise_bound(run.no_switch, run.after_switch);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/fd.h"
 
 namespace illusion::labs::syscalls {
 
@@ -34,10 +35,6 @@ std::string vs_function_call(const core::RunContext& ctx, double p50_ns) {
   return fmt::format(" ({:.0f}x a function call)", p50_ns / *call);
 }
 
-FdGuard::~FdGuard() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 FileRemover::~FileRemover() {
   if (!path_.empty()) ::unlink(path_.c_str());
 }
@@ -48,7 +45,7 @@ std::string create_small_file(const std::string& dir, const std::string& name) {
   const int fd = core::retry_eintr(
       [&] { return ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600); });
   if (fd < 0) core::throw_errno("cannot create " + path);
-  FdGuard guard(fd);
+  const core::Fd guard(fd);
   static const char kText[] = "illusion syscall lab probe file\n";
   if (core::retry_eintr([&] { return ::write(fd, kText, sizeof kText - 1); }) !=
       static_cast<ssize_t>(sizeof kText - 1)) {

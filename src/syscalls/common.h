@@ -1,5 +1,5 @@
 // Small helpers the syscall lab's experiment files share: reading earlier results and counters,
-// and RAII guards for the fds and files the experiments borrow.
+// and an RAII guard for the files the experiments create (their fds are core::Fd).
 #pragma once
 
 #include <cstdint>
@@ -37,24 +37,6 @@ core::Result measure_and_count(const core::RunContext& ctx, core::Result r, Op o
   core::count_syscalls(r, count_ops, op);
   return r;
 }
-
-// Closes an fd on every exit path.
-class FdGuard {
- public:
-  explicit FdGuard(int fd = -1) : fd_(fd) {}
-  FdGuard(const FdGuard&) = delete;
-  FdGuard& operator=(const FdGuard&) = delete;
-  ~FdGuard();
-  int get() const { return fd_; }
-  int release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
 
 // Unlinks a file we created on every exit path (exceptions included): the lab leaves nothing
 // behind in the run's temporary directory.

@@ -12,6 +12,7 @@
 
 #include "core/barrier.h"
 #include "core/errors.h"
+#include "core/fd.h"
 #include "core/measure.h"
 #include "syscalls/common.h"
 #include "syscalls/experiments.h"
@@ -51,7 +52,7 @@ std::string probe_name(const char* what) {
 core::Result run_read_dev_zero(core::RunContext& ctx, core::Result r) {
   // null(4): reads from /dev/zero return zero bytes; one byte keeps the copy negligible, so the
   // figure is the read(2) path itself (fd lookup, file op dispatch, copy_to_user).
-  FdGuard fd(open_or_throw("/dev/zero", O_RDONLY));
+  const core::Fd fd(open_or_throw("/dev/zero", O_RDONLY));
   Failures failures;
   char byte = 1;
   r = measure_and_count(ctx, std::move(r), [&] {
@@ -69,7 +70,7 @@ core::Result run_read_dev_zero(core::RunContext& ctx, core::Result r) {
 
 core::Result run_write_dev_null(core::RunContext& ctx, core::Result r) {
   // null(4): writes to /dev/null succeed and discard the data, without even copying it.
-  FdGuard fd(open_or_throw("/dev/null", O_WRONLY));
+  const core::Fd fd(open_or_throw("/dev/null", O_WRONLY));
   Failures failures;
   const char byte = 'x';
   r = measure_and_count(ctx, std::move(r), [&] {

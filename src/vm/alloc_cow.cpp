@@ -8,7 +8,6 @@
 // write fault copies exactly one page, so writes take one fault per page.
 #include <sys/mman.h>
 
-#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,20 +17,12 @@
 #include "core/counters.h"
 #include "core/measure.h"
 #include "core/resources.h"
+#include "core/stats.h"
 #include "vm/alloc_experiments.h"
 #include "core/test_file.h"
 #include "vm/alloc_probe.h"
 
 namespace illusion::labs::vm::alloc {
-namespace {
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-}  // namespace
 
 core::Result run_private_file_cow(core::RunContext& ctx, core::Result r) {
   const std::uint64_t bytes = kCowFileBytes;
@@ -98,13 +89,12 @@ core::Result run_private_file_cow(core::RunContext& ctx, core::Result r) {
   r.add_metric("read_faults_per_page", read_faults.faults / n, "faults/page");
   if (read_faults.faults > 0)
     r.add_metric("pages_per_read_fault", n / read_faults.faults, "pages/fault");
-  r.add_metric("read_ns_per_page", median(read_ns), "ns");
-  const core::CounterValue* wf = r.counter("page_faults");
-  if (!wf || !wf->per_op) wf = r.counter("rusage_minor_faults");
-  const std::optional<double> write_fpp = wf ? wf->per_op : std::nullopt;
+  r.add_metric("read_ns_per_page", core::median(read_ns), "ns");
+  std::optional<double> write_fpp;
+  if (const auto f = core::faults_per_op(r)) write_fpp = f->value;
   if (write_fpp) r.add_metric("write_faults_per_page", *write_fpp, "faults/page");
   r.add_metric("write_first_faults_per_page", write_first_faults.faults / n, "faults/page");
-  r.add_metric("write_first_ns", median(write_first_ns), "ns");
+  r.add_metric("write_first_ns", core::median(write_first_ns), "ns");
   if (anon_growth_kib)
     r.add_metric("rss_anon_growth_kib", *anon_growth_kib, "KiB");
   else

@@ -28,9 +28,11 @@
 #include <fmt/format.h>
 
 #include "core/barrier.h"
+#include "core/counters.h"
 #include "core/mapping.h"
 #include "core/measure.h"
 #include "core/resources.h"
+#include "core/stats.h"
 #include "core/syscall_count.h"
 #include "vm/alloc_experiments.h"
 #include "vm/alloc_probe.h"
@@ -124,12 +126,6 @@ TouchProbe probe_touch(const core::Clock& clock, std::size_t bytes) {
 // would measure calloc twice; a call through a volatile pointer cannot be folded.
 void* (*volatile g_memset)(void*, int, std::size_t) = std::memset;
 
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 core::Result run_malloc_row(core::RunContext& ctx, core::Result r, std::size_t bytes) {
   const core::Result* small = bytes == kSmallBlockBytes || !ctx.earlier
                                   ? nullptr
@@ -170,12 +166,10 @@ core::Result run_malloc_row(core::RunContext& ctx, core::Result r, std::size_t b
     r.add_metric("syscalls_per_op", *c->per_op, "syscalls/op");
     syscalls = fmt::format("{:.2f} syscalls", *c->per_op);
   }
-  const core::CounterValue* f = r.counter("page_faults");
-  if (!f || !f->per_op) f = r.counter("rusage_minor_faults");
   std::string faults;
-  if (f && f->per_op) {
-    r.add_metric("faults_per_op", *f->per_op, "faults/op");
-    faults = fmt::format(", {:.2f} faults", *f->per_op);
+  if (const auto f = core::faults_per_op(r)) {
+    r.add_metric("faults_per_op", f->value, "faults/op");
+    faults = fmt::format(", {:.2f} faults", f->value);
   }
   std::string vs;
   if (small && small->stats && small->stats->p50 > 0)
@@ -249,7 +243,7 @@ core::Result run_calloc_vs_memset(core::RunContext& ctx, core::Result r) {
     std::string source;
     std::optional<double> rss_median() const {
       if (!rss_readable || rss_growth_kib.empty()) return std::nullopt;
-      return median(rss_growth_kib);
+      return core::median(rss_growth_kib);
     }
     std::optional<double> resident_mean() const {
       if (!resident_readable || ns.empty()) return std::nullopt;
@@ -319,8 +313,8 @@ core::Result run_calloc_vs_memset(core::RunContext& ctx, core::Result r) {
   core::finish_result(r, calloc_only.ns, n, nullptr);
   r.counters.push_back(
       {calloc_only.source == "perf" ? "page_faults" : "rusage_minor_faults", calloc_faults});
-  const double memset_ns = median(memset_all.ns);
-  const double touch_ns = median(calloc_touch.ns);
+  const double memset_ns = core::median(memset_all.ns);
+  const double touch_ns = core::median(calloc_touch.ns);
   const std::optional<double> calloc_rss = calloc_only.rss_median();
   const std::optional<double> memset_rss = memset_all.rss_median();
   const std::optional<double> calloc_resident = calloc_only.resident_mean();

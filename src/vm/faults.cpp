@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/errors.h"
 #include "core/format.h"
 #include "core/mapping.h"
 #include "core/measure.h"
@@ -97,7 +98,7 @@ Result run_first_touch(RunContext& ctx, Result r) {
   const double warm_up_ns_per_page = core::back_with_host_memory(*ctx.clock, bytes);
   core::Mapping m(bytes);
   if (!no_huge_pages(m.data(), m.size()))
-    r.warnings.push_back("madvise(MADV_NOHUGEPAGE) refused (" + errno_text(errno) +
+    r.warnings.push_back("madvise(MADV_NOHUGEPAGE) refused (" + core::errno_text(errno) +
                          "): a fault may map more than one page");
 
   FaultMeter first;

@@ -24,6 +24,7 @@
 
 #include <fmt/format.h>
 
+#include "core/errors.h"
 #include "core/measure.h"
 #include "core/resources.h"
 #include "vm/faults_probe.h"
@@ -75,7 +76,7 @@ char* map_chunk(Prefault how, Chunks& chunks, std::string& error) {
   if (how == Prefault::map_populate) flags |= MAP_POPULATE;
   void* p = mmap(nullptr, kChunkBytes, PROT_READ | PROT_WRITE, flags, -1, 0);
   if (p == MAP_FAILED) {
-    error = "mmap: " + errno_text(errno);
+    error = "mmap: " + core::errno_text(errno);
     return nullptr;
   }
   chunks.add(p, kChunkBytes);
@@ -97,7 +98,7 @@ char* map_chunk(Prefault how, Chunks& chunks, std::string& error) {
   }
   if (rc != 0) {
     const int err = errno;
-    error = fmt::format("{} refused: {}", call_name(how), errno_text(err));
+    error = fmt::format("{} refused: {}", call_name(how), core::errno_text(err));
     if (how == Prefault::madv_populate_write && err == EINVAL)
       error += " (MADV_POPULATE_WRITE needs Linux 5.14 or later)";
     if (how == Prefault::mlock && (err == ENOMEM || err == EPERM))
@@ -147,7 +148,7 @@ Result run_prefault(RunContext& ctx, Result r, Prefault how) {
   // turned off for the whole process instead, for every strategy alike.
   ThpOffForProcess thp_off;
   if (!thp_off.ok())
-    r.warnings.push_back("prctl(PR_SET_THP_DISABLE) refused (" + errno_text(errno) +
+    r.warnings.push_back("prctl(PR_SET_THP_DISABLE) refused (" + core::errno_text(errno) +
                          "): a fault may map more than one page");
   const std::uint64_t huge_before = process_anon_huge_bytes();
   warm_up(*ctx.clock);

@@ -220,9 +220,4 @@ std::vector<std::pair<double, double>> bucket_max(const std::vector<double>& val
   return points;
 }
 
-std::string errno_text(int err) {
-  const char* name = strerrorname_np(err);
-  return fmt::format("{} ({})", std::strerror(err), name ? name : std::to_string(err));
-}
-
 }  // namespace illusion::labs::vm::faults

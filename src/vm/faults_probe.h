@@ -52,6 +52,10 @@ void write_fault_counters(core::Result& r, const FaultTotals& t, double ops);
 
 // Per-thread fault counts summed over several windows, so that progress reports and set-up
 // between the windows are not counted. The windows must run on the constructing thread.
+// Not core::FaultWindow, which counts one window and keeps one source, nor core::CounterWindow,
+// which writes every counter (task clock, switches, hardware events) with its own warnings: the
+// fault rows need perf's and getrusage's fault counts apart (get_user_pages faults show in
+// getrusage only), summed over windows and across meters (operator+).
 class FaultMeter {
  public:
   FaultMeter();
@@ -123,8 +127,5 @@ std::optional<std::string> no_room(std::uint64_t bytes, const std::string& what)
 // x = the bucket's first index. `bucket` is set to the bucket length used.
 std::vector<std::pair<double, double>> bucket_max(const std::vector<double>& values,
                                                   std::size_t max_points, std::size_t& bucket);
-
-// "strerror (ENAME)" for messages.
-std::string errno_text(int err);
 
 }  // namespace illusion::labs::vm::faults

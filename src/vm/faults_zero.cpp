@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "core/errors.h"
 #include "core/mapping.h"
 #include "core/measure.h"
 #include "core/resources.h"
@@ -134,7 +135,7 @@ core::Result run_zero_page(core::RunContext& ctx, core::Result r) {
 
   core::Mapping m(bytes);
   if (!no_huge_pages(m.data(), m.size()))
-    r.warnings.push_back("madvise(MADV_NOHUGEPAGE) refused (" + errno_text(errno) +
+    r.warnings.push_back("madvise(MADV_NOHUGEPAGE) refused (" + core::errno_text(errno) +
                          "): a read may map the huge zero page instead");
   std::vector<double> read_ns(pages, 0.0), write_ns(pages, 0.0);
   warm_up(*ctx.clock);

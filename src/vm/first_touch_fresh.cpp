@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "core/counters.h"
+#include "core/errors.h"
 #include "core/format.h"
 #include "core/mapping.h"
 #include "core/measure.h"
@@ -191,7 +192,7 @@ core::Result run_fresh_buffer_first_touch(core::RunContext& ctx, core::Result r)
     r.add_metric("perf_faults_per_op", *meter.totals().perf_faults, "faults/op");
 
   if (!madvise_ok)
-    r.warnings.push_back("madvise(MADV_NOHUGEPAGE) refused (" + errno_text(madvise_errno) +
+    r.warnings.push_back("madvise(MADV_NOHUGEPAGE) refused (" + core::errno_text(madvise_errno) +
                          "): a fault may map more than one page");
   if (huge_bytes > 0)
     r.warnings.push_back(fmt::format(
