@@ -12,7 +12,6 @@
 
 #include <fmt/format.h>
 
-#include "cli/all_labs.h"
 #include "cli/commands.h"
 #include "cli/run_files.h"
 #include "core/clock.h"
@@ -22,6 +21,7 @@
 #include "core/interrupt.h"
 #include "core/resources.h"
 #include "core/runner.h"
+#include "labs/all_labs.h"
 #include "report/cells.h"
 #include "report/format.h"
 #include "report/frame_budget.h"
@@ -44,7 +44,7 @@ std::string join(const std::vector<std::string>& parts, const std::string& sep =
 // Runs exactly the experiments the budget needs, at `profile`, with progress on stderr; the
 // temp dir goes when this returns.
 report::RunRecord measure_costs(core::Profile profile) {
-  const std::vector<core::Lab> labs = all_labs();
+  const std::vector<core::Lab> labs = labs::all_labs();
   const auto selected = core::select_experiments(labs, report::frame_op_ids());
   const std::string parent = test_file_parent("");
   core::RunContext ctx;

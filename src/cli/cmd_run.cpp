@@ -10,7 +10,6 @@
 
 #include <fmt/format.h>
 
-#include "cli/all_labs.h"
 #include "cli/commands.h"
 #include "cli/pinning.h"
 #include "cli/run_files.h"
@@ -20,6 +19,7 @@
 #include "core/interrupt.h"
 #include "core/resources.h"
 #include "core/runner.h"
+#include "labs/all_labs.h"
 #include "report/atomic_file.h"
 #include "report/commentary.h"
 #include "report/console.h"
@@ -108,7 +108,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }  // namespace
 
 int cmd_run(const RunOptions& options) {
-  const std::vector<core::Lab> labs = all_labs();
+  const std::vector<core::Lab> labs = labs::all_labs();
   const auto selected = core::select_experiments(labs, options.targets);
   if (!options.json_path.empty()) report::check_output_path(options.json_path, "--json");
   if (!options.md_path.empty()) report::check_output_path(options.md_path, "--md");
