@@ -1,8 +1,9 @@
 // The report names experiments by id: each commentary rule's inputs (rule_list.cpp), each
-// chart's rows (chart_sources.h), the cost ladder's rungs and the frame budget's operations. A
-// rule or chart whose row is missing stays silent by design, so a renamed experiment must fail
-// here instead of deleting a sentence or a chart. The report never links the labs; this test
-// links both.
+// chart's rows (chart_sources.h), the cost ladder's rungs and the frame budget's operations; and
+// it picks the syscall budget's rows by their "category" value (budget.h). A rule, chart or
+// table whose row is missing stays silent by design, so a renamed experiment or category must
+// fail here instead of deleting a sentence or a chart. The report never links the labs; this
+// test links both.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -13,6 +14,7 @@
 #include "report/commentary.h"
 #include "report/cost_ladder.h"
 #include "report/frame_budget.h"
+#include "syscalls/experiments.h"
 
 namespace illusion {
 namespace {
@@ -44,6 +46,12 @@ TEST(ReportInputs, EveryDeclaredIdIsInTheLabTables) {
     EXPECT_TRUE(ids.count(id)) << "cost ladder rung " << id << ", no lab has it";
   for (const std::string& id : report::frame_op_ids())
     EXPECT_TRUE(ids.count(id)) << "frame budget operation " << id << ", no lab has it";
+
+  namespace sys = labs::syscalls;
+  const std::set<std::string> categories = {sys::kCategoryCall, sys::kCategorySyscall,
+                                            sys::kCategoryLoop, sys::kCategoryAmortisation};
+  for (const char* category : report::kBudgetedCategories)
+    EXPECT_TRUE(categories.count(category)) << "budget category " << category << ", no row has it";
 }
 
 }  // namespace
