@@ -1,14 +1,16 @@
 // commentary() hands each rule only the rows it declared (RuleSpec::inputs). An id a rule's body
 // reads but its declaration lacks would silence that part of the sentence; here every rule is
-// run on the committed runs both ways, and the two must agree to the byte. Whether the declared
-// ids exist at all is cli_tests' ReportInputs test (it needs the lab tables).
-#include <fmt/format.h>
+// run on the committed runs both ways, and the two must agree to the byte. The rule tests do the
+// same on their synthetic results (checked_rule.h), which reach the branches and the rules the
+// committed runs leave silent. Whether the declared ids exist at all is cli_tests'
+// ReportInputs test (it needs the lab tables).
 #include <gtest/gtest.h>
 
 #include <set>
 #include <string>
 #include <vector>
 
+#include "report/checked_rule.h"
 #include "report/commentary.h"
 #include "report/json.h"
 
@@ -20,13 +22,7 @@ const char* const kRuns[] = {"docs/results/dev-vm.json", "docs/results/stability
                              "docs/results/stability-dev-vm/run2.json",
                              "docs/results/stability-dev-vm-thorough/run1.json"};
 
-// Text and values exactly: {:a} keeps every bit of a double (NaN included).
-std::string spoken(const std::optional<Insight>& in) {
-  if (!in) return "(silent)";
-  std::string out = in->id + ": " + in->text;
-  for (const auto& [name, value] : in->values) out += fmt::format("\n{} = {:a}", name, value);
-  return out;
-}
+using illusion::testing::spoken;
 
 TEST(RuleInputs, EachRuleReadsOnlyWhatItDeclares) {
   for (const char* file : kRuns) {
