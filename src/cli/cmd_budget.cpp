@@ -13,7 +13,6 @@
 
 #include <fmt/format.h>
 
-#include "cli/all_labs.h"
 #include "cli/cli_options.h"
 #include "cli/commands.h"
 #include "cli/run_files.h"
@@ -24,6 +23,7 @@
 #include "core/interrupt.h"
 #include "core/resources.h"
 #include "core/runner.h"
+#include "labs/all_labs.h"
 #include "report/cells.h"
 #include "report/format.h"
 #include "report/frame_budget.h"
@@ -39,7 +39,7 @@ namespace {
 // Runs exactly the experiments the budget needs, at `profile`, with progress on stderr; the
 // temp dir goes when this returns.
 report::RunRecord measure_costs(core::Profile profile) {
-  const std::vector<core::Lab> labs = all_labs();
+  const std::vector<core::Lab> labs = labs::all_labs();
   const auto selected = core::select_experiments(labs, report::frame_op_ids());
   const std::string parent = test_file_parent("");
   core::RunContext ctx;

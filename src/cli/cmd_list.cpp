@@ -1,12 +1,12 @@
 #include <fmt/format.h>
 
-#include "cli/all_labs.h"
 #include "cli/commands.h"
+#include "labs/all_labs.h"
 
 namespace illusion::cli {
 
 int cmd_list() {
-  for (const core::Lab& lab : all_labs()) {
+  for (const core::Lab& lab : labs::all_labs()) {
     fmt::print("{} — {}\n  {}\n", lab.id, lab.title, lab.question);
     std::size_t width = 0, unit_width = 0;
     for (const auto& e : lab.experiments) {
@@ -21,7 +21,7 @@ int cmd_list() {
   }
   std::size_t headline = 0, total = 0;
   double headline_s = 0, quick_s = 0;
-  for (const core::Lab& lab : all_labs()) {
+  for (const core::Lab& lab : labs::all_labs()) {
     for (const auto& e : lab.experiments) {
       ++total;
       if (!e.headline) continue;

@@ -10,7 +10,6 @@
 
 #include <fmt/format.h>
 
-#include "cli/all_labs.h"
 #include "cli/cli_options.h"
 #include "cli/commands.h"
 #include "cli/pinning.h"
@@ -21,6 +20,7 @@
 #include "core/interrupt.h"
 #include "core/resources.h"
 #include "core/runner.h"
+#include "labs/all_labs.h"
 #include "report/commentary.h"
 #include "report/console.h"
 #include "report/json.h"
@@ -85,7 +85,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }  // namespace
 
 int cmd_run(const RunOptions& options) {
-  const std::vector<core::Lab> labs = all_labs();
+  const std::vector<core::Lab> labs = labs::all_labs();
   const auto selected = core::select_experiments(labs, options.targets);
   report::check_outputs(options.outputs);
   if (options.pin_cpu) validate_pin(*options.pin_cpu);

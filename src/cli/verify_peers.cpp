@@ -15,7 +15,6 @@
 
 #include <fmt/format.h>
 
-#include "cli/all_labs.h"
 #include "cli/commands.h"
 #include "cli/peer_checks.h"
 #include "cli/pinning.h"
@@ -27,6 +26,7 @@
 #include "core/format.h"
 #include "core/interrupt.h"
 #include "core/runner.h"
+#include "labs/all_labs.h"
 #include "mmap_vs_read/io_file.h"
 #include "peers/verify_record.h"
 #include "report/atomic_file.h"
@@ -193,7 +193,7 @@ int cmd_verify_peers(const VerifyOptions& options) {
   if (!options.json_path.empty()) report::check_output_path(options.json_path, "--json");
   if (options.cpu) validate_pin(*options.cpu, "--cpu");
   const int cpu = options.cpu ? *options.cpu : last_allowed_cpu();
-  const std::vector<core::Lab> labs = all_labs();
+  const std::vector<core::Lab> labs = labs::all_labs();
   const std::vector<PeerCheck> checks = peer_checks();
   const std::string parent = test_file_parent(options.dir);
   core::RunContext ctx;

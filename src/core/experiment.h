@@ -1,6 +1,6 @@
 // A lab is a table of experiments; this is the row type and the context a row runs in.
 //
-// Labs expose `illusion::labs::<lab>::lab()` returning a Lab; src/cli/all_labs.cpp gathers them
+// Labs expose `illusion::labs::<lab>::lab()` returning a Lab; src/labs/all_labs.cpp gathers them
 // in one explicit list. No static-registration macros: a static library silently drops them
 // (google/benchmark issue #1498).
 #pragma once

@@ -27,7 +27,10 @@ bool is_budgeted_call(const core::Result& r) {
   for (const core::Param& p : r.params) {
     if (p.name != "category") continue;
     const auto* text = std::get_if<std::string>(&p.value);
-    return text && (*text == "call" || *text == "syscall");
+    if (!text) return false;
+    for (const char* category : kBudgetedCategories)
+      if (*text == category) return true;
+    return false;
   }
   return false;
 }

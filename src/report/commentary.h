@@ -6,9 +6,14 @@
 // Insight::values for scripts. A rule whose inputs are missing, failed or unusable (a zero or
 // negative cost) stays silent rather than guessing. Environment caveats (VM, mitigations) are
 // not commentary: the env report prints them.
+//
+// Silence on a missing input is also how a renamed experiment would go unnoticed, so every
+// rule declares the ids it reads (RuleSpec, listed in rule_list.cpp) and is handed only those
+// rows; tests check the declarations against the lab tables and against saved runs.
 #pragma once
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/result.h"
@@ -161,8 +166,19 @@ std::optional<Insight> hot_path(const std::vector<core::Result>& results);
 
 }  // namespace rules
 
-// Every rule, in the order the insights are printed.
-const std::vector<Rule>& all_rules();
+// A rule with the experiments it reads, as data.
+struct RuleSpec {
+  const char* name;                 // the Insight id it writes
+  std::vector<std::string> inputs;  // every experiment id its body names, optional ones too
+  Rule rule;
+};
+
+// Every rule, in the order the insights are printed (rule_list.cpp).
+const std::vector<RuleSpec>& all_rules();
+
+// The results a rule is handed: those whose id it declared, in the run's order.
+std::vector<core::Result> rule_inputs(const std::vector<core::Result>& results,
+                                      const RuleSpec& spec);
 
 // The insights of every rule that had its inputs.
 std::vector<Insight> commentary(const std::vector<core::Result>& results);

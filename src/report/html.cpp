@@ -9,6 +9,7 @@
 
 #include "report/budget.h"
 #include "report/cells.h"
+#include "report/chart_sources.h"
 #include "report/cost_ladder.h"
 #include "report/format.h"
 #include "report/svg_chart.h"
@@ -151,12 +152,16 @@ BarChart ladder_chart(const RunRecord& record) {
   return chart;
 }
 
-// One line per result whose id starts with `prefix` and that carries series `name`.
-LineChart lines_of(const RunRecord& record, const std::string& prefix, const std::string& name) {
+bool draws_from(const ChartSource& source, const std::string& id) {
+  return source.prefix ? starts_with(id, source.id) : id == source.id;
+}
+
+// One line per result `source` names that carries its series.
+LineChart lines_of(const RunRecord& record, const ChartSource& source) {
   LineChart chart;
   for (const core::Result& r : record.results) {
-    if (!starts_with(r.id, prefix)) continue;
-    const core::Series* s = find_series(r, name);
+    if (!draws_from(source, r.id)) continue;
+    const core::Series* s = find_series(r, source.series);
     if (s == nullptr) continue;
     if (chart.lines.empty()) {
       chart.x_label = s->x_unit;
@@ -170,35 +175,35 @@ LineChart lines_of(const RunRecord& record, const std::string& prefix, const std
 void write_charts(std::ostream& out, const RunRecord& record) {
   const BarChart ladder = ladder_chart(record);
 
-  LineChart wake = lines_of(record, "scheduling.wakeup_", "cdf");
+  LineChart wake = lines_of(record, kWakeupChart);
   wake.title = "Wake-up lateness (CDF)";
   wake.x_label = with_unit("lateness", wake.x_label);
   wake.y_label = "fraction of wake-ups at or below";
   wake.log_x = true;
 
-  LineChart touch = lines_of(record, "vm.", "first_touch_timeline");
+  LineChart touch = lines_of(record, kFirstTouchChart);
   touch.title = "First-touch fault timeline";
   touch.x_label = with_unit("page index", "");
   touch.y_label = with_unit("fault latency", touch.y_label);
   touch.log_y = true;
   touch.dots = true;
 
-  LineChart io = lines_of(record, "mmap_vs_read.read_sweep_", "throughput_vs_buffer");
+  LineChart io = lines_of(record, kReadSweepChart);
   io.title = "Read throughput vs buffer size";
   io.x_label = with_unit("buffer", io.x_label);
   io.y_label = with_unit("throughput", io.y_label);
   io.log_x = true;
 
-  LineChart fork = lines_of(record, "processes.", "latency_vs_size");
+  LineChart fork = lines_of(record, kForkSizeChart);
   fork.title = "Process creation latency vs parent size";
   fork.x_label = with_unit("parent size", fork.x_label);
   fork.y_label = with_unit("p50 latency", fork.y_label);
 
   LineChart reach;
   for (const core::Result& r : record.results) {
-    if (r.id != "vm.tlb_reach") continue;
+    if (!draws_from(kWorkingSetChart, r.id)) continue;
     for (const core::Series& s : r.series) {
-      if (!starts_with(s.name, "latency_vs_working_set")) continue;
+      if (!starts_with(s.name, kWorkingSetChart.series)) continue;
       if (reach.lines.empty()) {
         reach.x_label = s.x_unit;
         reach.y_label = s.y_unit;

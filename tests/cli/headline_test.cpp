@@ -8,21 +8,12 @@
 #include <vector>
 
 #include "core/runner.h"
-#include "mmap_vs_read/lab.h"
-#include "processes/lab.h"
+#include "labs/all_labs.h"
 #include "report/cost_ladder.h"
-#include "scheduling/lab.h"
-#include "syscalls/lab.h"
-#include "vm/lab.h"
 
 namespace {
 
 using namespace illusion;
-
-std::vector<core::Lab> every_lab() {
-  return {labs::processes::lab(), labs::syscalls::lab(), labs::vm::lab(), labs::mmap_vs_read::lab(),
-          labs::scheduling::lab()};
-}
 
 double hinted_seconds(const std::vector<core::Selected>& selected, core::Profile p) {
   double s = 0;
@@ -33,14 +24,14 @@ double hinted_seconds(const std::vector<core::Selected>& selected, core::Profile
 }  // namespace
 
 TEST(HeadlineSet, EveryLabContributes) {
-  const auto labs = every_lab();
+  const auto labs = labs::all_labs();
   std::map<std::string, int> per_lab;
   for (const core::Selected& s : core::select_experiments(labs, {})) ++per_lab[s.lab_id];
   for (const core::Lab& lab : labs) EXPECT_GE(per_lab[lab.id], 3) << lab.id;
 }
 
 TEST(HeadlineSet, HoldsEveryRungOfTheCostLadderAndEveryChartSource) {
-  const auto labs = every_lab();
+  const auto labs = labs::all_labs();
   std::vector<std::string> wanted = report::cost_ladder_ids();
   // The HTML report's charts: wake-up CDFs, the first-touch timeline, throughput vs buffer,
   // fork latency vs parent size, latency vs working set.
@@ -57,7 +48,7 @@ TEST(HeadlineSet, HoldsEveryRungOfTheCostLadderAndEveryChartSource) {
 }
 
 TEST(HeadlineSet, IsASubsetAndItsHintsFitTheTimeLimits) {
-  const auto labs = every_lab();
+  const auto labs = labs::all_labs();
   const auto headline = core::select_experiments(labs, {});
   const auto everything = core::select_experiments(labs, {"all"});
   EXPECT_LT(headline.size(), everything.size());

@@ -6,14 +6,14 @@
 
 #include <gtest/gtest.h>
 
-#include "cli/all_labs.h"
+#include "labs/all_labs.h"
 
 namespace illusion::cli {
 namespace {
 
 TEST(PeerChecks, EveryRowExistsInTheLabs) {
   std::set<std::string> ids;
-  for (const core::Lab& lab : all_labs())
+  for (const core::Lab& lab : labs::all_labs())
     for (const core::Experiment& e : lab.experiments) ids.insert(e.id);
   for (const PeerCheck& c : peer_checks()) EXPECT_TRUE(ids.count(c.row)) << c.row;
 }

@@ -14,13 +14,9 @@
 #include <vector>
 
 #include "core/runner.h"
-#include "mmap_vs_read/lab.h"
-#include "processes/lab.h"
-#include "scheduling/lab.h"
+#include "labs/all_labs.h"
 #include "support/files.h"
 #include "support/subprocess.h"
-#include "syscalls/lab.h"
-#include "vm/lab.h"
 
 using illusion::testing::run_illusion;
 using illusion::testing::ScratchDir;
@@ -157,9 +153,7 @@ void expect_json(const HeadlineRun& run) {
   ASSERT_FALSE(doc.is_discarded()) << "run.json is not valid JSON";
   EXPECT_EQ(doc.at("profile"), "quick");
   EXPECT_EQ(doc.at("complete"), true);
-  const std::vector<illusion::core::Lab> labs = {
-      illusion::labs::processes::lab(), illusion::labs::syscalls::lab(), illusion::labs::vm::lab(),
-      illusion::labs::mmap_vs_read::lab(), illusion::labs::scheduling::lab()};
+  const std::vector<illusion::core::Lab> labs = illusion::labs::all_labs();
   std::set<std::string> want, got, labs_seen;
   for (const auto& s : illusion::core::select_experiments(labs, {})) want.insert(s.experiment->id);
   for (const json& e : doc.at("experiments")) {
