@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "core/profile.h"
+#include "report/budget.h"
 #include "report/outputs.h"
 
 namespace illusion::cli {
@@ -51,8 +52,8 @@ int cmd_report(const ReportOptions& options);
 
 // `illusion budget --hz 90 [--from FILE]`: what fits in one frame and in 1% of it.
 struct BudgetOptions {
-  std::vector<double> hz{90};  // frame rates
-  std::string from;            // a saved run; "" = measure what is needed now
+  std::vector<double> hz{report::kReferenceFrameHz};  // frame rates
+  std::string from;  // a saved run; "" = measure what is needed now
   core::Profile profile = core::Profile::quick;
 };
 int cmd_budget(const BudgetOptions& options);

@@ -37,6 +37,12 @@ struct BudgetRow {
   std::vector<BudgetCell> cells;  // one per requested rate, in the order given
 };
 
+// The frame every sentence and table that speaks of "a frame" means: 90 Hz, a VR headset's
+// refresh, the tightest common display loop. One constant, so the commentary, the cost ladder
+// and the budgets cannot drift apart.
+inline constexpr double kReferenceFrameHz = 90;
+inline constexpr double kReferenceFrameNs = 1e9 / kReferenceFrameHz;
+
 // One cell. Counts are rounded down (a call that does not fit whole does not fit); a cost or
 // rate that is not positive and finite gives NaN counts ("cannot tell"), never infinity.
 BudgetCell budget_cell(double hz, double p50_ns, double p99_ns);
@@ -49,7 +55,8 @@ inline constexpr const char* kBudgetedCategories[] = {"call", "syscall"};
 // A row for every ok result in ns/op whose "category" parameter is one of kBudgetedCategories,
 // in result order.
 std::vector<BudgetRow> syscall_budget(const std::vector<core::Result>& results,
-                                      const std::vector<double>& hz = {90, 120, 1000});
+                                      const std::vector<double>& hz = {kReferenceFrameHz, 120,
+                                                                       1000});
 
 // "90 Hz", "1 kHz", "2.5 kHz": for column headers and sentences.
 std::string format_hz(double hz);

@@ -344,17 +344,17 @@ std::optional<Insight> frame_budget(const Results& results) {
   // A single call's p99 only (lookup::p99_of): a batched row's p99 of batch means would promise
   // more calls than a frame can count on. Without one, the budget is the median's alone.
   const auto p99 = p99_of(results, "syscalls.getppid_raw");
-  constexpr double kHz = 90;  // a VR headset's frame rate: the tightest common display loop
-  const BudgetCell cell = budget_cell(kHz, *p50, p99 ? *p99 : NAN);
+  const BudgetCell cell = budget_cell(kReferenceFrameHz, *p50, p99 ? *p99 : NAN);
   if (!std::isfinite(cell.fit_1pct_p50)) return std::nullopt;
   const double budget_ns = cell.period_ns * kBudgetShare;
-  Insight in{"frame_budget",
-             "",
-             {{"hz", kHz}, {"budget_ns", budget_ns}, {"fit_1pct_p50", cell.fit_1pct_p50}}};
+  Insight in{
+      "frame_budget",
+      "",
+      {{"hz", kReferenceFrameHz}, {"budget_ns", budget_ns}, {"fit_1pct_p50", cell.fit_1pct_p50}}};
   in.text = fmt::format(
       "In 1% of a {} frame ({} of {}) a real-time loop can afford {} getppid syscalls at the "
       "median cost ({})",
-      format_hz(kHz), format_ns(budget_ns), format_ns(cell.period_ns),
+      format_hz(kReferenceFrameHz), format_ns(budget_ns), format_ns(cell.period_ns),
       format_whole(cell.fit_1pct_p50), format_ns(*p50));
   if (p99 && std::isfinite(cell.fit_1pct_p99)) {
     in.values.emplace_back("fit_1pct_p99", cell.fit_1pct_p99);

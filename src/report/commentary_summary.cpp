@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/stats.h"
+#include "report/budget.h"
 #include "report/commentary.h"
 #include "report/commentary_lookup.h"
 #include "report/format.h"
@@ -21,8 +22,8 @@ using namespace lookup;
 
 namespace {
 
-constexpr double kFrameHz = 90;  // a VR headset's refresh: the tightest common frame loop
-constexpr double kFrameNs = 1e9 / kFrameHz;
+constexpr double kFrameHz = kReferenceFrameHz;
+constexpr double kFrameNs = kReferenceFrameNs;
 // The fresh buffer an inference step or a frame might allocate: 64 MiB of 4 KiB pages, the
 // size vm.fresh_64m_first_touch maps and first-touches whole.
 constexpr const char* kFreshBufferId = "vm.fresh_64m_first_touch";

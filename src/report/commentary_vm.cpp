@@ -14,6 +14,7 @@
 
 #include "core/resources.h"
 #include "core/stats.h"
+#include "report/budget.h"
 #include "report/commentary.h"
 #include "report/commentary_lookup.h"
 #include "report/format.h"
@@ -25,7 +26,7 @@ using namespace lookup;
 
 namespace {
 
-constexpr double kFrameNs90Hz = 1e9 / 90;
+constexpr double kFrameNs90Hz = kReferenceFrameNs;
 // Faults counted per page (or per touch) at or above this mean every page took its own fault;
 // the tenth below one allows for pages another mapping or an earlier touch had already mapped.
 constexpr double kOneFault = 0.9;

@@ -1,4 +1,5 @@
 #include "report/cost_ladder.h"
+#include "report/budget.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +10,7 @@
 namespace illusion::report {
 namespace {
 
-constexpr double kFrameNs90Hz = 1e9 / 90;
+constexpr double kFrameNs90Hz = kReferenceFrameNs;
 
 struct Rung {
   const char* id;
