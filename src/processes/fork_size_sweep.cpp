@@ -81,13 +81,8 @@ SizePoint measure_at_size(const core::Clock& clock, std::uint64_t bytes,
   pt.window->write_per_op(scratch, pt.counted_ops);
   if (const core::CounterValue* c = scratch.counter("task_clock"))
     pt.parent_cpu_ns_per_op = c->per_op;
-  for (const char* name : {"minor_faults", "rusage_minor_faults"}) {
-    const core::CounterValue* c = scratch.counter(name);
-    if (c && c->per_op) {
-      pt.minor_faults_per_op = c->per_op;
-      break;
-    }
-  }
+  if (const auto minor = core::faults_per_op(scratch, core::FaultKind::minor))
+    pt.minor_faults_per_op = minor->value;
   return pt;
 }
 

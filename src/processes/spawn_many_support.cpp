@@ -115,8 +115,7 @@ void cap_to_address_space(SpawnPlan& plan) {
 }
 
 std::string spawn_failure_text(int err, bool thread) {
-  const char* name = strerrorname_np(err);
-  std::string s = fmt::format("{} ({})", std::strerror(err), name ? name : std::to_string(err));
+  std::string s = core::errno_text(err);
   if (err != EAGAIN && err != ENOMEM) return s;
   // fork(2) and pthread_create(3) fail with EAGAIN when RLIMIT_NPROC (counted per real user,
   // threads included; root is exempt), the cgroup's pids.max, threads-max or pid_max is

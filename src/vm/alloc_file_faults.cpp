@@ -52,10 +52,10 @@ void add_fault_counters(core::Result& r, const FaultCount& c, double ops) {
   }
 }
 
-double per_op(const core::Result& r, const char* perf, const char* rusage) {
-  const core::CounterValue* c = r.counter(perf);
-  if (!c || !c->per_op) c = r.counter(rusage);
-  return c && c->per_op ? *c->per_op : std::nan("");
+// The core's one perf-else-getrusage rule (core::faults_per_op), NaN when neither counted.
+double per_op(const core::Result& r, core::FaultKind kind) {
+  const auto f = core::faults_per_op(r, kind);
+  return f ? f->value : std::nan("");
 }
 
 // Up to `points` points of the empirical CDF of `v`, for charts.
@@ -301,8 +301,8 @@ core::Result run_major_fault(core::RunContext& ctx, core::Result r) {
   core::finish_result(r, ns, t, nullptr);
   for (core::CounterValue& c : counts.counters) r.counters.push_back(std::move(c));
   for (std::string& w : counts.warnings) r.warnings.push_back(std::move(w));
-  const double major_pp = per_op(r, "major_faults", "rusage_major_faults");
-  const double faults_pp = per_op(r, "page_faults", "rusage_minor_faults");
+  const double major_pp = per_op(r, core::FaultKind::major);
+  const double faults_pp = per_op(r, core::FaultKind::all);
   r.add_param("size_bytes", static_cast<double>(bytes));
   r.add_param("pages", static_cast<double>(pages));
   r.add_param("pages_touched", all_touched);
