@@ -23,6 +23,7 @@
 #include "core/counters.h"
 #include "core/format.h"
 #include "core/measure.h"
+#include "core/sample_each.h"
 #include "core/sampler.h"
 #include "syscalls/common.h"
 #include "syscalls/experiments.h"
@@ -151,22 +152,22 @@ core::Result run_tight_loop(core::RunContext& ctx, core::Result r, std::uint64_t
 
   // Timed with no perf event open (an open event adds work to every interrupt and switch);
   // the events are counted afterwards in a separate, untimed pass of the same loop.
-  std::vector<double> per_iteration;
-  const double start = clock.now_ns();
-  const double deadline = start + cfg.budget_s * (1 - kCountShare) * 1e9;
-  double last_progress = start;
-  while (per_iteration.size() < cfg.max_samples) {
+  core::SampleLoop loop(clock, {.budget_s = cfg.budget_s * (1 - kCountShare),
+                                .min_samples = cfg.min_samples,
+                                .max_samples = cfg.max_samples});
+  double last_progress = loop.start_ns();
+  while (loop.more()) {
     const double t0 = clock.now_ns();
     h = run_iterations(table.words.data(), h, kIterationsPerSample, period, countdown);
     core::do_not_optimize(h);
     const double t1 = clock.now_ns();
-    per_iteration.push_back((t1 - t0) / static_cast<double>(kIterationsPerSample));
-    if (per_iteration.size() >= cfg.min_samples && t1 >= deadline) break;
+    loop.add((t1 - t0) / static_cast<double>(kIterationsPerSample), t1);
     if (t1 - last_progress > 50e6) {
-      ctx.report_progress(std::min(1.0, (t1 - start) / (cfg.budget_s * 1e9)));
+      ctx.report_progress(std::min(1.0, (t1 - loop.start_ns()) / (cfg.budget_s * 1e9)));
       last_progress = t1;
     }
   }
+  std::vector<double> per_iteration = loop.take_values();
   const double iterations =
       static_cast<double>(per_iteration.size()) * static_cast<double>(kIterationsPerSample);
   const auto counted_samples = std::max<std::uint64_t>(
