@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "core/fd.h"
+
 namespace illusion::core {
 
 // The flags of one pagemap entry that the labs and the environment probe read.
@@ -31,8 +33,7 @@ class PageTable {
   PageTable();
   PageTable(const PageTable&) = delete;
   PageTable& operator=(const PageTable&) = delete;
-  ~PageTable();
-  bool ok() const { return fd_ >= 0; }
+  bool ok() const { return fd_.valid(); }
   const std::string& reason() const { return reason_; }  // why !ok()
   // The entries of `pages` pages from `base`; nullopt (with reason()) when the read fails.
   std::optional<std::vector<PagemapEntry>> entries(const void* base, std::size_t pages);
@@ -42,7 +43,7 @@ class PageTable {
   std::size_t next_unmapped(const char* base, std::size_t from, std::size_t pages);
 
  private:
-  int fd_ = -1;
+  Fd fd_;
   std::string reason_;
   std::vector<std::uint64_t> buf_;
 };
