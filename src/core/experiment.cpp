@@ -1,5 +1,7 @@
 #include "core/experiment.h"
 
+#include <algorithm>
+
 #include <stdexcept>
 
 namespace illusion::core {
@@ -25,11 +27,18 @@ Result result_for(const Experiment& e, const std::string& lab_id) {
   return r;
 }
 
-Experiment make_experiment(const std::string& lab_id, std::string id, std::string title,
+Experiment make_experiment(const std::string& lab_id, const std::string& name, std::string title,
                            std::string shows, std::string unit, DurationHint hint,
                            ExperimentBody body) {
+  const bool well_formed =
+      !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+      });
+  if (!well_formed)
+    throw std::logic_error("make_experiment: '" + name + "' is not a short row name (lower-case "
+                           "letters, digits, '_'; the lab's prefix is added)");
   Experiment e;
-  e.id = std::move(id);
+  e.id = lab_id + "." + name;
   e.title = std::move(title);
   e.shows = std::move(shows);
   e.unit = std::move(unit);

@@ -82,8 +82,10 @@ Result result_for(const Experiment& e, const std::string& lab_id);
 // An experiment's body: gets a blank Result carrying the row's identity, returns it filled.
 using ExperimentBody = std::function<Result(RunContext&, Result)>;
 
-// One table row: the form every lab's table is written in.
-Experiment make_experiment(const std::string& lab_id, std::string id, std::string title,
+// One table row: the form every lab's table is written in. `name` is the row's short name
+// ("getppid_raw"); its id is "<lab_id>.<name>", so no row can carry another lab's prefix. Throws
+// std::logic_error for a name that is empty or not lower-case letters, digits and '_'.
+Experiment make_experiment(const std::string& lab_id, const std::string& name, std::string title,
                            std::string shows, std::string unit, DurationHint hint,
                            ExperimentBody body);
 

@@ -9,7 +9,7 @@ core::Experiment experiment(std::string id, std::string title, std::string shows
                             core::DurationHint hint, core::ExperimentBody body,
                             std::uint64_t extra_disk) {
   core::Experiment e =
-      core::make_experiment(kLabId, std::string(kLabId) + "." + id, std::move(title),
+      core::make_experiment(kLabId, id, std::move(title),
                             std::move(shows), std::move(unit), hint, std::move(body));
   e.disk_bytes = [extra_disk](const core::RunContext& ctx) {
     return test_file_bytes(ctx) + extra_disk;

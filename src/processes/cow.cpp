@@ -290,17 +290,17 @@ Result run_cow_read(RunContext& ctx, Result r) {
 std::vector<core::Experiment> cow_rows() {
   return {
       experiment(
-          "processes.first_touch_fault", "first-touch fault",
+          "first_touch_fault", "first-touch fault",
           "The first write to a fresh anonymous page: one minor fault that allocates and zeroes "
           "a 4 KiB page, the baseline for copy-on-write.",
           "ns/fault", DurationHint{0.05, 0.1, 0.35}, run_first_touch),
       experiment(
-          "processes.cow_write_fault", "copy-on-write fault",
+          "cow_write_fault", "copy-on-write fault",
           "A forked child writing pages it shares with its parent: one fault and one 4 KiB copy "
           "per page written, counted in the child.",
           "ns/fault", DurationHint{0.12, 0.2, 0.5}, run_cow_write),
       experiment(
-          "processes.cow_read_no_fault", "read after fork, no fault",
+          "cow_read_no_fault", "read after fork, no fault",
           "A forked child reading the same shared pages: no fault at all, since fork copied the "
           "page-table entries.",
           "ns/page", DurationHint{0.1, 0.15, 0.4}, run_cow_read),

@@ -204,30 +204,30 @@ core::Result run_fork_exec_true(core::RunContext& ctx, core::Result r) {
 
 std::vector<core::Experiment> creation_rows() {
   return {
-      make_row("processes.pthread_create", "pthread_create + join",
+      make_row("pthread_create", "pthread_create + join",
                "Creating and joining a thread that returns at once: the floor for a new unit "
                "of execution.",
                kCreate, run_pthread_create),
-      make_row("processes.std_thread", "std::thread + join",
+      make_row("std_thread", "std::thread + join",
                "The same through std::thread: what the C++ wrapper adds, if anything.", kCreate,
                run_std_thread),
-      make_row("processes.fork_exit", "fork + exit + wait",
+      make_row("fork_exit", "fork + exit + wait",
                "Forking a child that exits at once and reaping it: a new address space made "
                "and torn down.",
                kCreate, run_fork_exit),
-      make_row("processes.vfork_exit", "vfork + exit + wait",
+      make_row("vfork_exit", "vfork + exit + wait",
                "vfork: the child borrows the parent's memory and the parent sleeps until it "
                "exits; nothing is copied.",
                kCreate, run_vfork_exit),
-      make_row("processes.clone_vm", "clone(CLONE_VM) + wait",
+      make_row("clone_vm", "clone(CLONE_VM) + wait",
                "A thread-like process: clone with CLONE_VM shares memory but has its own pid; "
                "compare with fork and a thread.",
                kCreate, run_clone_vm),
-      make_row("processes.posix_spawn_true", "posix_spawn /bin/true",
+      make_row("posix_spawn_true", "posix_spawn /bin/true",
                "Starting a program with posix_spawn and waiting for it: exec and the program's "
                "run, with no page-table copy.",
                kCreate, run_posix_spawn_true),
-      make_row("processes.fork_exec_true", "fork + exec /bin/true",
+      make_row("fork_exec_true", "fork + exec /bin/true",
                "Starting the same program with fork + execv: the page-table copy that exec "
                "throws away at once.",
                kCreate, run_fork_exec_true),

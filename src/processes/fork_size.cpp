@@ -321,18 +321,18 @@ core::Result run_fork_thp(core::RunContext& ctx, core::Result r) {
 
 std::vector<core::Experiment> fork_size_rows() {
   return {
-      make_row("processes.fork_vs_size", "fork vs parent size",
+      make_row("fork_vs_size", "fork vs parent size",
                "fork + exit with the parent holding 0 to 1 GiB of touched memory: the cost of "
                "copying (and freeing) its page tables.",
                kForkSweep, run_fork_vs_size),
-      make_row("processes.vfork_vs_size", "vfork vs parent size",
+      make_row("vfork_vs_size", "vfork vs parent size",
                "vfork + exit at the same parent sizes: the child borrows the memory, so the "
                "cost stays flat.",
                kFlatSweep, run_vfork_vs_size),
-      make_row("processes.spawn_vs_size", "posix_spawn vs parent size",
+      make_row("spawn_vs_size", "posix_spawn vs parent size",
                "posix_spawn of /bin/true at the same parent sizes: no page-table copy, flat.",
                kFlatSweep, run_spawn_vs_size),
-      make_row("processes.fork_thp_1g", "fork, 1 GiB in huge pages",
+      make_row("fork_thp_1g", "fork, 1 GiB in huge pages",
                "fork with a 1 GiB parent in transparent huge pages against 4 KiB pages: 512x "
                "fewer entries to copy.",
                kThpHint, run_fork_thp),

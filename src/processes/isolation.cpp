@@ -140,15 +140,15 @@ Result run_crash_in_child(RunContext& ctx, Result r) {
 
 std::vector<core::Experiment> isolation_rows() {
   return {
-      experiment("processes.crash_in_child", "crash in a child",
+      experiment("crash_in_child", "crash in a child",
           "A child process dereferences a bad pointer: the kernel kills only that process "
           "(SIGSEGV) and the parent reads the outcome from waitpid.",
           "ns/run", DurationHint{0.01, 0.05, 0.15}, run_crash_in_child),
-      experiment("processes.stray_write_thread", "stray write, threads",
+      experiment("stray_write_thread", "stray write, threads",
           "Two threads of one process: a stray write in one changes a value the other reads, "
           "because they share one address space.",
           "ns/run", DurationHint{0.03, 0.15, 0.6}, run_stray_write_thread),
-      experiment("processes.stray_write_process", "stray write, processes",
+      experiment("stray_write_process", "stray write, processes",
           "The same stray write in a forked child: it changes the child's own copy only; the "
           "parent's value is intact.",
           "ns/run", DurationHint{0.03, 0.15, 0.6}, run_stray_write_process),

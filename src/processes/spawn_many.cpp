@@ -33,24 +33,19 @@ Result run_unit(RunContext& ctx, Result r, Unit unit, unsigned n) {
 
 core::Experiment row(Unit unit, unsigned n, DurationHint hint) {
   const bool thread = unit == Unit::thread;
-  core::Experiment e;
-  e.id = fmt::format("processes.spawn_{}_{}", thread ? "threads" : "processes", n);
-  e.title = fmt::format("{} {} alive", n, thread ? "threads" : "processes");
-  e.shows = thread
-                ? fmt::format(
-                      "{} threads created and kept alive at once: the time per pthread_create and "
-                      "the memory each thread adds (stack touched vs reserved, kernel stack).",
-                      n)
-                : fmt::format(
-                      "{} processes forked and kept alive at once: the time per fork and each "
-                      "child's share of memory (PSS), page tables and kernel stack.",
-                      n);
-  e.unit = thread ? "ns/thread" : "ns/process";
-  e.duration = hint;
-  e.run = [blank = core::result_for(e, kLabId), unit, n](RunContext& ctx) {
-    return run_unit(ctx, blank, unit, n);
-  };
-  return e;
+  return experiment(
+      fmt::format("spawn_{}_{}", thread ? "threads" : "processes", n),
+      fmt::format("{} {} alive", n, thread ? "threads" : "processes"),
+      thread ? fmt::format(
+                   "{} threads created and kept alive at once: the time per pthread_create and "
+                   "the memory each thread adds (stack touched vs reserved, kernel stack).",
+                   n)
+             : fmt::format(
+                   "{} processes forked and kept alive at once: the time per fork and each "
+                   "child's share of memory (PSS), page tables and kernel stack.",
+                   n),
+      thread ? "ns/thread" : "ns/process", hint,
+      [unit, n](RunContext& ctx, core::Result r) { return run_unit(ctx, std::move(r), unit, n); });
 }
 
 }  // namespace

@@ -17,7 +17,7 @@ inline constexpr const char* kLabId = "scheduling";
 inline core::Experiment experiment(const std::string& id, std::string title, std::string shows,
                                    std::string unit, core::DurationHint hint,
                                    core::ExperimentBody body) {
-  return core::make_experiment(kLabId, std::string(kLabId) + "." + id, std::move(title),
+  return core::make_experiment(kLabId, id, std::move(title),
                                std::move(shows), std::move(unit), hint, std::move(body));
 }
 

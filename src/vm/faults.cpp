@@ -202,7 +202,7 @@ std::vector<core::Experiment> fault_rows() {
   using core::RunContext;
   std::vector<core::Experiment> rows;
   rows.push_back(experiment(
-      "vm.first_touch", "First touch of a fresh page",
+      "first_touch", "First touch of a fresh page",
       "The first write to each 4 KiB page of a fresh anonymous mapping is a page fault (counted "
       "per page), against a second write to the same page.",
       "ns/page", DurationHint{0.3, 0.8, 1.5}, run_first_touch));
@@ -214,19 +214,19 @@ std::vector<core::Experiment> fault_rows() {
     Prefault how;
   };
   const PrefaultRow prefault[] = {
-      {"vm.lazy_touch", "Lazy: mmap, then touch",
+      {"lazy_touch", "Lazy: mmap, then touch",
        "mmap(2) only reserves addresses: every page faults at its first use.", Prefault::lazy},
-      {"vm.map_populate", "mmap(MAP_POPULATE)",
+      {"map_populate", "mmap(MAP_POPULATE)",
        "MAP_POPULATE takes the faults inside mmap(2), so the first use finds every page mapped.",
        Prefault::map_populate},
-      {"vm.madv_willneed", "madvise(MADV_WILLNEED)",
+      {"madv_willneed", "madvise(MADV_WILLNEED)",
        "MADV_WILLNEED reads ahead swap and file pages; on fresh anonymous memory it prefaults "
        "nothing, and the first use still faults.",
        Prefault::madv_willneed},
-      {"vm.mlock", "mlock",
+      {"mlock", "mlock",
        "mlock(2) faults every page in and pins it, so the first use finds every page mapped.",
        Prefault::mlock},
-      {"vm.madv_populate_write", "madvise(MADV_POPULATE_WRITE)",
+      {"madv_populate_write", "madvise(MADV_POPULATE_WRITE)",
        "MADV_POPULATE_WRITE (Linux 5.14+) prefaults writable pages on demand, without mlock's "
        "pinning.",
        Prefault::madv_populate_write},
@@ -239,13 +239,13 @@ std::vector<core::Experiment> fault_rows() {
   }
 
   rows.push_back(experiment(
-      "vm.zero_page", "Read before write: the zero page",
+      "zero_page", "Read before write: the zero page",
       "Reading untouched anonymous memory: a fault that maps the shared zero page (no memory), "
       "then a second fault at the first write; on a kernel without a zero page, one fault that "
       "allocates.",
       "ns/page", DurationHint{0.1, 0.4, 0.8}, run_zero_page));
   rows.push_back(experiment(
-      "vm.thp_fault", "First touch with huge pages (THP)",
+      "thp_fault", "First touch with huge pages (THP)",
       "With MADV_HUGEPAGE one fault maps 2 MiB: 512 times fewer faults than 4 KiB pages, each "
       "one zeroing 2 MiB.",
       "ns/2MiB", DurationHint{0.1, 0.5, 0.5}, run_thp_fault));

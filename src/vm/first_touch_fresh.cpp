@@ -218,7 +218,7 @@ core::Result run_fresh_buffer_first_touch(core::RunContext& ctx, core::Result r)
 std::vector<core::Experiment> fresh_buffer_rows() {
   std::vector<core::Experiment> rows;
   rows.push_back(experiment(
-      "vm.fresh_64m_first_touch", "First touch of a fresh 64 MiB buffer",
+      "fresh_64m_first_touch", "First touch of a fresh 64 MiB buffer",
       "Writing every 4 KiB page of a newly mapped 64 MiB buffer once, with no warm-up: the "
       "16,384 counted faults a program pays for memory it just allocated, measured whole.",
       "ns/64MiB", core::DurationHint{0.2, 0.4, 1.2}, faults::run_fresh_buffer_first_touch));

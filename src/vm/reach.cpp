@@ -237,7 +237,7 @@ core::Result run_tlb_reach(core::RunContext& ctx, core::Result r) {
 
 std::vector<core::Experiment> reach_rows() {
   return {
-      experiment("vm.tlb_reach", "TLB and cache reach",
+      experiment("tlb_reach", "TLB and cache reach",
                  "ns per dependent load against working set (4 KiB to 512 MiB, 1 GiB with "
                  "--thorough), with 4 KiB and with huge pages: each cache level and the TLB's "
                  "reach show as a step.",

@@ -419,12 +419,12 @@ core::Result run_mmap_churn_stall(core::RunContext& ctx, core::Result r) {
 
 std::vector<core::Experiment> stall_rows() {
   return {
-      experiment("vm.frame_loop_faults", "faults in a 90 Hz frame loop",
+      experiment("frame_loop_faults", "faults in a 90 Hz frame loop",
                  "A 90 Hz frame loop with ~1.5 ms of work per frame: prefaulted, then taking "
                  "2000 first-touch faults per frame, then one major fault: misses and worst "
                  "frames.",
                  "ns/frame", kFrameHint, run_frame_loop_faults),
-      experiment("vm.mmap_churn_stall", "mmap churn vs touching threads",
+      experiment("mmap_churn_stall", "mmap churn vs touching threads",
                  "Threads touching resident memory, timed per batch, without and with another "
                  "thread looping mmap/touch/munmap of 2 MiB: the tail the churn adds.",
                  "ns/batch", kChurnHint, run_mmap_churn_stall),

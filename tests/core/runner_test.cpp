@@ -63,6 +63,18 @@ TEST(Select, MarkHeadlineRefusesAnUnknownName) {
   EXPECT_THROW(mark_headline(a, {"one", "renamed"}), std::logic_error);
 }
 
+TEST(Select, MakeExperimentPrefixesTheLabAndRefusesAFullId) {
+  const auto body = [](RunContext&, Result r) { return r; };
+  const Experiment e = make_experiment("alpha", "one_2", "t", "s", "ns", {}, body);
+  EXPECT_EQ(e.id, "alpha.one_2");
+  RunContext ctx;
+  EXPECT_EQ(e.run(ctx).lab, "alpha");
+  // A full id (or another lab's) as the name would give "alpha.beta.x": refused.
+  EXPECT_THROW(make_experiment("alpha", "beta.x", "t", "s", "ns", {}, body), std::logic_error);
+  EXPECT_THROW(make_experiment("alpha", "", "t", "s", "ns", {}, body), std::logic_error);
+  EXPECT_THROW(make_experiment("alpha", "Upper", "t", "s", "ns", {}, body), std::logic_error);
+}
+
 TEST(Select, ByLabIdAndPrefix) {
   const auto labs = fake_labs();
   EXPECT_EQ(select_experiments(labs, {"alpha"}).size(), 2u);
