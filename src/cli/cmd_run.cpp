@@ -12,7 +12,7 @@
 
 #include "cli/cli_options.h"
 #include "cli/commands.h"
-#include "cli/pinning.h"
+#include "cli/pin_option.h"
 #include "cli/run_files.h"
 #include "core/clock.h"
 #include "core/env.h"

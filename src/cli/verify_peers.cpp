@@ -17,7 +17,7 @@
 
 #include "cli/commands.h"
 #include "cli/peer_checks.h"
-#include "cli/pinning.h"
+#include "cli/pin_option.h"
 #include "cli/run_files.h"
 #include "core/clock.h"
 #include "core/command.h"

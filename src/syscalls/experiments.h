@@ -1,7 +1,7 @@
 // The run functions behind the lab's table, one group per file:
 //   calls.cpp        function call, vDSO clock_gettime, getppid (glibc and raw)
 //   simple_io.cpp    read /dev/zero, write /dev/null, close(-1), stat, open+close
-//   scheduling.cpp   sched_yield, FUTEX_WAKE with no waiters
+//   sched_calls.cpp  sched_yield, FUTEX_WAKE with no waiters
 //   tight_loop.cpp   a compute loop with a syscall every k iterations (direct + indirect cost)
 //   amortise.cpp     one pass over a warm file with read() 4 KiB / 1 MiB and preadv
 //   uring.cpp        the same pass with io_uring, N reads per io_uring_enter

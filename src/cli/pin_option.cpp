@@ -1,4 +1,4 @@
-#include "cli/pinning.h"
+#include "cli/pin_option.h"
 
 #include <fmt/format.h>
 
