@@ -22,7 +22,7 @@ core::Experiment experiment(std::string id, std::string title, std::string shows
 
 std::vector<core::Experiment> sequential_rows();  // sequential.cpp: read/pread/O_DIRECT, sweeps
 std::vector<core::Experiment> mmap_rows();        // mmap_scan.cpp: plain, MADV_SEQUENTIAL, POPULATE
-std::vector<core::Experiment> random_rows();      // random.cpp: 4 KiB at random, io_uring
+std::vector<core::Experiment> random_rows();      // random_rows.cpp: 4 KiB at random, io_uring
 std::vector<core::Experiment> mmap_cost_rows();   // mmap_costs.cpp: munmap and TLB shootdowns
 std::vector<core::Experiment> write_rows();       // writes.cpp: buffered, fsync, O_DSYNC
 

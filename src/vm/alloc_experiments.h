@@ -8,9 +8,11 @@
 
 namespace illusion::labs::vm::alloc {
 
-// alloc_malloc.cpp: where malloc(3) gets memory, and what calloc(3) saves.
+// alloc_malloc.cpp: where malloc(3) gets memory.
 core::Result run_malloc_small(core::RunContext& ctx, core::Result r);
 core::Result run_malloc_large(core::RunContext& ctx, core::Result r);
+
+// alloc_calloc.cpp: what calloc(3) saves over malloc+memset.
 core::Result run_calloc_vs_memset(core::RunContext& ctx, core::Result r);
 
 // alloc_free.cpp: what free(3) and malloc_trim(3) give back.
@@ -33,8 +35,8 @@ inline constexpr std::uint64_t kLargeBlockBytes = 64 * kMiB;
 // The block whose treatment depends on history: mmap'ed at the default 128 KiB threshold, from
 // the heap once a freed mmap'ed block has raised the threshold past it.
 inline constexpr std::uint64_t kMidBlockBytes = 1 * kMiB;
-std::uint64_t heap_churn_bytes(core::Profile p);       // free_returns_memory: small blocks
+std::uint64_t heap_churn_bytes(core::Profile p);  // free_returns_memory: small blocks
 inline constexpr std::uint64_t kCowFileBytes = 16 * kMiB;
-std::uint64_t fault_file_bytes(core::Profile p);       // major/minor fault rows
+std::uint64_t fault_file_bytes(core::Profile p);  // major/minor fault rows
 
 }  // namespace illusion::labs::vm::alloc

@@ -13,14 +13,13 @@
 // huge page at its first touch, so touching it takes one fault per 2 MiB there and one per
 // 4 KiB elsewhere. Which it was is read back from AnonHugePages in /proc/self/smaps (proc(5))
 // and recorded beside the fault counts, so the counts are explained rather than assumed.
+//
+// The calloc(3) row is alloc_calloc.cpp; the helpers both files use (a checked malloc, how a
+// block was served, its huge-page share and the words for it) are in alloc_probe.h.
 #include <malloc.h>
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
-#include <new>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,10 +28,8 @@
 
 #include "core/barrier.h"
 #include "core/counters.h"
-#include "core/mapping.h"
 #include "core/measure.h"
-#include "core/resources.h"
-#include "core/stats.h"
+#include "core/sizes.h"
 #include "core/syscall_count.h"
 #include "vm/alloc_experiments.h"
 #include "vm/alloc_probe.h"
@@ -40,60 +37,6 @@
 
 namespace illusion::labs::vm::alloc {
 namespace {
-
-char* checked_malloc(std::size_t bytes) {
-  void* p = std::malloc(bytes);
-  if (!p) throw std::bad_alloc();
-  return static_cast<char*>(p);
-}
-
-// Whether malloc(bytes) is served by a mapping of its own: mallinfo2(3) `hblks` is the number
-// of chunks currently allocated with mmap(2) (glibc >= 2.33).
-bool served_by_mmap(std::size_t bytes) {
-  const struct mallinfo2 before = ::mallinfo2();
-  char* p = checked_malloc(bytes);
-  core::do_not_optimize(p);
-  const struct mallinfo2 during = ::mallinfo2();
-  std::free(p);
-  return during.hblks > before.hblks;
-}
-
-// Residency of the pages a block spans (mincore(2) wants a page-aligned start).
-// The whole pages that hold [p, p + bytes): mincore and smaps speak in pages.
-std::pair<std::uintptr_t, std::uintptr_t> page_span(const char* p, std::size_t bytes) {
-  const auto page = page_bytes();
-  const auto lo = reinterpret_cast<std::uintptr_t>(p) / page * page;
-  const auto hi = (reinterpret_cast<std::uintptr_t>(p) + bytes + page - 1) / page * page;
-  return {lo, hi};
-}
-
-std::optional<double> block_resident(const char* p, std::size_t bytes) {
-  const auto [lo, hi] = page_span(p, bytes);
-  return resident_fraction(reinterpret_cast<const void*>(lo), hi - lo);
-}
-
-// The bytes of the block's pages that huge pages back (core::huge_pages_bytes_in: an upper
-// bound when the kernel merged glibc's chunk with a neighbour that holds huge pages).
-double huge_bytes_in(const char* p, std::size_t bytes) {
-  const auto [lo, hi] = page_span(p, bytes);
-  return static_cast<double>(core::huge_pages_bytes_in(reinterpret_cast<const void*>(lo), hi - lo));
-}
-
-// "1.00 faults/page", or "0.0020 faults/page" when huge pages make it small enough that two
-// decimals would print 0.
-std::string per_page(double faults_per_page) {
-  return faults_per_page >= 0.1 ? fmt::format("{:.2f} faults/page", faults_per_page)
-                                : fmt::format("{:.4f} faults/page", faults_per_page);
-}
-
-// "<lead>75% of the block in 2 MiB huge pages, one fault each<tail>" when huge pages backed
-// part of a block, else "": the sentence names THP only where it changed the count.
-std::string huge_note(double huge_fraction, const char* lead, const char* tail,
-                      std::uint64_t huge_page_bytes = faults::thp_pmd_bytes()) {
-  if (huge_fraction <= 0) return "";
-  return fmt::format("{}{:.0f}% of the block in {} huge pages, one fault each{}", lead,
-                     100 * huge_fraction, core::format_size(huge_page_bytes), tail);
-}
 
 struct TouchProbe {
   double faults_per_page = 0, ns_per_page = 0;
@@ -121,10 +64,6 @@ TouchProbe probe_touch(const core::Clock& clock, std::size_t bytes) {
   const auto n = static_cast<double>(pages);
   return {c.faults / n, total / n, huge / static_cast<double>(bytes), c.source, c};
 }
-
-// GCC folds malloc followed by memset(p, 0, n) into calloc (its malloc/memset builtins), which
-// would measure calloc twice; a call through a volatile pointer cannot be folded.
-void* (*volatile g_memset)(void*, int, std::size_t) = std::memset;
 
 core::Result run_malloc_row(core::RunContext& ctx, core::Result r, std::size_t bytes) {
   const core::Result* small = bytes == kSmallBlockBytes || !ctx.earlier
@@ -223,190 +162,6 @@ core::Result run_malloc_large(core::RunContext& ctx, core::Result r) {
         core::format_size(kLargeBlockBytes)));
   r.meaning += "; " + mid;
   return r;
-}
-
-core::Result run_calloc_vs_memset(core::RunContext& ctx, core::Result r) {
-  const std::size_t bytes = kLargeBlockBytes;
-  const double pages = static_cast<double>(bytes / page_bytes());
-  core::require_free_memory(bytes, "vm.calloc_vs_memset");
-  const std::size_t samples = ctx.profile == core::Profile::quick      ? 3
-                              : ctx.profile == core::Profile::standard ? 8
-                                                                       : 24;
-  const core::Clock& clock = *ctx.clock;
-
-  // An RSS growth or a residency is known only if every sample could read it: one unreadable
-  // sample makes the whole figure unknown (nullopt), never a 0 averaged in.
-  struct Phase {
-    std::vector<double> ns, rss_growth_kib;
-    double faults = 0, resident = 0, huge_bytes = 0;
-    bool rss_readable = true, resident_readable = true;
-    std::string source;
-    std::optional<double> rss_median() const {
-      if (!rss_readable || rss_growth_kib.empty()) return std::nullopt;
-      return core::median(rss_growth_kib);
-    }
-    std::optional<double> resident_mean() const {
-      if (!resident_readable || ns.empty()) return std::nullopt;
-      return resident / static_cast<double>(ns.size());
-    }
-  };
-  // Each variant allocates, is timed (with its faults counted), then its residency and the RSS
-  // growth are read, untimed, before the free.
-  auto sample = [&](Phase& ph, auto&& allocate) {
-    FaultWindow window;
-    const std::optional<double> rss0 = status_kib("VmRSS");
-    window.start();
-    const double t0 = clock.now_ns();
-    char* p = allocate();
-    core::clobber_memory();
-    const double t1 = clock.now_ns();
-    window.stop();
-    const std::optional<double> rss_growth = difference(rss0, status_kib("VmRSS"));
-    const std::optional<double> resident = block_resident(p, bytes);
-    ph.huge_bytes += huge_bytes_in(p, bytes);
-    std::free(p);
-    const FaultCount c = window.read();
-    core::add_fault_warnings(r, c);
-    ph.ns.push_back(t1 - t0);
-    if (rss_growth)
-      ph.rss_growth_kib.push_back(*rss_growth);
-    else
-      ph.rss_readable = false;
-    if (resident)
-      ph.resident += *resident;
-    else
-      ph.resident_readable = false;
-    ph.faults += c.faults;
-    ph.source = c.source;
-  };
-
-  const bool by_mmap = served_by_mmap(bytes);
-  Phase calloc_only, memset_all, calloc_touch;
-  for (std::size_t i = 0; i < samples; ++i) {
-    // calloc(3) may skip zeroing a fresh mmap'ed chunk: mmap(2) MAP_ANONYMOUS memory is
-    // already zero, and its pages stay unallocated until touched.
-    sample(calloc_only, [&] {
-      char* p = static_cast<char*>(std::calloc(1, bytes));
-      if (!p) throw std::bad_alloc();
-      core::do_not_optimize(p);
-      return p;
-    });
-    sample(memset_all, [&] {
-      char* p = checked_malloc(bytes);
-      g_memset(p, 0, bytes);
-      core::do_not_optimize(p);
-      return p;
-    });
-    // The saving is deferred, not removed: the first write to each page (each huge page, where
-    // THP backs the chunk) still faults.
-    sample(calloc_touch, [&] {
-      char* p = static_cast<char*>(std::calloc(1, bytes));
-      if (!p) throw std::bad_alloc();
-      touch_pages(p, bytes, Touch::write);
-      return p;
-    });
-    ctx.report_progress(static_cast<double>(i + 1) / static_cast<double>(samples));
-  }
-
-  const double n = static_cast<double>(samples);
-  const double calloc_faults = calloc_only.faults / n;
-  core::finish_result(r, calloc_only.ns, n, nullptr);
-  r.counters.push_back(
-      {calloc_only.source == "perf" ? "page_faults" : "rusage_minor_faults", calloc_faults});
-  const double memset_ns = core::median(memset_all.ns);
-  const double touch_ns = core::median(calloc_touch.ns);
-  const std::optional<double> calloc_rss = calloc_only.rss_median();
-  const std::optional<double> memset_rss = memset_all.rss_median();
-  const std::optional<double> calloc_resident = calloc_only.resident_mean();
-  const std::optional<double> memset_resident = memset_all.resident_mean();
-
-  r.add_param("size_bytes", static_cast<double>(bytes));
-  r.add_param("samples_per_variant", n);
-  r.add_param("stats_per", "one calloc(1, size) call (free not timed)");
-  r.add_param("fault_count_source", calloc_only.source);
-  r.add_metric("served_by_mmap", by_mmap ? 1 : 0, "bool");
-  r.add_metric("calloc_ns", r.stats->p50, "ns");
-  r.add_metric("malloc_memset_ns", memset_ns, "ns");
-  r.add_metric("calloc_touch_ns", touch_ns, "ns");
-  if (r.stats->p50 > 0) r.add_metric("memset_vs_calloc", memset_ns / r.stats->p50, "x");
-  r.add_metric("calloc_faults_per_page", calloc_faults / pages, "faults/page");
-  r.add_metric("memset_faults_per_page", memset_all.faults / n / pages, "faults/page");
-  r.add_metric("calloc_touch_faults_per_page", calloc_touch.faults / n / pages, "faults/page");
-  // Unreadable residency or RSS: the metric is left out (null, "—") and a warning says why.
-  if (calloc_resident) r.add_metric("calloc_resident_fraction", *calloc_resident, "fraction");
-  if (memset_resident) r.add_metric("memset_resident_fraction", *memset_resident, "fraction");
-  if (!calloc_resident || !memset_resident)
-    r.warnings.push_back("mincore(2) failed on a block: its resident fraction is not reported");
-  if (calloc_rss) r.add_metric("calloc_rss_growth_kib", *calloc_rss, "KiB");
-  if (memset_rss) r.add_metric("memset_rss_growth_kib", *memset_rss, "KiB");
-  if (!calloc_rss || !memset_rss)
-    r.warnings.push_back(
-        "VmRSS could not be read from /proc/self/status around every sample: the RSS growth is "
-        "not reported, and whether calloc wrote the pages is not concluded");
-  const std::uint64_t huge_page = faults::thp_pmd_bytes();
-  r.add_param("huge_page_bytes", static_cast<double>(huge_page));
-  const double size = static_cast<double>(bytes);
-  const double memset_huge = memset_all.huge_bytes / n / size;
-  const double touch_huge = calloc_touch.huge_bytes / n / size;
-  r.add_metric("calloc_huge_fraction", calloc_only.huge_bytes / n / size, "fraction");
-  r.add_metric("memset_huge_fraction", memset_huge, "fraction");
-  r.add_metric("calloc_touch_huge_fraction", touch_huge, "fraction");
-  if (!by_mmap)
-    r.warnings.push_back(fmt::format(
-        "the {} block came from the heap, where calloc must clear memory that may have been "
-        "used: the saving shown is not the fresh-mmap case",
-        core::format_size(bytes)));
-
-  r.meaning = calloc_words({.size_bytes = bytes,
-                            .huge_page_bytes = huge_page,
-                            .calloc_ns = r.stats->p50,
-                            .memset_ns = memset_ns,
-                            .touch_ns = touch_ns,
-                            .calloc_faults_per_page = calloc_faults / pages,
-                            .memset_faults_per_page = memset_all.faults / n / pages,
-                            .touch_faults_per_page = calloc_touch.faults / n / pages,
-                            .memset_huge_fraction = memset_huge,
-                            .touch_huge_fraction = touch_huge,
-                            .calloc_rss_kib = calloc_rss,
-                            .memset_rss_kib = memset_rss,
-                            .calloc_resident_fraction = calloc_resident});
-  return r;
-}
-
-// What calloc did with the pages is read from the RSS it added, not assumed: from a fresh mmap
-// it can leave them unwritten (already zero, allocated at first touch); from the heap it must
-// clear them itself, which makes them resident as memset does. Without both RSS growths (or
-// when memset's did not grow, so there is nothing to compare with) no verdict is drawn.
-std::string calloc_words(const CallocFigures& f) {
-  std::string calloc_detail;
-  auto add = [&](const std::string& part) {
-    calloc_detail += (calloc_detail.empty() ? "" : ", ") + part;
-  };
-  if (f.calloc_rss_kib) add(fmt::format("RSS +{:.0f} KiB", *f.calloc_rss_kib));
-  if (f.calloc_resident_fraction)
-    add(fmt::format("{:.0f}% of its pages resident", 100 * *f.calloc_resident_fraction));
-  add(per_page(f.calloc_faults_per_page));
-  std::string verdict, deferred_tail;
-  if (f.calloc_rss_kib && f.memset_rss_kib && *f.memset_rss_kib > 0) {
-    const bool deferred = *f.calloc_rss_kib < 0.5 * *f.memset_rss_kib;
-    verdict = deferred ? ": calloc left the fresh mapping (already zero) unwritten, so its pages "
-                         "are allocated only when first touched"
-                       : ": calloc cleared the pages itself, so they became resident as with "
-                         "memset";
-    if (deferred) deferred_tail = ", so the saving is deferred to first use";
-  } else {
-    verdict = ": whether calloc wrote the pages is not shown (no RSS growth to compare)";
-  }
-  const std::string memset_rss =
-      f.memset_rss_kib ? fmt::format("RSS +{:.0f} KiB, ", *f.memset_rss_kib) : std::string();
-  return fmt::format(
-      "calloc({}) took {:.1f} us ({}){}; malloc+memset took {:.1f} ms ({}{}{}); touching the "
-      "calloc'ed block later cost {:.1f} ms ({}{}){}",
-      core::format_size(f.size_bytes), f.calloc_ns / 1e3, calloc_detail, verdict,
-      f.memset_ns / 1e6, memset_rss, per_page(f.memset_faults_per_page),
-      huge_note(f.memset_huge_fraction, "; ", "", f.huge_page_bytes), f.touch_ns / 1e6,
-      per_page(f.touch_faults_per_page),
-      huge_note(f.touch_huge_fraction, "; ", "", f.huge_page_bytes), deferred_tail);
 }
 
 }  // namespace illusion::labs::vm::alloc

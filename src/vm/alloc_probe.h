@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -16,6 +17,7 @@
 #include "core/page_cache.h"
 #include "core/pagemap.h"
 #include "core/test_file.h"
+#include "vm/faults_probe.h"
 
 namespace illusion::labs::vm::alloc {
 
@@ -53,12 +55,37 @@ std::optional<double> status_kib(const std::string& field);
 // after - before, nullopt when either reading is missing (never 0 for "unreadable").
 std::optional<double> difference(std::optional<double> before, std::optional<double> after);
 
+// The malloc(3) rows' blocks (alloc_malloc.cpp, alloc_calloc.cpp).
+
+// malloc(bytes), or std::bad_alloc.
+char* checked_malloc(std::size_t bytes);
+
+// Whether malloc(bytes) is served by a mapping of its own: mallinfo2(3) `hblks` is the number
+// of chunks currently allocated with mmap(2) (glibc >= 2.33).
+bool served_by_mmap(std::size_t bytes);
+
+// The whole pages that hold [p, p + bytes): mincore and smaps speak in pages.
+std::pair<std::uintptr_t, std::uintptr_t> page_span(const char* p, std::size_t bytes);
+
+// The bytes of the block's pages that huge pages back (core::huge_pages_bytes_in: an upper
+// bound when the kernel merged glibc's chunk with a neighbour that holds huge pages).
+double huge_bytes_in(const char* p, std::size_t bytes);
+
+// "1.00 faults/page", or "0.0020 faults/page" when huge pages make it small enough that two
+// decimals would print 0.
+std::string per_page(double faults_per_page);
+
+// "<lead>75% of the block in 2 MiB huge pages, one fault each<tail>" when huge pages backed
+// part of a block, else "": the sentence names THP only where it changed the count.
+std::string huge_note(double huge_fraction, const char* lead, const char* tail,
+                      std::uint64_t huge_page_bytes = faults::thp_pmd_bytes());
+
 // The rows' meaning lines as pure functions of what they measured, so unreadable readings
 // (nullopt: VmRSS or RssAnon missing, mincore failed, a fault counter unavailable) are tested
 // without a host that lacks them: an unreadable figure is never printed as 0, and a sentence
 // that needs it is left out or says it could not be measured.
 
-// vm.calloc_vs_memset (alloc_malloc.cpp). RSS growths are medians over the samples, in KiB.
+// vm.calloc_vs_memset (alloc_calloc.cpp). RSS growths are medians over the samples, in KiB.
 struct CallocFigures {
   std::uint64_t size_bytes = 0;
   std::uint64_t huge_page_bytes = 0;
