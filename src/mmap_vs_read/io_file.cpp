@@ -62,7 +62,7 @@ const IoFile& shared_file(core::RunContext& ctx) {
     core::require_free_memory(bytes, "the mmap vs read() lab's test file, kept cached",
                               /*mapped=*/false);
     auto f = std::make_unique<IoFile>();
-    f->file = std::make_unique<core::TestFile>(ctx.temp_dir, "mmap-vs-read", bytes,
+    f->file = std::make_unique<core::ScratchFile>(ctx.temp_dir, "mmap-vs-read", bytes,
                                                [&ctx](double done) { ctx.report_progress(done); });
     // Written back now, so that the first cold row's eviction does not also pay for writing
     // the whole file to the disk.
@@ -74,7 +74,7 @@ const IoFile& shared_file(core::RunContext& ctx) {
     const std::optional<double> resident =
         f->fs.memory_backed ? std::nullopt : resident_after_drop(f->file->fd(), sample);
     f->cold_reason = cold_reason_from(f->fs, resident, sample);
-    f->checksum = core::TestFile::pattern_sum(0, bytes);
+    f->checksum = core::ScratchFile::pattern_sum(0, bytes);
     return f;
   });
 }

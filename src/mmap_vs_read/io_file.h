@@ -14,7 +14,7 @@
 #include "core/experiment.h"
 #include "core/page_cache.h"
 #include "core/result.h"
-#include "core/test_file.h"
+#include "core/scratch_file.h"
 
 namespace illusion::labs::mmap_vs_read {
 
@@ -27,9 +27,9 @@ inline constexpr std::uint64_t kMiB = 1024 * kKiB;
 std::uint64_t test_file_bytes(const core::RunContext& ctx);
 
 struct IoFile {
-  std::unique_ptr<core::TestFile> file;
+  std::unique_ptr<core::ScratchFile> file;
   core::FsInfo fs;
-  std::uint64_t checksum = 0;  // wrapping sum of every 64-bit word (core::TestFile's pattern)
+  std::uint64_t checksum = 0;  // wrapping sum of every 64-bit word (core::ScratchFile's pattern)
   // Why the file cannot be read cold here, "" when it can: decided once when the file is
   // written (cold_reason_from), so rows and tests read the same fact.
   std::string cold_reason;

@@ -16,7 +16,7 @@
 #include "core/counters.h"
 #include "core/format.h"
 #include "core/syscall_count.h"
-#include "core/test_file.h"
+#include "core/scratch_file.h"
 #include "mmap_vs_read/io_file.h"
 #include "mmap_vs_read/io_pass.h"
 #include "mmap_vs_read/rows.h"

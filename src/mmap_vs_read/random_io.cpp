@@ -21,7 +21,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
-#include "core/test_file.h"
+#include "core/scratch_file.h"
 
 namespace illusion::labs::mmap_vs_read::random_io {
 namespace {
@@ -54,7 +54,7 @@ std::vector<std::uint64_t> random_page_offsets(std::uint64_t file_bytes, std::si
 std::uint64_t expected_sum(const std::vector<std::uint64_t>& offsets, std::size_t count) {
   std::uint64_t sum = 0;
   for (std::size_t i = 0; i < count && i < offsets.size(); ++i)
-    sum += core::TestFile::pattern_sum(offsets[i], kPage);
+    sum += core::ScratchFile::pattern_sum(offsets[i], kPage);
   return sum;
 }
 

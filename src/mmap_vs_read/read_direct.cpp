@@ -21,7 +21,7 @@
 #include "core/fd.h"
 #include "core/format.h"
 #include "core/resources.h"
-#include "core/test_file.h"
+#include "core/scratch_file.h"
 #include "mmap_vs_read/io_file.h"
 #include "mmap_vs_read/io_pass.h"
 #include "mmap_vs_read/read_common.h"
@@ -102,7 +102,7 @@ core::Result run_direct(core::RunContext& ctx, core::Result r, std::size_t block
     return core::skipped(std::move(r), why_not);
 
   const std::uint64_t limit = std::min(f.size(), kDirectBytesCap);
-  const std::uint64_t expected = core::TestFile::pattern_sum(0, limit);
+  const std::uint64_t expected = core::ScratchFile::pattern_sum(0, limit);
   const std::size_t passes = passes_for(ctx.profile, /*cold=*/true);
   PassTimer timer(*ctx.clock, passes * (limit / block + 1));
   StartResidency start(Cache::cold);

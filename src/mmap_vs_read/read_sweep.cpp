@@ -28,7 +28,7 @@
 #include "core/format.h"
 #include "core/measure.h"
 #include "core/resources.h"
-#include "core/test_file.h"
+#include "core/scratch_file.h"
 #include "mmap_vs_read/io_pass.h"
 #include "mmap_vs_read/read_common.h"
 #include "mmap_vs_read/rows.h"
@@ -190,7 +190,7 @@ core::Result run_sweep(core::RunContext& ctx, core::Result r, Cache cache) {
       return core::skipped(std::move(r), why);
   const std::uint64_t limit = cache == Cache::cold ? std::min(f.size(), kColdBytesCap) : f.size();
   const SweepPlan plan{f, cache, limit,
-                       limit == f.size() ? f.checksum : core::TestFile::pattern_sum(0, limit),
+                       limit == f.size() ? f.checksum : core::ScratchFile::pattern_sum(0, limit),
                        sweep_passes(ctx.profile, cache)};
 
   SweepTimer timer(*ctx.clock, span_bytes(cache));

@@ -14,7 +14,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
-#include "core/test_file.h"
+#include "core/scratch_file.h"
 #include "mmap_vs_read/io_file.h"
 
 namespace illusion::labs::mmap_vs_read::writes {
@@ -74,7 +74,7 @@ double write_time_share_s(core::Profile p) {
 void fill_pattern(char* buf, std::uint64_t offset, std::size_t bytes) {
   const std::uint64_t first = offset / 8;
   for (std::size_t i = 0; i < bytes / 8; ++i) {
-    const std::uint64_t w = core::TestFile::pattern_word(first + i);
+    const std::uint64_t w = core::ScratchFile::pattern_word(first + i);
     std::memcpy(buf + 8 * i, &w, sizeof w);
   }
 }

@@ -2,7 +2,7 @@
 // created with O_CREAT|O_EXCL and unlinked at once, so it lives on through its descriptor only
 // and no exit path (SIGKILL included) can leave it behind.
 //
-// The timed writes carry a known pattern (core::TestFile's words, by file offset) and the file
+// The timed writes carry a known pattern (core::ScratchFile's words, by file offset) and the file
 // is filled beforehand with a different byte, so reading back after the timed writes proves
 // that each block written holds what the row wrote, not what the fill left.
 #pragma once
@@ -33,7 +33,7 @@ std::uint64_t write_file_bytes(const core::RunContext& ctx);
 double write_time_share_s(core::Profile p);
 
 // Fills [buf, buf + bytes) with the pattern of the file range starting at `offset` (both
-// multiples of 8): the word at file offset 8*i is core::TestFile::pattern_word(i).
+// multiples of 8): the word at file offset 8*i is core::ScratchFile::pattern_word(i).
 void fill_pattern(char* buf, std::uint64_t offset, std::size_t bytes);
 
 // The buffers writes come from: page-aligned, as O_DIRECT needs.

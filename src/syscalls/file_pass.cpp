@@ -51,7 +51,7 @@ AmortisationFile::AmortisationFile(const std::string& dir, std::uint64_t size_by
   // Passes sum the first word of every page (checksum_pages): the pattern says what they are.
   const std::uint64_t words_per_page = kPage / sizeof(std::uint64_t);
   for (std::uint64_t page = 0; page < size_bytes / kPage; ++page)
-    expected_ += core::TestFile::pattern_word(page * words_per_page);
+    expected_ += core::ScratchFile::pattern_word(page * words_per_page);
 }
 
 double AmortisationFile::resident_fraction() const {

@@ -17,7 +17,7 @@
 #include "core/experiment.h"
 #include "core/profile.h"
 #include "core/result.h"
-#include "core/test_file.h"
+#include "core/scratch_file.h"
 
 namespace illusion::labs::syscalls {
 
@@ -32,7 +32,7 @@ std::uint64_t checksum_pages(const unsigned char* data, std::size_t bytes);
 // Reads go into a page-aligned, pre-faulted buffer: every 4 KiB block on exactly one page.
 using core::AlignedBuffer;
 
-// The read-amortisation file: a core::TestFile (written once into `dir` with a known pattern,
+// The read-amortisation file: a core::ScratchFile (written once into `dir` with a known pattern,
 // unlinked as soon as written, freed when the fd closes on any exit path) plus the checksum a
 // pass must return. Its dirty pages are never synced: the file lives well under the 30 s
 // dirty_expire_centisecs, so usually no writeback ever happens.
@@ -52,7 +52,7 @@ class AmortisationFile {
   double resident_fraction() const;
 
  private:
-  core::TestFile file_;
+  core::ScratchFile file_;
   std::uint64_t expected_ = 0;
 };
 

@@ -19,7 +19,7 @@
 #include "core/resources.h"
 #include "core/stats.h"
 #include "vm/alloc_experiments.h"
-#include "core/test_file.h"
+#include "core/scratch_file.h"
 #include "vm/alloc_probe.h"
 
 namespace illusion::labs::vm::alloc {
@@ -28,7 +28,7 @@ core::Result run_private_file_cow(core::RunContext& ctx, core::Result r) {
   const std::uint64_t bytes = kCowFileBytes;
   const std::size_t pages = bytes / page_bytes();
   const FsInfo fs = filesystem_of(ctx.temp_dir);
-  TestFile file(ctx.temp_dir, "vm-private-cow", bytes);
+  ScratchFile file(ctx.temp_dir, "vm-private-cow", bytes);
   std::vector<std::size_t> offsets(pages);
   for (std::size_t i = 0; i < pages; ++i) offsets[i] = i * page_bytes();
   std::vector<double> read_ns(pages, 0.0), write_ns(pages, 0.0), write_first_ns(pages, 0.0);

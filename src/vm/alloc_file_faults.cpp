@@ -27,8 +27,8 @@
 #include "core/resources.h"
 #include "core/sample_each.h"
 #include "core/sampler.h"
+#include "core/scratch_file.h"
 #include "vm/alloc_experiments.h"
-#include "core/test_file.h"
 #include "vm/alloc_probe.h"
 
 namespace illusion::labs::vm::alloc {
@@ -91,7 +91,7 @@ core::Result run_minor_fault_file(core::RunContext& ctx, core::Result r) {
   const std::uint64_t bytes = fault_file_bytes(ctx.profile);
   const std::size_t pages = bytes / page_bytes();
   const FsInfo fs = filesystem_of(ctx.temp_dir);
-  TestFile file(ctx.temp_dir, "vm-minor-fault", bytes);
+  ScratchFile file(ctx.temp_dir, "vm-minor-fault", bytes);
   const core::Clock& clock = *ctx.clock;
   file.warm();
 
@@ -170,8 +170,9 @@ core::Result run_minor_fault_file(core::RunContext& ctx, core::Result r) {
   r.add_param("filesystem", fs.name);
   r.add_param("mapping", "MAP_SHARED, PROT_READ, MADV_RANDOM");
   r.add_param("rounds", static_cast<double>(rounds));
-  r.add_param("stats_per", "one read touch of a page no fault had mapped yet (one fault each; "
-                           "a fresh mapping per round)");
+  r.add_param("stats_per",
+              "one read touch of a page no fault had mapped yet (one fault each; "
+              "a fresh mapping per round)");
   r.add_param("fault_count_source", total.source);
   if (resident) r.add_metric("resident_fraction", *resident, "fraction");
   if (resident_after) r.add_metric("resident_fraction_after", *resident_after, "fraction");
@@ -197,8 +198,8 @@ core::Result run_minor_fault_file(core::RunContext& ctx, core::Result r) {
         "{:.2f} faults per timed touch (expected 1): the stats are not exactly per fault",
         faults_per_touch));
   if (total.major > 0)
-    r.warnings.push_back(fmt::format("{:.0f} of the faults were major (read from disk)",
-                                     total.major));
+    r.warnings.push_back(
+        fmt::format("{:.0f} of the faults were major (read from disk)", total.major));
 
   r.meaning = fmt::format(
       "a minor fault on a cached file: {:.0f} ns, and one fault maps ~{:.0f} pages "
@@ -221,7 +222,7 @@ core::Result run_major_fault(core::RunContext& ctx, core::Result r) {
   }
   const std::uint64_t bytes = fault_file_bytes(ctx.profile);
   const std::size_t pages = bytes / page_bytes();
-  TestFile file(ctx.temp_dir, "vm-major-fault", bytes);
+  ScratchFile file(ctx.temp_dir, "vm-major-fault", bytes);
   const core::Clock& clock = *ctx.clock;
 
   // posix_fadvise(2) DONTNEED drops clean pages only and is advice: check it worked, and try
@@ -307,9 +308,10 @@ core::Result run_major_fault(core::RunContext& ctx, core::Result r) {
   r.add_param("pages", static_cast<double>(pages));
   r.add_param("pages_touched", all_touched);
   r.add_param("counted_ops", static_cast<double>(counted));
-  r.add_param("counters", "counted over a separate untimed pass: the first counted_ops touches "
-                          "of the random order, before the timed ones; no perf event was open "
-                          "while timing");
+  r.add_param("counters",
+              "counted over a separate untimed pass: the first counted_ops touches "
+              "of the random order, before the timed ones; no perf event was open "
+              "while timing");
   r.add_param("evictions", static_cast<double>(evictions));
   r.add_param("mapping", "MAP_SHARED, PROT_READ, MADV_RANDOM, pages in random order");
   r.add_param("stats_per", "one read touch of an evicted page");
@@ -343,10 +345,11 @@ core::Result run_major_fault(core::RunContext& ctx, core::Result r) {
   const core::Result* minor =
       ctx.earlier ? core::find_result(*ctx.earlier, "vm.minor_fault_file") : nullptr;
   if (minor && minor->stats && minor->stats->p50 > 0)
-    vs = fmt::format(", {:.0f}x a minor fault on the cached file", r.stats->p50 / minor->stats->p50);
-  const std::string majors =
-      std::isnan(major_pp) ? std::string("major faults not counted")
-                           : fmt::format("{:.2f} major faults per page touched", major_pp);
+    vs =
+        fmt::format(", {:.0f}x a minor fault on the cached file", r.stats->p50 / minor->stats->p50);
+  const std::string majors = std::isnan(major_pp)
+                                 ? std::string("major faults not counted")
+                                 : fmt::format("{:.2f} major faults per page touched", major_pp);
   r.meaning = fmt::format(
       "a major fault (page read from disk) on {}: {:.1f} us p50, {:.1f} us p99{}; {} ({} cached "
       "before)",

@@ -16,7 +16,7 @@
 #include "core/page_access.h"
 #include "core/page_cache.h"
 #include "core/pagemap.h"
-#include "core/test_file.h"
+#include "core/scratch_file.h"
 #include "vm/faults_probe.h"
 
 namespace illusion::labs::vm::alloc {
@@ -42,7 +42,7 @@ using core::FileMapping;
 using core::filesystem_of;
 using core::FsInfo;
 using core::resident_fraction;
-using core::TestFile;
+using core::ScratchFile;
 
 // This process's page table (core/pagemap.h): used to find the pages no earlier fault has
 // mapped, since one file fault can map a whole large folio.

@@ -26,9 +26,10 @@ TEST(SumWords, AddsEveryWordAndWraps) {
 
 TEST(SumWords, MatchesThePatternOfATestFile) {
   std::vector<std::uint64_t> words(4096);
-  for (std::size_t i = 0; i < words.size(); ++i) words[i] = core::TestFile::pattern_word(512 + i);
+  for (std::size_t i = 0; i < words.size(); ++i)
+    words[i] = core::ScratchFile::pattern_word(512 + i);
   EXPECT_EQ(sum_words(words.data(), words.size() * 8),
-            core::TestFile::pattern_sum(512 * 8, words.size() * 8));
+            core::ScratchFile::pattern_sum(512 * 8, words.size() * 8));
 }
 
 // The cold decision from what the eviction probe saw, with the residency injected.
@@ -67,7 +68,7 @@ TEST_F(SharedFile, WrittenOnceAndSharedUntilTheLabIsDone) {
   const IoFile& b = shared_file(ctx_);
   EXPECT_EQ(&a, &b);
   EXPECT_EQ(a.size(), kTestFileBytes);
-  EXPECT_EQ(a.checksum, core::TestFile::pattern_sum(0, kTestFileBytes));
+  EXPECT_EQ(a.checksum, core::ScratchFile::pattern_sum(0, kTestFileBytes));
   ctx_.drop_lab_shared();  // what the runner does when the lab is done: the file is closed
 }
 

@@ -45,7 +45,7 @@ TEST(RandomOffsets, CappedAtTheFilesPageCount) {
 TEST(RandomOffsets, ExpectedSumCoversThePrefixOnly) {
   const std::vector<std::uint64_t> offsets = {8192, 0, 4096};
   EXPECT_EQ(random_io::expected_sum(offsets, 2),
-            core::TestFile::pattern_sum(8192, kPage) + core::TestFile::pattern_sum(0, kPage));
+            core::ScratchFile::pattern_sum(8192, kPage) + core::ScratchFile::pattern_sum(0, kPage));
   EXPECT_EQ(random_io::expected_sum(offsets, 0), 0u);
 }
 

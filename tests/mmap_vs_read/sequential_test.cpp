@@ -12,7 +12,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/test_file.h"
+#include "core/scratch_file.h"
 #include "fixture.h"
 #include "mmap_vs_read/read_common.h"
 #include "mmap_vs_read/rows.h"
@@ -162,16 +162,16 @@ TEST_F(SequentialRows, APassDeliversThePatternAndAWrongOneThrows) {
   EXPECT_EQ(reinterpret_cast<std::uintptr_t>(buf.data()) % 4096, 0u);
   const PassSum read = read_range(f.fd(), Call::read, kMiB, buf, nullptr);
   EXPECT_EQ(read.bytes, kMiB);
-  EXPECT_EQ(read.sum, core::TestFile::pattern_sum(0, kMiB));
+  EXPECT_EQ(read.sum, core::ScratchFile::pattern_sum(0, kMiB));
   const off_t offset_after_read = ::lseek(f.fd(), 0, SEEK_CUR);
   const PassSum pread = read_range(f.fd(), Call::pread, 2 * kMiB, buf, nullptr);
-  EXPECT_EQ(pread.sum, core::TestFile::pattern_sum(0, 2 * kMiB));
+  EXPECT_EQ(pread.sum, core::ScratchFile::pattern_sum(0, 2 * kMiB));
   EXPECT_EQ(::lseek(f.fd(), 0, SEEK_CUR), offset_after_read);
   // Spans in order make a pass: read(2) rewinds at 0 and then goes on from the offset.
   const PassSum first = read_span(f.fd(), Call::read, 0, kMiB, buf);
   const PassSum second = read_span(f.fd(), Call::read, kMiB, 2 * kMiB, buf);
   EXPECT_EQ(first.bytes + second.bytes, 2 * kMiB);
-  EXPECT_EQ(first.sum + second.sum, core::TestFile::pattern_sum(0, 2 * kMiB));
+  EXPECT_EQ(first.sum + second.sum, core::ScratchFile::pattern_sum(0, 2 * kMiB));
   EXPECT_EQ(read_span(f.fd(), Call::pread, kMiB, 2 * kMiB, buf).sum, second.sum);
   EXPECT_NO_THROW(check_pass(read, read.sum, read.bytes));
   EXPECT_THROW(check_pass(read, read.sum + 1, read.bytes), std::runtime_error);

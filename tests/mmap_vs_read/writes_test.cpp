@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "core/clock.h"
-#include "core/test_file.h"
+#include "core/scratch_file.h"
 #include "fixture.h"
 #include "mmap_vs_read/write_file.h"
 #include "mmap_vs_read/write_loop.h"
@@ -25,9 +25,9 @@ TEST(WritePattern, IsTheTestFilesPatternAtTheGivenOffset) {
   writes::fill_pattern(buf.data(), 3 * kWriteBlock, buf.size());
   std::uint64_t w;
   std::memcpy(&w, buf.data(), sizeof w);
-  EXPECT_EQ(w, core::TestFile::pattern_word(3 * kWriteBlock / 8));
+  EXPECT_EQ(w, core::ScratchFile::pattern_word(3 * kWriteBlock / 8));
   std::memcpy(&w, buf.data() + buf.size() - 8, sizeof w);
-  EXPECT_EQ(w, core::TestFile::pattern_word((5 * kWriteBlock - 8) / 8));
+  EXPECT_EQ(w, core::ScratchFile::pattern_word((5 * kWriteBlock - 8) / 8));
 }
 
 TEST(WriteFileBytes, FollowsTheProfileAndNeverExceedsTheTestFile) {

@@ -21,7 +21,7 @@
 
 #include "core/result.h"
 #include "vm/alloc_experiments.h"
-#include "core/test_file.h"
+#include "core/scratch_file.h"
 #include "vm/alloc_probe.h"
 #include "vm/faults_probe.h"
 #include "vm/lab.h"
@@ -235,7 +235,7 @@ TEST_F(AllocRows, MajorFaultRowCountsOneMajorFaultPerPage) {
 TEST_F(AllocRows, EvictedFileIsNotResidentAndEachTouchIsAMajorFault) {
   const alloc::FsInfo fs = alloc::filesystem_of(dir_);
   if (fs.memory_backed) GTEST_SKIP() << dir_ << " is on " << fs.name << ": it cannot evict";
-  alloc::TestFile file(dir_, "alloc-test", 4 * alloc::kMiB);
+  alloc::ScratchFile file(dir_, "alloc-test", 4 * alloc::kMiB);
   // Unlinked as soon as written: nothing in the directory even while it is open.
   EXPECT_TRUE(illusion::testing::dir_entries(dir_).empty());
   file.evict();

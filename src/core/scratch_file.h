@@ -1,5 +1,6 @@
-// A test file for the experiments that read, map or evict a file (the VM lab's file faults, the
-// mmap vs read() lab), and a file mapping that is always unmapped.
+// A scratch file (not a test: the file a lab measures against) for the experiments that read, map
+// or evict a file (the VM lab's file faults, the mmap vs read() lab), and a file mapping that is
+// always unmapped.
 //
 // The file is created in the run's private directory with a known pattern and unlinked as soon
 // as it is written: it lives on through the open descriptor (unlink(2): the inode is freed when
@@ -15,15 +16,15 @@
 
 namespace illusion::core {
 
-class TestFile {
+class ScratchFile {
  public:
   // Creates `<dir>/<stem>-<pid>.dat` of `size_bytes` (a whole number of MiB), checking free
   // disk space first (require_free_disk). `progress`, when set, hears the fraction written.
-  TestFile(const std::string& dir, const std::string& stem, std::uint64_t size_bytes,
-           const std::function<void(double)>& progress = {});
-  TestFile(const TestFile&) = delete;
-  TestFile& operator=(const TestFile&) = delete;
-  ~TestFile();
+  ScratchFile(const std::string& dir, const std::string& stem, std::uint64_t size_bytes,
+              const std::function<void(double)>& progress = {});
+  ScratchFile(const ScratchFile&) = delete;
+  ScratchFile& operator=(const ScratchFile&) = delete;
+  ~ScratchFile();
 
   int fd() const { return fd_; }
   std::uint64_t size() const { return size_; }
@@ -53,10 +54,10 @@ class TestFile {
   int fd_ = -1;
 };
 
-// A shared or private mapping of a whole TestFile, unmapped on destruction.
+// A shared or private mapping of a whole ScratchFile, unmapped on destruction.
 class FileMapping {
  public:
-  FileMapping(const TestFile& file, int prot, int flags);
+  FileMapping(const ScratchFile& file, int prot, int flags);
   FileMapping(const FileMapping&) = delete;
   FileMapping& operator=(const FileMapping&) = delete;
   ~FileMapping();

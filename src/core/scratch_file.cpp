@@ -1,4 +1,4 @@
-#include "core/test_file.h"
+#include "core/scratch_file.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -24,7 +24,7 @@ constexpr std::size_t kChunk = 1u << 20;
 // read-back compare would notice any single changed byte.
 void fill_chunk(std::vector<std::uint64_t>& chunk, std::uint64_t offset) {
   const std::uint64_t first = offset / sizeof(std::uint64_t);
-  for (std::size_t i = 0; i < chunk.size(); ++i) chunk[i] = TestFile::pattern_word(first + i);
+  for (std::size_t i = 0; i < chunk.size(); ++i) chunk[i] = ScratchFile::pattern_word(first + i);
 }
 
 // Unlinks a path when it goes out of scope: covers an exception while the file is written.
@@ -37,14 +37,14 @@ struct Unlinker {
 
 }  // namespace
 
-std::uint64_t TestFile::pattern_sum(std::uint64_t offset, std::uint64_t bytes) {
+std::uint64_t ScratchFile::pattern_sum(std::uint64_t offset, std::uint64_t bytes) {
   std::uint64_t sum = 0;
   const std::uint64_t first = offset / sizeof(std::uint64_t);
   for (std::uint64_t i = 0; i < bytes / sizeof(std::uint64_t); ++i) sum += pattern_word(first + i);
   return sum;
 }
 
-TestFile::TestFile(const std::string& dir, const std::string& stem, std::uint64_t size_bytes,
+ScratchFile::ScratchFile(const std::string& dir, const std::string& stem, std::uint64_t size_bytes,
                    const std::function<void(double)>& progress)
     : size_(size_bytes) {
   if (dir.empty()) throw std::runtime_error("the run has no temporary directory for its files");
@@ -80,11 +80,11 @@ TestFile::TestFile(const std::string& dir, const std::string& stem, std::uint64_
   }
 }
 
-TestFile::~TestFile() {
+ScratchFile::~ScratchFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void TestFile::warm() const {
+void ScratchFile::warm() const {
   std::vector<char> buf(kChunk);
   for (std::uint64_t off = 0; off < size_;) {
     const ssize_t n = retry_eintr(
@@ -94,7 +94,7 @@ void TestFile::warm() const {
   }
 }
 
-void TestFile::evict() const {
+void ScratchFile::evict() const {
   if (::fsync(fd_) != 0) throw_errno("cannot fsync " + path_);
   // posix_fadvise(2) returns the error number instead of setting errno.
   if (const int err = ::posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED); err != 0) {
@@ -103,11 +103,11 @@ void TestFile::evict() const {
   }
 }
 
-std::optional<double> TestFile::resident_fraction() const {
+std::optional<double> ScratchFile::resident_fraction() const {
   return core::file_resident_fraction(fd_, 0, size_);
 }
 
-bool TestFile::contents_unchanged() const {
+bool ScratchFile::contents_unchanged() const {
   std::vector<std::uint64_t> expected(kChunk / sizeof(std::uint64_t));
   std::vector<char> got(kChunk);
   for (std::uint64_t off = 0; off < size_; off += kChunk) {
@@ -126,7 +126,7 @@ bool TestFile::contents_unchanged() const {
   return true;
 }
 
-FileMapping::FileMapping(const TestFile& file, int prot, int flags)
+FileMapping::FileMapping(const ScratchFile& file, int prot, int flags)
     : size_(static_cast<std::size_t>(file.size())) {
   void* p = ::mmap(nullptr, size_, prot, flags, file.fd(), 0);
   if (p == MAP_FAILED)
