@@ -24,10 +24,13 @@ FUZZ_DIR="$ROOT/build-fuzz"
 BIN="$FUZZ_DIR/json_read_fuzz"
 ARTIFACTS="$FUZZ_DIR/artifacts"
 # core/result.cpp: the reader marks batched rows (set_ops_per_sample) as it reads them;
-# core/text_file.cpp reads the file (read_input_file); core/json_words.cpp names a wrong type.
+# core/text_file.cpp reads the file (read_input_file) through core/fd.cpp's owner and
+# core/errors.cpp's messages; core/json_words.cpp names a wrong type; report/json_text.cpp
+# parses the text.
 SOURCES=("$ROOT/fuzz/json_read_fuzz.cpp" "$ROOT/src/report/json_read.cpp" "$ROOT/src/report/json_text.cpp"
          "$ROOT/src/report/json_fields.cpp" "$ROOT/src/core/result.cpp"
-         "$ROOT/src/core/text_file.cpp" "$ROOT/src/core/json_words.cpp")
+         "$ROOT/src/core/text_file.cpp" "$ROOT/src/core/json_words.cpp"
+         "$ROOT/src/core/fd.cpp" "$ROOT/src/core/errors.cpp")
 mkdir -p "$FUZZ_DIR" "$ARTIFACTS"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/illusion-fuzz-XXXXXX")"
 trap 'rm -rf "$WORK" "$BIN.new.$$"' EXIT
