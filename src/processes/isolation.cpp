@@ -18,7 +18,7 @@
 #include "core/measure.h"
 #include "core/stats.h"
 #include "processes/child.h"
-#include "processes/isolation_run.h"
+#include "processes/isolation.h"
 #include "processes/rows.h"
 
 namespace illusion::labs::processes {

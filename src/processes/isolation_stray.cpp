@@ -20,7 +20,7 @@
 
 #include "core/measure.h"
 #include "processes/child.h"
-#include "processes/isolation_run.h"
+#include "processes/isolation.h"
 
 namespace illusion::labs::processes {
 namespace {

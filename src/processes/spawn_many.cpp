@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "processes/rows.h"
-#include "processes/spawn_many_run.h"
+#include "processes/spawn_many.h"
 
 namespace illusion::labs::processes {
 namespace {

@@ -14,7 +14,7 @@
 #include <fmt/format.h>
 
 #include "processes/child.h"
-#include "processes/spawn_many_run.h"
+#include "processes/spawn_many.h"
 #include "processes/spawn_many_support.h"
 #include "processes/spawn_tally.h"
 

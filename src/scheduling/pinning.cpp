@@ -1,8 +1,7 @@
 // Pinning that helps and pinning that hurts: the group's table. A cache-hungry walker beside a
-// busy competitor, free then pinned (pin_cache_row.cpp); two busy threads pinned to one CPU
-// while another idles (pin_two_row.cpp). Only threads these rows create are pinned.
-#include "scheduling/pin_cache_row.h"
-#include "scheduling/pin_two_row.h"
+// busy competitor, free then pinned (pinning_cache.cpp); two busy threads pinned to one CPU
+// while another idles (pinning_two_on_one.cpp). Only threads these rows create are pinned.
+#include "scheduling/pinning.h"
 #include "scheduling/rows.h"
 
 namespace illusion::labs::scheduling {

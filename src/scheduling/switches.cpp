@@ -2,7 +2,7 @@
 // block and a wake-up, on one CPU (a direct switch) or two (a cross-CPU wake-up); the link's
 // own cost measured without a switch is subtracted, as lmbench's lat_ctx does (McVoy & Staelin,
 // USENIX 1996), and the switches are counted, not assumed. Indirect: what the thread switched
-// out finds of its working set when it comes back (switch_indirect_row.cpp).
+// out finds of its working set when it comes back (switches_indirect.cpp).
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,7 +14,7 @@
 #include "core/result.h"
 #include "scheduling/placement.h"
 #include "scheduling/rows.h"
-#include "scheduling/switch_indirect.h"
+#include "scheduling/switches.h"
 #include "scheduling/switch_measure.h"
 #include "scheduling/switch_pingpong.h"
 

@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
-#include "syscalls/experiments.h"
+#include "syscalls/rows.h"
 #include "syscalls/file_pass.h"
 
 namespace illusion::labs::syscalls {
@@ -63,8 +63,6 @@ core::Result run_read(core::RunContext& ctx, core::Result r, std::size_t block) 
   return measure_passes(ctx, std::move(r), file, read_plan(file, buf, block));
 }
 
-}  // namespace
-
 core::Result run_read_4k(core::RunContext& ctx, core::Result r) {
   return run_read(ctx, std::move(r), 4 * 1024);
 }
@@ -107,6 +105,25 @@ core::Result run_preadv(core::RunContext& ctx, core::Result r) {
     return o;
   };
   return measure_passes(ctx, std::move(r), file, plan);
+}
+
+}  // namespace
+
+std::vector<core::Experiment> amortise_rows() {
+  return {
+      experiment("read_4k", "read() 4 KiB",
+                 "A warm file read with 4 KiB read() calls: one syscall per page.", "ns/KiB", kFile,
+                 run_read_4k),
+      experiment("read_1m", "read() 1 MiB",
+                 "The same file read with 1 MiB read() calls: the syscall cost amortised over 256 "
+                 "pages.",
+                 "ns/KiB", kFile, run_read_1m),
+      experiment(
+          "preadv", "preadv 16 x 64 KiB",
+          "The same file read with preadv() of 16 buffers per call: vectored I/O, one syscall "
+          "per MiB.",
+          "ns/KiB", kFile, run_preadv),
+  };
 }
 
 }  // namespace illusion::labs::syscalls

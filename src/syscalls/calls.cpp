@@ -11,7 +11,7 @@
 #include "core/barrier.h"
 #include "core/measure.h"
 #include "syscalls/common.h"
-#include "syscalls/experiments.h"
+#include "syscalls/rows.h"
 
 namespace illusion::labs::syscalls {
 namespace {
@@ -22,8 +22,6 @@ __attribute__((noinline)) std::uint64_t opaque_function(std::uint64_t x) {
   asm volatile("" : "+r"(x));
   return x;
 }
-
-}  // namespace
 
 core::Result run_function_call(core::RunContext& ctx, core::Result r) {
   std::uint64_t v = 1;
@@ -119,6 +117,30 @@ core::Result run_getppid_raw(core::RunContext& ctx, core::Result r) {
   r.meaning = fmt::format("one syscall round trip through the kernel costs {:.0f} ns{}{}", p50,
                           vs_function_call(ctx, p50), counted_syscalls_note(r));
   return r;
+}
+
+}  // namespace
+
+std::vector<core::Experiment> call_rows() {
+  return {
+      experiment("function_call", "function call",
+                 "A call and return to a non-inlined function: the baseline every other cost is "
+                 "divided by.",
+                 "ns/op", kOp, run_function_call),
+      experiment("vdso_clock_gettime", "clock_gettime (vDSO)",
+                 "clock_gettime(CLOCK_MONOTONIC) answered in user mode by the vDSO, with no switch "
+                 "into the kernel.",
+                 "ns/op", kOp, run_vdso_clock_gettime),
+      experiment(
+          "getppid_glibc", "getppid() via glibc",
+          "The cheapest real syscall through its glibc wrapper: almost all entry and exit cost.",
+          "ns/op", kOp, run_getppid_glibc),
+      experiment(
+          "getppid_raw", "syscall(SYS_getppid)",
+          "One round trip into the kernel and back with no wrapper logic: the price of the mode "
+          "switch.",
+          "ns/op", kOp, run_getppid_raw),
+  };
 }
 
 }  // namespace illusion::labs::syscalls

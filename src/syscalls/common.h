@@ -17,6 +17,12 @@ namespace illusion::labs::syscalls {
 
 inline constexpr const char* kLabId = "syscalls";
 
+// Values of the "category" param, which the report's syscall budget reads.
+inline constexpr const char* kCategoryCall = "call";
+inline constexpr const char* kCategorySyscall = "syscall";
+inline constexpr const char* kCategoryLoop = "loop";
+inline constexpr const char* kCategoryAmortisation = "amortisation";
+
 // Per-op value of a counter, or nullopt when it was not counted.
 std::optional<double> counter_per_op(const core::Result& r, const std::string& name);
 

@@ -20,7 +20,6 @@
 #include "core/resources.h"
 #include "core/sampler.h"
 #include "syscalls/common.h"
-#include "syscalls/experiments.h"
 
 namespace illusion::labs::syscalls {
 namespace {

@@ -12,9 +12,10 @@
 #include "core/barrier.h"
 #include "core/measure.h"
 #include "syscalls/common.h"
-#include "syscalls/experiments.h"
+#include "syscalls/rows.h"
 
 namespace illusion::labs::syscalls {
+namespace {
 
 core::Result run_sched_yield(core::RunContext& ctx, core::Result r) {
   // sched_yield(2): the caller goes to the end of its run queue; when nothing else is runnable
@@ -60,6 +61,22 @@ core::Result run_futex_wake(core::RunContext& ctx, core::Result r) {
   r.meaning = fmt::format("{:.0f} ns per FUTEX_WAKE that found no waiter{}{}", p50,
                           vs_function_call(ctx, p50), counted_syscalls_note(r));
   return r;
+}
+
+}  // namespace
+
+std::vector<core::Experiment> sched_call_rows() {
+  return {
+      experiment(
+          "sched_yield", "sched_yield()",
+          "A yield with nothing else runnable: a trip through the scheduler that switches to no "
+          "one.",
+          "ns/op", kOp, run_sched_yield),
+      experiment("futex_wake", "FUTEX_WAKE, no waiters",
+                 "Waking a private futex nobody waits on: what an unlock costs when it enters the "
+                 "kernel for nothing.",
+                 "ns/op", kOp, run_futex_wake),
+  };
 }
 
 }  // namespace illusion::labs::syscalls

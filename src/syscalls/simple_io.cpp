@@ -15,7 +15,7 @@
 #include "core/fd.h"
 #include "core/measure.h"
 #include "syscalls/common.h"
-#include "syscalls/experiments.h"
+#include "syscalls/rows.h"
 
 namespace illusion::labs::syscalls {
 namespace {
@@ -46,8 +46,6 @@ int open_or_throw(const char* path, int flags) {
 std::string probe_name(const char* what) {
   return fmt::format("syscalls-{}-{}", what, static_cast<long>(getpid()));
 }
-
-}  // namespace
 
 core::Result run_read_dev_zero(core::RunContext& ctx, core::Result r) {
   // null(4): reads from /dev/zero return zero bytes; one byte keeps the copy negligible, so the
@@ -104,12 +102,10 @@ core::Result run_close_ebadf(core::RunContext& ctx, core::Result r) {
 // " (mean 412 ns, the figure a whole-loop timer gives)": the tail of a path walk (a dentry
 // lock waited for, an interrupt) lifts the mean of these rows 8-13% above the p50 on the dev VM,
 // and a loop timed as a whole (perf bench, a hand-written loop) can only report the mean.
-namespace {
 std::string loop_mean_note(const core::Result& r) {
   if (!r.stats) return "";
   return fmt::format(" (mean {:.0f} ns, the figure a whole-loop timer gives)", r.stats->mean);
 }
-}  // namespace
 
 core::Result run_stat(core::RunContext& ctx, core::Result r) {
   // stat(2) walks every component of the path through the dentry cache (path_resolution(7)),
@@ -156,6 +152,31 @@ core::Result run_open_close(core::RunContext& ctx, core::Result r) {
       fmt::format("{:.0f} ns per open+close pair (two syscalls and a path lookup){}{}{}", p50,
                   loop_mean_note(r), vs_function_call(ctx, p50), counted_syscalls_note(r, "pair"));
   return r;
+}
+
+}  // namespace
+
+std::vector<core::Experiment> simple_io_rows() {
+  return {
+      experiment(
+          "read_dev_zero", "read 1 B /dev/zero",
+          "A 1-byte read(): the VFS dispatch and a copy to user space on top of the mode switch.",
+          "ns/op", kOp, run_read_dev_zero),
+      experiment("write_dev_null", "write 1 B /dev/null",
+                 "A 1-byte write() the device discards: the VFS write path with no work behind it.",
+                 "ns/op", kOp, run_write_dev_null),
+      experiment("close_ebadf", "close(-1) EBADF",
+                 "A syscall that fails at its first check: the floor of any syscall's cost.",
+                 "ns/op", kOp, run_close_ebadf),
+      experiment("stat", "stat()",
+                 "stat() of a cached file: a path walk through the dentry cache per call.", "ns/op",
+                 kOp, run_stat),
+      experiment(
+          "open_close", "open+close",
+          "Opening and closing a cached file (one op is the pair): path lookup plus file and fd "
+          "allocation.",
+          "ns/op", kOp, run_open_close),
+  };
 }
 
 }  // namespace illusion::labs::syscalls

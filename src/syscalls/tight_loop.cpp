@@ -26,7 +26,7 @@
 #include "core/sample_each.h"
 #include "core/sampler.h"
 #include "syscalls/common.h"
-#include "syscalls/experiments.h"
+#include "syscalls/rows.h"
 
 namespace illusion::labs::syscalls {
 namespace {
@@ -134,6 +134,8 @@ std::string negative_indirect_warning(const IndirectCost& c, double loop_p50, do
       core::format_ns(c.indirect_ns), core::format_ns(loop_p50), core::format_ns(pure_p50),
       core::format_ns(c.direct_ns), core::format_ns(c.noise_ns));
 }
+
+namespace {
 
 core::Result run_tight_loop(core::RunContext& ctx, core::Result r, std::uint64_t k) {
   static const Table table = make_table();
@@ -251,6 +253,34 @@ core::Result run_tight_loop(core::RunContext& ctx, core::Result r, std::uint64_t
         p50, every);
   }
   return r;
+}
+
+core::ExperimentBody loop(std::uint64_t k) {
+  return
+      [k](core::RunContext& ctx, core::Result r) { return run_tight_loop(ctx, std::move(r), k); };
+}
+
+}  // namespace
+
+std::vector<core::Experiment> loop_rows() {
+  return {
+      experiment(
+          "loop_pure", "loop, no syscalls",
+          "A compute loop over a 16 KiB table with no syscall: the baseline for the loops below.",
+          "ns/iter", kLoop, loop(0)),
+      experiment("loop_every_1", "loop, syscall every iteration",
+                 "The same loop with a getppid every iteration: direct cost plus cache and TLB "
+                 "pollution.",
+                 "ns/iter", kLoop, loop(1)),
+      experiment("loop_every_10", "loop, syscall every 10",
+                 "The loop with a getppid every 10 iterations.", "ns/iter", kLoop, loop(10)),
+      experiment("loop_every_100", "loop, syscall every 100",
+                 "The loop with a getppid every 100 iterations.", "ns/iter", kLoop, loop(100)),
+      experiment(
+          "loop_every_1000", "loop, syscall every 1000",
+          "The loop with a getppid every 1000 iterations: the syscall's share nearly vanishes.",
+          "ns/iter", kLoop, loop(1000)),
+  };
 }
 
 }  // namespace illusion::labs::syscalls

@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "syscalls/experiments.h"
+#include "syscalls/rows.h"
 #include "syscalls/file_pass.h"
 
 namespace illusion::labs::syscalls {
@@ -48,8 +48,6 @@ core::Result skipped_amortisation(core::Result r, std::string reason) {
   r.add_param("category", kCategoryAmortisation);
   return core::skipped(std::move(r), std::move(reason));
 }
-
-}  // namespace
 
 core::Result run_uring_batch(core::RunContext& ctx, core::Result r, unsigned sqes_per_submit) {
   const std::string disabled = io_uring_disabled_sysctl();
@@ -116,6 +114,29 @@ core::Result run_uring_batch(core::RunContext& ctx, core::Result r, unsigned sqe
   r = measure_passes(ctx, std::move(r), file, plan);
   r.add_param("sqes_per_submit", static_cast<double>(sqes_per_submit));
   return r;
+}
+
+core::ExperimentBody uring(unsigned n) {
+  return
+      [n](core::RunContext& ctx, core::Result r) { return run_uring_batch(ctx, std::move(r), n); };
+}
+
+}  // namespace
+
+std::vector<core::Experiment> uring_rows() {
+  return {
+      experiment(
+          "uring_batch_1", "io_uring, 1 per enter",
+          "4 KiB reads through io_uring, one per io_uring_enter: the ring's overhead with no "
+          "batching.",
+          "ns/KiB", kFile, uring(1)),
+      experiment("uring_batch_8", "io_uring, 8 per enter",
+                 "4 KiB reads through io_uring, 8 per io_uring_enter.", "ns/KiB", kFile, uring(8)),
+      experiment(
+          "uring_batch_64", "io_uring, 64 per enter",
+          "4 KiB reads through io_uring, 64 per io_uring_enter: many requests per mode switch.",
+          "ns/KiB", kFile, uring(64)),
+  };
 }
 
 }  // namespace illusion::labs::syscalls

@@ -1,7 +1,7 @@
 // Rows of the allocation group: where malloc gets memory and what free gives back, calloc's
 // deferred zeroing, copy-on-write on a private file mapping, and minor against major faults on
 // a file. Duration hints are rough wall times per profile, for the ETA.
-#include "vm/alloc_experiments.h"
+#include "vm/alloc.h"
 #include "vm/rows.h"
 
 namespace illusion::labs::vm {

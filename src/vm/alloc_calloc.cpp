@@ -22,7 +22,7 @@
 #include "core/measure.h"
 #include "core/resources.h"
 #include "core/stats.h"
-#include "vm/alloc_experiments.h"
+#include "vm/alloc.h"
 #include "vm/alloc_probe.h"
 #include "vm/faults_probe.h"
 

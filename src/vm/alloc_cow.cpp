@@ -18,7 +18,7 @@
 #include "core/measure.h"
 #include "core/resources.h"
 #include "core/stats.h"
-#include "vm/alloc_experiments.h"
+#include "vm/alloc.h"
 #include "core/scratch_file.h"
 #include "vm/alloc_probe.h"
 

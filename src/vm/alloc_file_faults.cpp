@@ -28,7 +28,7 @@
 #include "core/sample_each.h"
 #include "core/sampler.h"
 #include "core/scratch_file.h"
-#include "vm/alloc_experiments.h"
+#include "vm/alloc.h"
 #include "vm/alloc_probe.h"
 
 namespace illusion::labs::vm::alloc {

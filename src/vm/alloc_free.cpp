@@ -21,7 +21,7 @@
 #include "core/counters.h"
 #include "core/measure.h"
 #include "core/resources.h"
-#include "vm/alloc_experiments.h"
+#include "vm/alloc.h"
 #include "vm/alloc_probe.h"
 
 namespace illusion::labs::vm::alloc {

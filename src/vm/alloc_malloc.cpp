@@ -31,7 +31,7 @@
 #include "core/measure.h"
 #include "core/sizes.h"
 #include "core/syscall_count.h"
-#include "vm/alloc_experiments.h"
+#include "vm/alloc.h"
 #include "vm/alloc_probe.h"
 #include "vm/faults_probe.h"
 

@@ -23,7 +23,7 @@
 #include "core/measure.h"
 #include "core/resources.h"
 #include "vm/faults_probe.h"
-#include "vm/faults_rows.h"
+#include "vm/faults.h"
 #include "vm/faults_zero.h"
 
 namespace illusion::labs::vm::faults {

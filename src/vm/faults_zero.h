@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "core/host_behaviour.h"
-#include "vm/faults_rows.h"
+#include "vm/faults.h"
 
 namespace illusion::labs::vm::faults {
 

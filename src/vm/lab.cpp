@@ -1,6 +1,5 @@
 #include "vm/lab.h"
 
-#include "vm/first_touch_fresh.h"
 #include "vm/rows.h"
 
 namespace illusion::labs::vm {

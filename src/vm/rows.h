@@ -20,6 +20,7 @@ inline core::Experiment experiment(std::string id, std::string title, std::strin
                                std::move(unit), hint, std::move(body));
 }
 
+std::vector<core::Experiment> fresh_buffer_rows();  // fresh_buffer.cpp: a fresh 64 MiB buffer
 std::vector<core::Experiment> fault_rows();  // faults.cpp: first touch, prefault, zero page, THP
 std::vector<core::Experiment> alloc_rows();  // alloc.cpp: malloc vs mmap, file CoW, major faults
 std::vector<core::Experiment> reach_rows();  // reach.cpp: TLB and cache reach (pointer chase)

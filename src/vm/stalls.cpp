@@ -4,7 +4,7 @@
 // experiments put that in a real-time frame: a 90 Hz frame loop whose frames take first-touch
 // faults or one major fault, and touching threads timed while another thread of the same
 // process churns its address space with mmap/munmap. This file holds the table and the frame
-// loop's body; the churn's body is stalls_churn_row.cpp.
+// loop's body; the churn's body is stalls_churn.cpp.
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -20,7 +20,7 @@
 #include "core/resources.h"
 #include "vm/rows.h"
 #include "vm/stalls_frames.h"
-#include "vm/stalls_rows.h"
+#include "vm/stalls.h"
 
 namespace illusion::labs::vm {
 namespace {

@@ -14,7 +14,7 @@
 #include "report/commentary.h"
 #include "report/cost_ladder.h"
 #include "report/frame_budget.h"
-#include "syscalls/experiments.h"
+#include "syscalls/common.h"
 
 namespace illusion {
 namespace {

@@ -21,7 +21,7 @@
 #include "core/experiment.h"
 #include "processes/child.h"
 #include "processes/lab.h"
-#include "processes/spawn_many_run.h"
+#include "processes/spawn_many.h"
 #include "processes/spawn_many_support.h"
 
 using namespace illusion;

@@ -20,7 +20,7 @@
 #include "support/lab_fixture.h"
 
 #include "core/result.h"
-#include "vm/alloc_experiments.h"
+#include "vm/alloc.h"
 #include "core/scratch_file.h"
 #include "vm/alloc_probe.h"
 #include "vm/faults_probe.h"

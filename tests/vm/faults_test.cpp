@@ -19,7 +19,7 @@
 #include "core/host_behaviour.h"
 #include "core/mapping.h"
 #include "vm/faults_probe.h"
-#include "vm/faults_rows.h"
+#include "vm/faults.h"
 #include "vm/faults_zero.h"
 #include "vm/lab.h"
 

@@ -25,7 +25,7 @@
 #include "core/mapping.h"
 #include "core/resources.h"
 #include "vm/lab.h"
-#include "vm/stalls_churn.h"
+#include "vm/stalls_churn_threads.h"
 #include "vm/stalls_frames.h"
 
 using namespace illusion;

@@ -2,7 +2,7 @@
 // working set in the old core's L2 (what a move costs is measured by moving it on purpose, after
 // the competitor stops); pinned, with the competitor on the other CPU, it never moves. Whether
 // pinning pays depends on how often the scheduler really moves it, which the rows count.
-#include "scheduling/pin_cache_row.h"
+#include "scheduling/pinning.h"
 
 #include <string>
 #include <vector>

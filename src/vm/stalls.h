@@ -6,7 +6,7 @@
 
 namespace illusion::labs::vm::stalls {
 
-// stalls_churn_row.cpp: touching threads timed while another thread churns mmap/munmap.
+// stalls_churn.cpp: touching threads timed while another thread churns mmap/munmap.
 core::Result run_mmap_churn_stall(core::RunContext& ctx, core::Result r);
 
 }  // namespace illusion::labs::vm::stalls

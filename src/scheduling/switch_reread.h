@@ -15,8 +15,6 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "core/experiment.h"
-#include "core/result.h"
 
 namespace illusion::labs::scheduling {
 
@@ -43,8 +41,5 @@ IndirectRun run_indirect(const core::Clock& clock, const IndirectConfig& config)
 // The partner's buffer: twice the L2 of `cpu` (sysfs cache/index2), at least 1 MiB, at most
 // 16 MiB. `l2_description` says what sysfs reported, "" when it did not (1 MiB is used).
 std::size_t polluter_bytes_for(int cpu, std::string& l2_description);
-
-// The row (switch_indirect_row.cpp): the extra re-read time per switch, its noise, its meaning.
-core::Result run_indirect_cost(core::RunContext& ctx, core::Result r);
 
 }  // namespace illusion::labs::scheduling

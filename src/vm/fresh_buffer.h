@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
 
 #include "core/experiment.h"
 #include "core/result.h"
@@ -22,7 +21,5 @@ int fresh_buffer_samples(core::Profile p);
 core::Result run_fresh_buffer_first_touch(core::RunContext& ctx, core::Result r);
 
 }  // namespace faults
-
-std::vector<core::Experiment> fresh_buffer_rows();  // first_touch_fresh.cpp
 
 }  // namespace illusion::labs::vm

@@ -14,7 +14,7 @@
 
 #include "core/experiment.h"
 #include "vm/faults_probe.h"
-#include "vm/first_touch_fresh.h"
+#include "vm/fresh_buffer.h"
 #include "vm/lab.h"
 
 using namespace illusion;

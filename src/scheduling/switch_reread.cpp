@@ -1,4 +1,4 @@
-#include "scheduling/switch_indirect.h"
+#include "scheduling/switch_reread.h"
 
 #include <algorithm>
 #include <atomic>

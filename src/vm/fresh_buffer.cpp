@@ -14,7 +14,7 @@
 // Faults are counted, not assumed (design.md): getrusage(2) RUSAGE_THREAD around every timed
 // pass (the kernel counts ru_minflt always, so no perf event is open while timing), and perf's
 // page-fault events over one extra untimed pass as the cross-check.
-#include "vm/first_touch_fresh.h"
+#include "vm/fresh_buffer.h"
 
 #include <fmt/format.h>
 

@@ -1,7 +1,7 @@
 // Two busy threads pinned to the same CPU while another CPU idles, then the same two left to
 // the scheduler: pinned, they share one CPU's throughput and each waits a slice for the other;
 // free, the scheduler spreads them. Pinning is done by each thread on itself.
-#include "scheduling/pin_two_row.h"
+#include "scheduling/pinning.h"
 
 #include <optional>
 #include <string>

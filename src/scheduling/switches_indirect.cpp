@@ -1,6 +1,8 @@
-// The indirect-cost row: runs the three re-read conditions (switch_indirect.cpp) and says how
+// The indirect-cost row: runs the three re-read conditions (switch_reread.cpp) and says how
 // much a switch to a cache-hungry partner costs the thread afterwards, and whether that is more
 // than the noise of the measurement.
+#include "scheduling/switches.h"
+
 #include <cmath>
 #include <string>
 #include <utility>
@@ -15,7 +17,7 @@
 #include "core/sampler.h"
 #include "core/stats.h"
 #include "scheduling/placement.h"
-#include "scheduling/switch_indirect.h"
+#include "scheduling/switch_reread.h"
 
 namespace illusion::labs::scheduling {
 namespace {
