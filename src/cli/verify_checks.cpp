@@ -12,10 +12,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 #include "cli/verify_parse.h"
 #include "core/command.h"
+#include "core/fd.h"
 #include "core/format.h"
 #include "core/host_behaviour.h"
 #include "core/resources.h"
@@ -75,11 +77,11 @@ int child_pingpong(long n) {
   CPU_ZERO(&one);
   CPU_SET(cpu, &one);
   if (sched_setaffinity(0, sizeof one, &one) != 0) return 3;  // the new thread inherits it
-  int ping[2], pong[2];
-  if (pipe(ping) != 0) return 3;
-  if (pipe(pong) != 0) {
-    close(ping[0]);
-    close(ping[1]);
+  core::Pipe ping, pong;
+  try {
+    ping = core::make_pipe();
+    pong = core::make_pipe();
+  } catch (const std::system_error&) {
     return 3;
   }
   // The partner answers until the ping pipe closes, so after its last answer it blocks in
@@ -87,8 +89,8 @@ int child_pingpong(long n) {
   long answered = 0;
   bool partner_ok = true;
   std::thread partner([&] {
-    while (read_byte(ping[0])) {
-      if (!write_byte(pong[1])) {
+    while (read_byte(ping.read.get())) {
+      if (!write_byte(pong.write.get())) {
         partner_ok = false;
         return;
       }
@@ -96,10 +98,9 @@ int child_pingpong(long n) {
     }
   });
   bool ok = true;
-  for (long i = 0; i < n && ok; ++i) ok = write_byte(ping[1]) && read_byte(pong[0]);
-  close(ping[1]);  // end of file for the partner's read
+  for (long i = 0; i < n && ok; ++i) ok = write_byte(ping.write.get()) && read_byte(pong.read.get());
+  ping.write.reset();  // end of file for the partner's read
   partner.join();
-  for (int fd : {ping[0], pong[0], pong[1]}) close(fd);
   partner_ok = partner_ok && answered == n;
   return ok && partner_ok ? 0 : 3;
 }

@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "core/fd.h"
 #include "core/text_file.h"
 
 extern char** environ;
@@ -49,25 +50,21 @@ std::vector<std::string> environment_with(const std::vector<std::string>& extra)
 // (pidfd_open(2), Linux 5.3) lets this thread sleep until then: a peer pinned to the CPU this
 // thread last ran on must not share it with a poll loop waking every few milliseconds.
 bool wait_until(pid_t pid, std::chrono::steady_clock::time_point deadline, int& status) {
-  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  const Fd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
   for (;;) {
     const pid_t r = waitpid(pid, &status, WNOHANG);
     if (r == pid) break;
     if (r < 0 && errno != EINTR) break;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      if (pidfd >= 0) close(pidfd);
-      return false;
-    }
-    if (pidfd >= 0) {
-      pollfd p{pidfd, POLLIN, 0};
+    if (left.count() <= 0) return false;
+    if (pidfd.valid()) {
+      pollfd p{pidfd.get(), POLLIN, 0};
       poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 60'000)));
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   }
-  if (pidfd >= 0) close(pidfd);
   return true;
 }
 

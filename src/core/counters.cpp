@@ -22,12 +22,11 @@ namespace {
 
 // Reads a small /proc or /sys file; returns 0 or the errno of the failure.
 int read_small_file(const char* path, std::string& out) {
-  const int fd = retry_eintr([&] { return ::open(path, O_RDONLY | O_CLOEXEC); });
-  if (fd < 0) return errno;
+  const Fd fd(retry_eintr([&] { return ::open(path, O_RDONLY | O_CLOEXEC); }));
+  if (!fd.valid()) return errno;
   char buf[256];
-  const ssize_t n = retry_eintr([&] { return ::read(fd, buf, sizeof buf); });
+  const ssize_t n = retry_eintr([&] { return ::read(fd.get(), buf, sizeof buf); });
   const int err = n < 0 ? errno : 0;
-  ::close(fd);
   if (n >= 0) out.assign(buf, static_cast<std::size_t>(n));
   return err;
 }
@@ -248,7 +247,7 @@ CounterSet CounterSet::open(const CounterOptions& options) {
     Opened o = open_spec(s, options.inherit);
     Event ev;
     ev.spec = s;
-    ev.fd = o.fd;
+    ev.fd.reset(o.fd);
     ev.reason = std::move(o.reason);
     ev.user_only = o.user_only;
     set.events_.push_back(std::move(ev));
@@ -256,46 +255,27 @@ CounterSet CounterSet::open(const CounterOptions& options) {
   return set;
 }
 
-CounterSet::CounterSet(CounterSet&& other) noexcept : events_(std::move(other.events_)) {
-  other.events_.clear();  // the fds now belong to *this alone
-}
-
-CounterSet& CounterSet::operator=(CounterSet&& other) noexcept {
-  if (this != &other) {
-    for (Event& ev : events_)
-      if (ev.fd >= 0) ::close(ev.fd);
-    events_ = std::move(other.events_);
-    other.events_.clear();
-  }
-  return *this;
-}
-
-CounterSet::~CounterSet() {
-  for (Event& ev : events_)
-    if (ev.fd >= 0) ::close(ev.fd);
-}
-
 void CounterSet::start() {
   for (Event& ev : events_) {
-    if (ev.fd < 0) continue;
+    if (!ev.fd.valid()) continue;
     RawCount base;
-    if (read_raw(ev.fd, base)) {
+    if (read_raw(ev.fd.get(), base)) {
       ev.base_value = base.value;
       ev.base_enabled = base.enabled;
       ev.base_running = base.running;
     }
-    ioctl(ev.fd, PERF_EVENT_IOC_ENABLE, 0);
+    ioctl(ev.fd.get(), PERF_EVENT_IOC_ENABLE, 0);
   }
 }
 
 void CounterSet::resume() {
   for (Event& ev : events_)
-    if (ev.fd >= 0) ioctl(ev.fd, PERF_EVENT_IOC_ENABLE, 0);
+    if (ev.fd.valid()) ioctl(ev.fd.get(), PERF_EVENT_IOC_ENABLE, 0);
 }
 
 void CounterSet::stop() {
   for (Event& ev : events_)
-    if (ev.fd >= 0) ioctl(ev.fd, PERF_EVENT_IOC_DISABLE, 0);
+    if (ev.fd.valid()) ioctl(ev.fd.get(), PERF_EVENT_IOC_DISABLE, 0);
 }
 
 std::vector<CounterReading> CounterSet::read() const {
@@ -308,9 +288,9 @@ std::vector<CounterReading> CounterSet::read() const {
   for (const Event& ev : events_) {
     const std::string& name = ev.spec.name;
     RawCount now;
-    if (ev.fd < 0) {
+    if (!ev.fd.valid()) {
       out.push_back(unavailable(name, ev.reason, ev.user_only));
-    } else if (!read_raw(ev.fd, now)) {
+    } else if (!read_raw(ev.fd.get(), now)) {
       out.push_back(unavailable(name, "read failed: " + errno_text(errno), ev.user_only));
     } else {
       const std::uint64_t value = now.value - ev.base_value;

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "core/fd.h"
+
 namespace illusion::core {
 
 // One event we try to count. `kernel_needed` marks events that are only meaningful when kernel
@@ -56,11 +58,6 @@ class CounterSet {
   static CounterSet open(const CounterOptions& options = {});
 
   CounterSet() = default;
-  CounterSet(CounterSet&& other) noexcept;
-  CounterSet& operator=(CounterSet&& other) noexcept;
-  CounterSet(const CounterSet&) = delete;
-  CounterSet& operator=(const CounterSet&) = delete;
-  ~CounterSet();
 
   void start();   // reset and enable every open event
   void stop();    // disable every open event
@@ -71,7 +68,7 @@ class CounterSet {
  private:
   struct Event {
     CounterSpec spec;
-    int fd = -1;
+    Fd fd;
     std::string reason;
     bool user_only = false;
     // Readings taken at start(): PERF_EVENT_IOC_RESET clears neither the enabled/running times

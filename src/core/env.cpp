@@ -23,6 +23,7 @@
 
 #include "core/cgroup_limits.h"
 #include "core/clock.h"
+#include "core/fd.h"
 #include "core/text_file.h"
 
 namespace illusion::core {
@@ -137,10 +138,9 @@ bool probe_pmu() {
   attr.disabled = 1;
   attr.exclude_kernel = 1;
   attr.exclude_hv = 1;
-  const long fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
-  if (fd < 0) return false;
-  close(static_cast<int>(fd));
-  return true;
+  const Fd fd(
+      static_cast<int>(syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC)));
+  return fd.valid();
 }
 
 int allowed_cpu_count(int online) {

@@ -1,5 +1,5 @@
-// The one owner of a file descriptor: closed when the owner goes, so every exit path (a throw,
-// an early return) closes it. Move-only; -1 when empty.
+// The one owner of a file descriptor (and, as a pair, of a pipe's two): closed when the owner
+// goes, so every exit path (a throw, an early return) closes it. Move-only; -1 when empty.
 #pragma once
 
 #include <utility>
@@ -30,5 +30,13 @@ class Fd {
  private:
   int fd_ = -1;
 };
+
+// Both ends of a pipe(7), each owned. Created O_CLOEXEC, so a child that execs keeps neither.
+struct Pipe {
+  Fd read, write;
+};
+
+// Throws std::system_error naming `what` ("pipe2 (ready)") when pipe2(2) fails.
+Pipe make_pipe(const char* what = "pipe2");
 
 }  // namespace illusion::core

@@ -55,7 +55,7 @@ ScratchFile::ScratchFile(const std::string& dir, const std::string& stem, std::u
   const int fd = retry_eintr(
       [&] { return ::open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600); });
   if (fd < 0) throw_errno("cannot create " + path_);
-  fd_ = fd;
+  fd_.reset(fd);
   Unlinker name{path_};
   try {
     std::vector<std::uint64_t> chunk(kChunk / sizeof(std::uint64_t));
@@ -65,7 +65,7 @@ ScratchFile::ScratchFile(const std::string& dir, const std::string& stem, std::u
       std::size_t left = kChunk, done = 0;
       while (left > 0) {
         const ssize_t n = retry_eintr([&] {
-          return ::pwrite(fd_, data + done, left, static_cast<off_t>(off + done));
+          return ::pwrite(fd_.get(), data + done, left, static_cast<off_t>(off + done));
         });
         if (n <= 0) throw_errno("cannot write " + path_);
         done += static_cast<std::size_t>(n);
@@ -74,37 +74,32 @@ ScratchFile::ScratchFile(const std::string& dir, const std::string& stem, std::u
       if (progress) progress(static_cast<double>(off + kChunk) / static_cast<double>(size_));
     }
   } catch (...) {
-    ::close(fd_);
-    fd_ = -1;
+    fd_.reset();
     throw;
   }
-}
-
-ScratchFile::~ScratchFile() {
-  if (fd_ >= 0) ::close(fd_);
 }
 
 void ScratchFile::warm() const {
   std::vector<char> buf(kChunk);
   for (std::uint64_t off = 0; off < size_;) {
     const ssize_t n = retry_eintr(
-        [&] { return ::pread(fd_, buf.data(), buf.size(), static_cast<off_t>(off)); });
+        [&] { return ::pread(fd_.get(), buf.data(), buf.size(), static_cast<off_t>(off)); });
     if (n <= 0) throw_errno("cannot read " + path_);
     off += static_cast<std::uint64_t>(n);
   }
 }
 
 void ScratchFile::evict() const {
-  if (::fsync(fd_) != 0) throw_errno("cannot fsync " + path_);
+  if (::fsync(fd_.get()) != 0) throw_errno("cannot fsync " + path_);
   // posix_fadvise(2) returns the error number instead of setting errno.
-  if (const int err = ::posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED); err != 0) {
+  if (const int err = ::posix_fadvise(fd_.get(), 0, 0, POSIX_FADV_DONTNEED); err != 0) {
     errno = err;
     throw_errno("posix_fadvise(POSIX_FADV_DONTNEED) on " + path_);
   }
 }
 
 std::optional<double> ScratchFile::resident_fraction() const {
-  return core::file_resident_fraction(fd_, 0, size_);
+  return core::file_resident_fraction(fd_.get(), 0, size_);
 }
 
 bool ScratchFile::contents_unchanged() const {
@@ -114,7 +109,7 @@ bool ScratchFile::contents_unchanged() const {
     std::size_t done = 0;
     while (done < kChunk) {
       const ssize_t n = retry_eintr([&] {
-        return ::pread(fd_, got.data() + done, kChunk - done, static_cast<off_t>(off + done));
+        return ::pread(fd_.get(), got.data() + done, kChunk - done, static_cast<off_t>(off + done));
       });
       if (n < 0) throw_errno("cannot read back " + path_);
       if (n == 0) return false;  // shorter than written

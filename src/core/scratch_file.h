@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 
+#include "core/fd.h"
+
 namespace illusion::core {
 
 class ScratchFile {
@@ -24,9 +26,8 @@ class ScratchFile {
               const std::function<void(double)>& progress = {});
   ScratchFile(const ScratchFile&) = delete;
   ScratchFile& operator=(const ScratchFile&) = delete;
-  ~ScratchFile();
 
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
   std::uint64_t size() const { return size_; }
   const std::string& path() const { return path_; }  // gone from the directory already
 
@@ -51,7 +52,7 @@ class ScratchFile {
  private:
   std::string path_;
   std::uint64_t size_ = 0;
-  int fd_ = -1;
+  Fd fd_;
 };
 
 // A shared or private mapping of a whole ScratchFile, unmapped on destruction.

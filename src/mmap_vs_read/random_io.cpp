@@ -62,18 +62,14 @@ RowFd::RowFd(int shared_fd) : fd_(shared_fd) {
   const std::string path = fmt::format("/proc/self/fd/{}", shared_fd);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd >= 0) {
+    owned_.reset(fd);
     fd_ = fd;
-    owned_ = true;
     return;
   }
   warning_ = fmt::format(
       "could not reopen the test file through {} ({}): the row reads through the lab's shared "
       "descriptor, whose readahead state (mmap miss count) earlier rows may have changed",
       path, std::strerror(errno));
-}
-
-RowFd::~RowFd() {
-  if (owned_) ::close(fd_);
 }
 
 ReadMapping::ReadMapping(int fd, std::size_t bytes, int extra_flags) : size_(bytes) {

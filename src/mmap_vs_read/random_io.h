@@ -17,6 +17,7 @@
 
 #include "core/aligned_buffer.h"
 #include "core/clock.h"
+#include "core/fd.h"
 
 struct io_uring;
 
@@ -54,13 +55,12 @@ class RowFd {
   explicit RowFd(int shared_fd);
   RowFd(const RowFd&) = delete;
   RowFd& operator=(const RowFd&) = delete;
-  ~RowFd();
   int get() const { return fd_; }
   const std::string& warning() const { return warning_; }
 
  private:
-  int fd_ = -1;
-  bool owned_ = false;
+  int fd_ = -1;     // the reopened description, or the shared one when /proc could not
+  core::Fd owned_;  // the reopened description; empty when the shared one is borrowed
   std::string warning_;
 };
 

@@ -103,29 +103,12 @@ ExitStatus Child::wait() {
   return wait_for(pid);
 }
 
-ValuePipe::ValuePipe() {
-  if (pipe2(fds_, O_CLOEXEC) != 0) core::throw_errno("pipe2");
-}
-
-ValuePipe::~ValuePipe() {
-  close_read();
-  close_write();
-}
-
-void ValuePipe::close_read() {
-  if (fds_[0] >= 0) ::close(fds_[0]);
-  fds_[0] = -1;
-}
-
-void ValuePipe::close_write() {
-  if (fds_[1] >= 0) ::close(fds_[1]);
-  fds_[1] = -1;
-}
+ValuePipe::ValuePipe() : pipe_(core::make_pipe()) {}
 
 bool ValuePipe::send(const void* data, std::size_t n) {
   const char* p = static_cast<const char*>(data);
   while (n > 0) {
-    const ssize_t w = core::retry_eintr([&] { return ::write(fds_[1], p, n); });
+    const ssize_t w = core::retry_eintr([&] { return ::write(pipe_.write.get(), p, n); });
     if (w <= 0) return false;
     p += w;
     n -= static_cast<std::size_t>(w);
@@ -137,7 +120,7 @@ bool ValuePipe::receive(void* data, std::size_t n) {
   close_write();  // so a child that dies without sending gives EOF, not a hang
   char* p = static_cast<char*>(data);
   while (n > 0) {
-    const ssize_t r = core::retry_eintr([&] { return ::read(fds_[0], p, n); });
+    const ssize_t r = core::retry_eintr([&] { return ::read(pipe_.read.get(), p, n); });
     if (r <= 0) return false;
     p += r;
     n -= static_cast<std::size_t>(r);

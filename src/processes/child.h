@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "core/fd.h"
 #include "core/mapping.h"
 
 namespace illusion::labs::processes {
@@ -59,18 +60,15 @@ ExitStatus wait_for(pid_t pid);
 class ValuePipe {
  public:
   ValuePipe();  // throws std::system_error
-  ValuePipe(const ValuePipe&) = delete;
-  ValuePipe& operator=(const ValuePipe&) = delete;
-  ~ValuePipe();
   // In the child: write `n` bytes (whole, retrying EINTR). Returns false on failure.
   bool send(const void* data, std::size_t n);
   // In the parent: read exactly `n` bytes; false when the child died before sending them.
   bool receive(void* data, std::size_t n);
-  void close_read();
-  void close_write();
+  void close_read() { pipe_.read.reset(); }
+  void close_write() { pipe_.write.reset(); }
 
  private:
-  int fds_[2] = {-1, -1};
+  core::Pipe pipe_;
 };
 
 // The anonymous mapping the lab uses lives in core (core/mapping.h).

@@ -19,36 +19,17 @@
 
 namespace illusion::labs::processes {
 
-Gate::Gate() {
-  if (pipe2(ready_, O_CLOEXEC) != 0) core::throw_errno("pipe2 (ready)");
-  if (pipe2(release_, O_CLOEXEC) != 0) {
-    const int err = errno;
-    ::close(ready_[0]);
-    ::close(ready_[1]);
-    errno = err;
-    core::throw_errno("pipe2 (release)");
-  }
-}
-
-Gate::~Gate() {
-  for (int* fds : {ready_, release_})
-    for (int i = 0; i < 2; ++i)
-      if (fds[i] >= 0) ::close(fds[i]);
-}
-
-void Gate::release() {
-  if (release_[1] >= 0) ::close(release_[1]);
-  release_[1] = -1;
-}
+Gate::Gate()
+    : ready_(core::make_pipe("pipe2 (ready)")), release_(core::make_pipe("pipe2 (release)")) {}
 
 std::size_t Gate::wait_ready(std::size_t n, int timeout_ms) {
   char buf[4096];
   while (ready_seen_ < n) {
-    pollfd p{ready_[0], POLLIN, 0};
+    pollfd p{ready_.read.get(), POLLIN, 0};
     const int rc = core::retry_eintr([&] { return ::poll(&p, 1, timeout_ms); });
     if (rc <= 0) break;  // no unit announced itself for timeout_ms: give up waiting
     const std::size_t want = std::min(sizeof buf, n - ready_seen_);
-    const ssize_t got = core::retry_eintr([&] { return ::read(ready_[0], buf, want); });
+    const ssize_t got = core::retry_eintr([&] { return ::read(ready_.read.get(), buf, want); });
     if (got <= 0) break;
     ready_seen_ += static_cast<std::size_t>(got);
   }

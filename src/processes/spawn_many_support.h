@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "core/fd.h"
 #include "core/result.h"
 
 namespace illusion::labs::processes {
@@ -18,23 +19,19 @@ namespace illusion::labs::processes {
 class Gate {
  public:
   Gate();  // throws std::system_error
-  Gate(const Gate&) = delete;
-  Gate& operator=(const Gate&) = delete;
-  ~Gate();
 
-  int ready_write() const { return ready_[1]; }
-  int release_read() const { return release_[0]; }
-  int release_write() const { return release_[1]; }
+  int ready_write() const { return ready_.write.get(); }
+  int release_read() const { return release_.read.get(); }
+  int release_write() const { return release_.write.get(); }
 
   // Parent: waits until `n` ready bytes have arrived in all, or `timeout_ms` passes without
   // progress. Returns how many units announced themselves.
   std::size_t wait_ready(std::size_t n, int timeout_ms);
   // Parent: closes the release write end; every waiting unit wakes with end of file.
-  void release();
+  void release() { release_.write.reset(); }
 
  private:
-  int ready_[2] = {-1, -1};
-  int release_[2] = {-1, -1};
+  core::Pipe ready_, release_;
   std::size_t ready_seen_ = 0;
 };
 

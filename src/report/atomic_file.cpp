@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/fd.h"
 #include "core/resources.h"
 
 namespace illusion::report {
@@ -51,9 +52,9 @@ class TempFile {
     for (int attempt = 0; attempt < 100; ++attempt) {
       path_ = fmt::format("{}/.{}.{}.{}.{}", directory_of(target), base_name_of(target), tag,
                           getpid(), counter++);
-      fd_ = core::retry_eintr(
-          [&] { return open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644); });
-      if (fd_ >= 0) {
+      fd_.reset(core::retry_eintr(
+          [&] { return open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644); }));
+      if (fd_.valid()) {
         // Ctrl-C between here and the rename must not leave it beside the user's file.
         slot_ = core::register_temp_file(path_);
         return;
@@ -65,24 +66,20 @@ class TempFile {
   TempFile(const TempFile&) = delete;
   TempFile& operator=(const TempFile&) = delete;
   ~TempFile() {
-    if (fd_ >= 0) close(fd_);
+    fd_.reset();
     if (!released_) unlink(path_.c_str());
     core::unregister_temp_file(slot_);
   }
 
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
   const std::string& path() const { return path_; }
   // close(2) can report a deferred write error (NFS, quota): check it before the rename.
-  int close_checked() {
-    const int rc = close(fd_);
-    fd_ = -1;
-    return rc;
-  }
+  int close_checked() { return close(fd_.release()); }
   void release() { released_ = true; }
 
  private:
   std::string path_;
-  int fd_ = -1;
+  core::Fd fd_;
   int slot_ = -1;  // in the interrupt cleanup's registry (core/resources.h)
   bool released_ = false;
 };
@@ -99,10 +96,8 @@ void write_all(int fd, std::string_view content, const std::string& path) {
 // fsync on the directory makes the rename itself durable. Some filesystems refuse fsync on a
 // directory (EINVAL); the file is already complete then, so that is not worth failing for.
 void sync_directory(const std::string& dir) {
-  const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  fsync(fd);
-  close(fd);
+  const core::Fd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.valid()) fsync(fd.get());
 }
 
 // The write replaces whatever is at `path` with a regular file. That is right for a file or a

@@ -108,24 +108,13 @@ void pipe_partner(int cpu, int in_fd, int out_fd) {
   }
 }
 
-void close_fd(int& fd) {
-  if (fd >= 0) ::close(fd);
-  fd = -1;
-}
-
 // Two pipes: caller -> partner and partner -> caller. The caller holds the write end of the
 // first and the read end of the second; the partner the other two.
 class PipeLink : public PingPong {
  public:
-  PipeLink() {
-    if (pipe2(to_partner_, O_CLOEXEC) != 0) core::throw_errno("pipe2 (caller -> partner)");
-    if (pipe2(to_caller_, O_CLOEXEC) != 0) {
-      const int err = errno;
-      close_fds();
-      errno = err;
-      core::throw_errno("pipe2 (partner -> caller)");
-    }
-  }
+  PipeLink()
+      : to_partner_(core::make_pipe("pipe2 (caller -> partner)")),
+        to_caller_(core::make_pipe("pipe2 (partner -> caller)")) {}
   ~PipeLink() override { close_fds(); }
 
   void round_trip() override { pass(kPlain); }
@@ -134,7 +123,7 @@ class PipeLink : public PingPong {
   // Reads the partner's report; "" when it runs on `cpu`.
   std::string await_ready(int cpu) {
     int reported = -1;
-    if (!read_all(to_caller_[0], &reported, sizeof reported))
+    if (!read_all(to_caller_.read.get(), &reported, sizeof reported))
       return "the partner ended before reporting its CPU";
     partner_cpu_ = reported;
     return pin_refusal(reported, cpu);
@@ -142,22 +131,23 @@ class PipeLink : public PingPong {
 
  protected:
   // The partner sees EOF and ends: the first step of every teardown.
-  void hang_up() { close_fd(to_partner_[1]); }
+  void hang_up() { to_partner_.write.reset(); }
   void close_partner_ends() {
-    close_fd(to_partner_[0]);
-    close_fd(to_caller_[1]);
+    to_partner_.read.reset();
+    to_caller_.write.reset();
   }
   void close_caller_ends() {
-    close_fd(to_partner_[1]);
-    close_fd(to_caller_[0]);
+    to_partner_.write.reset();
+    to_caller_.read.reset();
   }
-  int partner_in() const { return to_partner_[0]; }
-  int partner_out() const { return to_caller_[1]; }
+  int partner_in() const { return to_partner_.read.get(); }
+  int partner_out() const { return to_caller_.write.get(); }
 
  private:
   // Sends `token`, returns the partner's reply.
   unsigned char pass(unsigned char token) {
-    if (!write_all(to_partner_[1], &token, 1) || !read_all(to_caller_[0], &token, 1))
+    if (!write_all(to_partner_.write.get(), &token, 1) ||
+        !read_all(to_caller_.read.get(), &token, 1))
       throw std::runtime_error("the ping-pong partner is gone (its end of the pipe closed)");
     return token;
   }
@@ -165,8 +155,7 @@ class PipeLink : public PingPong {
     close_caller_ends();
     close_partner_ends();
   }
-  int to_partner_[2] = {-1, -1};
-  int to_caller_[2] = {-1, -1};
+  core::Pipe to_partner_, to_caller_;
 };
 
 class PipeThread final : public PipeLink {
@@ -305,18 +294,11 @@ StartedPingPong start_futex_thread(int partner_cpu, std::function<void()> on_tok
   return {std::move(link), ""};
 }
 
-PipeEcho::PipeEcho() {
-  if (pipe2(fds_, O_CLOEXEC) != 0) core::throw_errno("pipe2 (baseline)");
-}
-
-PipeEcho::~PipeEcho() {
-  close_fd(fds_[0]);
-  close_fd(fds_[1]);
-}
+PipeEcho::PipeEcho() : pipe_(core::make_pipe("pipe2 (baseline)")) {}
 
 void PipeEcho::write_then_read() {
   char token = 'b';
-  if (!write_all(fds_[1], &token, 1) || !read_all(fds_[0], &token, 1))
+  if (!write_all(pipe_.write.get(), &token, 1) || !read_all(pipe_.read.get(), &token, 1))
     throw std::runtime_error("the baseline pipe failed");
 }
 

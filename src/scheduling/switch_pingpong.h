@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "core/fd.h"
 #include "scheduling/pinned_cpu_check.h"
 
 namespace illusion::labs::scheduling {
@@ -53,13 +54,10 @@ StartedPingPong start_futex_thread(int partner_cpu, std::function<void()> on_tok
 class PipeEcho {
  public:
   PipeEcho();
-  PipeEcho(const PipeEcho&) = delete;
-  PipeEcho& operator=(const PipeEcho&) = delete;
-  ~PipeEcho();
   void write_then_read();
 
  private:
-  int fds_[2] = {-1, -1};
+  core::Pipe pipe_;
 };
 
 // The futex counterpart: FUTEX_WAKE with no waiter plus a FUTEX_WAIT whose word no longer

@@ -15,6 +15,7 @@
 #include "core/barrier.h"
 #include "core/format.h"
 #include "core/resources.h"
+#include "core/sample_each.h"
 #include "scheduling/switch_pingpong.h"
 
 namespace illusion::labs::scheduling {
@@ -145,11 +146,16 @@ IndirectRun run_indirect(const core::Clock& clock, const IndirectConfig& config)
     round(Condition::after_switch);
     round(Condition::after_idle_switch);
   }
-  const double deadline = clock.now_ns() + config.budget_ns;
-  while (out.no_switch.size() < config.min_rounds || clock.now_ns() < deadline) {
+  // A round of the three conditions is one sample of core/sample_each.h's stop rule (the
+  // budget, then the floor of rounds); the loop keeps the no-switch value, the lists here all
+  // three.
+  core::SampleLoop loop(clock,
+                        {.budget_s = config.budget_ns / 1e9, .min_samples = config.min_rounds});
+  while (loop.more()) {
     out.no_switch.push_back(round(Condition::no_switch));
     out.after_switch.push_back(round(Condition::after_switch));
     out.after_idle_switch.push_back(round(Condition::after_idle_switch));
+    loop.add(out.no_switch.back(), clock.now_ns());
   }
   return out;
 }

@@ -78,13 +78,13 @@ std::unique_ptr<EvictedFilePage> EvictedFilePage::make(const std::string& dir, s
   std::unique_ptr<EvictedFilePage> f(new EvictedFilePage());
   // O_TMPFILE (open(2), Linux 3.11): a file with no name at all, so nothing can be left behind;
   // where the filesystem refuses it, a mkstemp name is unlinked at once.
-  f->fd_ = open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (f->fd_ < 0) {
+  f->fd_.reset(open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (!f->fd_.valid()) {
     std::string templ = dir + "/major-fault-XXXXXX";
-    f->fd_ = mkostemp(templ.data(), O_CLOEXEC);
-    if (f->fd_ >= 0) unlink(templ.c_str());
+    f->fd_.reset(mkostemp(templ.data(), O_CLOEXEC));
+    if (f->fd_.valid()) unlink(templ.c_str());
   }
-  if (f->fd_ < 0) {
+  if (!f->fd_.valid()) {
     why = fmt::format("cannot create a file in {}: {}", dir, std::strerror(errno));
     return nullptr;
   }
@@ -92,7 +92,7 @@ std::unique_ptr<EvictedFilePage> EvictedFilePage::make(const std::string& dir, s
   f->offset_ = f->bytes_ / 2;
   std::vector<char> chunk(64 * 1024, 'x');
   for (std::size_t off = 0; off < f->bytes_; off += chunk.size()) {
-    if (pwrite(f->fd_, chunk.data(), chunk.size(), static_cast<off_t>(off)) !=
+    if (pwrite(f->fd_.get(), chunk.data(), chunk.size(), static_cast<off_t>(off)) !=
         static_cast<ssize_t>(chunk.size())) {
       why = fmt::format("writing the file failed: {}", std::strerror(errno));
       return nullptr;
@@ -100,11 +100,11 @@ std::unique_ptr<EvictedFilePage> EvictedFilePage::make(const std::string& dir, s
   }
   // Dirty pages cannot be dropped: write them back first, then ask the kernel to drop the clean
   // ones (posix_fadvise(2): POSIX_FADV_DONTNEED is advice, tmpfs and busy pages ignore it).
-  if (fdatasync(f->fd_) != 0) {
+  if (fdatasync(f->fd_.get()) != 0) {
     why = fmt::format("fdatasync failed: {}", std::strerror(errno));
     return nullptr;
   }
-  void* m = mmap(nullptr, f->bytes_, PROT_READ, MAP_SHARED, f->fd_, 0);
+  void* m = mmap(nullptr, f->bytes_, PROT_READ, MAP_SHARED, f->fd_.get(), 0);
   if (m == MAP_FAILED) {
     why = fmt::format("mmap of the file failed: {}", std::strerror(errno));
     return nullptr;
@@ -114,7 +114,7 @@ std::unique_ptr<EvictedFilePage> EvictedFilePage::make(const std::string& dir, s
   // only, instead of a window of up to read_ahead_kb around it.
   madvise(f->map_, f->bytes_, MADV_RANDOM);
   for (int attempt = 0; attempt < 3 && f->resident(); ++attempt) {
-    posix_fadvise(f->fd_, 0, 0, POSIX_FADV_DONTNEED);
+    posix_fadvise(f->fd_.get(), 0, 0, POSIX_FADV_DONTNEED);
   }
   if (f->resident()) {
     why = "the page stayed in the page cache after fdatasync and POSIX_FADV_DONTNEED "
@@ -126,7 +126,6 @@ std::unique_ptr<EvictedFilePage> EvictedFilePage::make(const std::string& dir, s
 
 EvictedFilePage::~EvictedFilePage() {
   if (map_) munmap(map_, bytes_);
-  if (fd_ >= 0) close(fd_);
 }
 
 bool EvictedFilePage::resident() const {

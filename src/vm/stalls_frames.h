@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "core/counters.h"
+#include "core/fd.h"
 #include "core/mapping.h"
 #include "core/timer_slack.h"
 
@@ -52,7 +53,7 @@ class EvictedFilePage {
 
  private:
   EvictedFilePage() = default;
-  int fd_ = -1;
+  core::Fd fd_;
   char* map_ = nullptr;
   std::size_t bytes_ = 0, offset_ = 0;
 };
