@@ -13,10 +13,10 @@
 
 #include <string>
 
+#include "core/format.h"
 #include "report/commentary.h"
 #include "report/commentary_io_rows.h"
 #include "report/commentary_lookup.h"
-#include "report/format.h"
 
 namespace illusion::report::rules {
 
@@ -40,8 +40,9 @@ std::optional<Insight> mmap_streaming(const Results& results) {
   const int d = positive_direction(*read, *mmap, ratio_bound(*read, *mmap));
   const std::string verdict =
       d > 0   ? fmt::format("{} in mmap's favour, likely because it makes no copy",
-                            format_ratio(*mmap / *read))
-      : d < 0 ? fmt::format("{} in read()'s favour, despite its copy", format_ratio(*read / *mmap))
+                            core::format_ratio(*mmap / *read))
+      : d < 0 ? fmt::format("{} in read()'s favour, despite its copy",
+                            core::format_ratio(*read / *mmap))
               : within_ratio();
   in.text = fmt::format(
       "Streaming a cached file: scanning a fresh mapping gave {}, read() of 64 KiB into a "
@@ -56,11 +57,11 @@ std::optional<Insight> mmap_streaming(const Results& results) {
           " mmap paid {} page faults per 64 KiB where read() paid one syscall: each fault mapped "
           "several pages (likely fault-around over the page cache's large folios), or it would "
           "be 16.",
-          format_count(*faults));
+          core::format_count(*faults));
     else
       in.text += fmt::format(
           " mmap paid {} page faults per 64 KiB (16 pages) where read() paid one syscall.",
-          format_count(*faults));
+          core::format_count(*faults));
   }
   const auto mmap_cold = gbps(results, "mmap_cold");
   const auto read_cold = gbps(results, "read_1m_cold");
@@ -77,7 +78,7 @@ std::optional<Insight> mmap_streaming(const Results& results) {
           "overlap that wait with its own work.";
     else if (cold > 0)
       in.text += fmt::format(": mmap was faster from the disk too ({}).",
-                             format_ratio(*mmap_cold / *read_cold));
+                             core::format_ratio(*mmap_cold / *read_cold));
     else
       in.text += fmt::format(", {}.", within_ratio());
   }
@@ -95,18 +96,21 @@ std::optional<Insight> tlb_shootdown(const Results& results) {
       noise_bound(results, id("munmap_1thread"), *alone, id("munmap_shootdown"), *shared);
   const int d = positive_direction(*alone, *shared, bound);
   const std::string verdict =
-      d > 0   ? fmt::format("Unmapping is not free once other threads have used a mapping: "
-                            "munmap of 64 KiB took {} in a single-threaded process and {} "
-                            "while another thread ran on another CPU ({})",
-                            format_ns(*alone), format_ns(*shared), format_ratio(ratio))
-      : d == 0 ? fmt::format("munmap of 64 KiB took {} in a single-threaded process and {} "
-                             "while another thread ran on another CPU ({}): about the same "
-                             "here, {}",
-                             format_ns(*alone), format_ns(*shared), format_ratio(ratio),
-                             within_ns(bound))
-               : fmt::format("munmap of 64 KiB took {} in a single-threaded process and "
-                             "less, {}, while another thread ran on another CPU ({})",
-                             format_ns(*alone), format_ns(*shared), format_ratio(ratio));
+      d > 0 ? fmt::format(
+                  "Unmapping is not free once other threads have used a mapping: "
+                  "munmap of 64 KiB took {} in a single-threaded process and {} "
+                  "while another thread ran on another CPU ({})",
+                  core::format_ns(*alone), core::format_ns(*shared), core::format_ratio(ratio))
+      : d == 0 ? fmt::format(
+                     "munmap of 64 KiB took {} in a single-threaded process and {} "
+                     "while another thread ran on another CPU ({}): about the same "
+                     "here, {}",
+                     core::format_ns(*alone), core::format_ns(*shared), core::format_ratio(ratio),
+                     within_ns(bound))
+               : fmt::format(
+                     "munmap of 64 KiB took {} in a single-threaded process and "
+                     "less, {}, while another thread ran on another CPU ({})",
+                     core::format_ns(*alone), core::format_ns(*shared), core::format_ratio(ratio));
   const auto ipis = metric_of(results, id("munmap_shootdown"), "tlb_shootdowns_per_op");
   // The row quotes the environment's fact as "yes (...)", "no (...)" or "unknown (...)".
   const bool no_ipis_here =
@@ -117,13 +121,13 @@ std::optional<Insight> tlb_shootdown(const Results& results) {
     how = fmt::format(
         ", and /proc/interrupts counted {} TLB shootdown IPIs per munmap: every CPU that may "
         "cache the translations was interrupted to flush them{}.",
-        format_count(*ipis), d > 0 ? "" : ", though the munmap took no longer for it here");
+        core::format_count(*ipis), d > 0 ? "" : ", though the munmap took no longer for it here");
   } else if (ipis && *ipis >= 0) {
     in.values.emplace_back("tlb_shootdowns_per_op", *ipis);
     how = fmt::format(
         "; the other CPU must still flush the translations, but /proc/interrupts counted {} "
         "shootdown IPIs per munmap: {}.",
-        format_count(*ipis),
+        core::format_count(*ipis),
         no_ipis_here ? "this host flushes other CPUs without IPIs (likely through the hypervisor)"
                      : "likely because the other CPU was not running the process at that moment "
                        "(or its vCPU was preempted by the host), which then needs none");

@@ -17,12 +17,12 @@
 #include <string>
 #include <utility>
 
+#include "core/format.h"
 #include "core/result.h"
 #include "core/sizes.h"
 #include "report/commentary.h"
 #include "report/commentary_io_rows.h"
 #include "report/commentary_lookup.h"
-#include "report/format.h"
 
 namespace illusion::report::rules {
 
@@ -86,13 +86,13 @@ std::optional<Insight> page_cache_illusion(const Results& results) {
         "The page cache is why file IO usually looks like memory: read() of 1 MiB delivered {} "
         "from cached pages and {} from the disk with the file evicted ({} slower), with the same "
         "code and the same syscalls.",
-        format_gbps(*warm), format_gbps(*cold), format_ratio(ratio));
+        format_gbps(*warm), format_gbps(*cold), core::format_ratio(ratio));
   } else if (seq < 0) {
     in.text = fmt::format(
         "read() of 1 MiB delivered {} from cached pages and {} with the file evicted: the "
         "evicted reads were faster ({}), so something below the page cache served them, likely "
         "a cache behind the disk (the host's, on a virtual disk).",
-        format_gbps(*warm), format_gbps(*cold), format_ratio(1 / ratio));
+        format_gbps(*warm), format_gbps(*cold), core::format_ratio(1 / ratio));
   } else {
     in.text = fmt::format(
         "read() of 1 MiB delivered {} from cached pages and {} with the file evicted, {}: this "
@@ -114,19 +114,20 @@ std::optional<Insight> page_cache_illusion(const Results& results) {
           " For random 4 KiB reads the gap is wider: {} from the cache against {} from the disk "
           "({}); readahead cannot predict random offsets, so each read likely waits for the "
           "device.",
-          format_ns(*warm_4k), format_ns(*cold_4k), format_ratio(gap));
+          core::format_ns(*warm_4k), core::format_ns(*cold_4k), core::format_ratio(gap));
     } else if (rand > 0) {
-      in.text += fmt::format(" Random 4 KiB reads took {} from the cache against {} from the disk ({}).",
-                             format_ns(*warm_4k), format_ns(*cold_4k), format_ratio(gap));
+      in.text += fmt::format(
+          " Random 4 KiB reads took {} from the cache against {} from the disk ({}).",
+          core::format_ns(*warm_4k), core::format_ns(*cold_4k), core::format_ratio(gap));
     } else if (rand < 0) {
       in.text += fmt::format(
           " Random 4 KiB reads were faster with the file evicted ({} against {} from the "
           "cache): likely a cache below the page cache served them.",
-          format_ns(*cold_4k), format_ns(*warm_4k));
+          core::format_ns(*cold_4k), core::format_ns(*warm_4k));
     } else {
       in.text += fmt::format(
           " Random 4 KiB reads took {} from the cache and {} with the file evicted: {}.",
-          format_ns(*warm_4k), format_ns(*cold_4k), within_ns(bound));
+          core::format_ns(*warm_4k), core::format_ns(*cold_4k), within_ns(bound));
     }
   }
   return in;
@@ -142,12 +143,12 @@ std::optional<Insight> read_buffer_size(const Results& results) {
     in.text = fmt::format(
         "Buffer size is the cheapest IO optimisation: from the page cache, 4 KiB read() calls "
         "gave {} and 1 MiB calls {} ({}), with 256 times fewer kernel entries per MiB.",
-        format_gbps(*small), format_gbps(*large), format_ratio(*large / *small));
+        format_gbps(*small), format_gbps(*large), core::format_ratio(*large / *small));
   } else if (d < 0) {
     in.text = fmt::format(
         "From the page cache, 4 KiB read() calls gave {} and 1 MiB calls {}: the small calls "
         "were faster here ({}), despite 256 times more kernel entries per MiB.",
-        format_gbps(*small), format_gbps(*large), format_ratio(*small / *large));
+        format_gbps(*small), format_gbps(*large), core::format_ratio(*small / *large));
   } else {
     in.text = fmt::format(
         "From the page cache, 4 KiB read() calls gave {} and 1 MiB calls {}, {}: the 256 times "
@@ -184,12 +185,12 @@ std::optional<Insight> write_durability(const Results& results) {
   const double bound =
       noise_bound(results, id("write_buffered"), *buffered, id("write_fsync"), *synced);
   const int d = positive_direction(*buffered, *synced, bound);
-  const std::string both = fmt::format(
-      "a buffered 4 KiB write took {}, the same write followed by fdatasync {}",
-      format_ns(*buffered), format_ns(*synced));
+  const std::string both =
+      fmt::format("a buffered 4 KiB write took {}, the same write followed by fdatasync {}",
+                  core::format_ns(*buffered), core::format_ns(*synced));
   if (d > 0)
     in.text = fmt::format("A write() that returns has only reached the page cache: {} ({}).", both,
-                          format_ratio(*synced / *buffered));
+                          core::format_ratio(*synced / *buffered));
   else if (d == 0)
     in.text = fmt::format(
         "A write() that returns has only reached the page cache, yet here {}, {}: the device "
@@ -209,9 +210,10 @@ std::optional<Insight> write_durability(const Results& results) {
       in.text += fmt::format(
           " The buffered data became durable only at the final fsync, which took {}: the cost "
           "was deferred, not avoided.",
-          format_ns(*later));
+          core::format_ns(*later));
     else
-      in.text += fmt::format(" The final fsync of the buffered data took {}.", format_ns(*later));
+      in.text +=
+          fmt::format(" The final fsync of the buffered data took {}.", core::format_ns(*later));
   }
   return in;
 }
@@ -223,9 +225,9 @@ std::optional<Insight> direct_io(const Results& results) {
   Insight in{"direct_io", "", {{"direct_1m_gbps", *direct}, {"read_1m_cold_gbps", *cold}}};
   const int d = positive_direction(*cold, *direct, ratio_bound(*cold, *direct));
   const std::string versus =
-      d > 0   ? fmt::format(", {} faster", format_ratio(*direct / *cold))
+      d > 0   ? fmt::format(", {} faster", core::format_ratio(*direct / *cold))
       : d < 0 ? fmt::format(", {} slower (likely because no readahead runs ahead of them)",
-                            format_ratio(*cold / *direct))
+                            core::format_ratio(*cold / *direct))
               : ", " + within_ratio();
   in.text = fmt::format(
       "O_DIRECT skips the page cache: 1 MiB direct reads gave {} against {} for buffered reads "
@@ -237,10 +239,11 @@ std::optional<Insight> direct_io(const Results& results) {
     in.values.emplace_back("direct_resident_after", *cached);
     in.text += *cached <= kNothingCached
                    ? fmt::format(", and left {} of the file cached for the next reader",
-                                 format_percent(*cached))
-                   : fmt::format(", and {} of the file was cached afterwards (cached before, "
-                                 "or by another reader)",
-                                 format_percent(*cached));
+                                 core::format_percent(*cached))
+                   : fmt::format(
+                         ", and {} of the file was cached afterwards (cached before, "
+                         "or by another reader)",
+                         core::format_percent(*cached));
   }
   in.text += "; databases use it because they keep their own cache.";
   return in;

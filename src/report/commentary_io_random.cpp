@@ -13,10 +13,10 @@
 
 #include <string>
 
+#include "core/format.h"
 #include "report/commentary.h"
 #include "report/commentary_io_rows.h"
 #include "report/commentary_lookup.h"
-#include "report/format.h"
 
 namespace illusion::report::rules {
 
@@ -49,17 +49,17 @@ std::optional<Insight> mmap_random_access(const Results& results) {
         "Where mmap wins: random 4 KiB reads of cached data took {} through an already-mapped "
         "file against {} with pread() ({}): the mapped read makes no syscall and no copy, just "
         "loads.",
-        format_ns(*mapped), format_ns(*pread), format_ratio(*pread / *mapped));
+        core::format_ns(*mapped), core::format_ns(*pread), core::format_ratio(*pread / *mapped));
   } else if (d > 0) {
     in.text = fmt::format(
         "Random 4 KiB reads of cached data took {} through an already-mapped file against {} "
         "with pread(): the mapping was slower here ({}), though it makes no syscall and no copy.",
-        format_ns(*mapped), format_ns(*pread), format_ratio(*mapped / *pread));
+        core::format_ns(*mapped), core::format_ns(*pread), core::format_ratio(*mapped / *pread));
   } else {
     in.text = fmt::format(
         "Random 4 KiB reads of cached data took {} through an already-mapped file against {} "
         "with pread(), {}: skipping the syscall and the copy saved nothing measurable here.",
-        format_ns(*mapped), format_ns(*pread), within_ns(bound));
+        core::format_ns(*mapped), core::format_ns(*pread), within_ns(bound));
   }
   const auto mapped_gbps = gbps(results, "rand_mmap_warm");
   const auto fresh_gbps = gbps(results, "rand_mmap_warm_fresh");
@@ -69,7 +69,7 @@ std::optional<Insight> mmap_random_access(const Results& results) {
     in.values.emplace_back("rand_mmap_warm_fresh_gbps", *fresh_gbps);
     in.values.emplace_back("rand_mmap_warm_fresh_faults_per_op", *fresh_faults);
     in.text += fmt::format(" A fresh mapping of the same cached file took {} faults per read{}",
-                           format_count(*fresh_faults),
+                           core::format_count(*fresh_faults),
                            *fresh_faults < kOneFaultPerRead
                                ? " (fewer than one: a fault likely maps cached neighbours too)"
                                : "");
@@ -92,18 +92,18 @@ std::optional<Insight> async_io_depth(const Results& results) {
   const double iops1 = *qd1 * 1e9 / kOpBytes, iops32 = *qd32 * 1e9 / kOpBytes;
   Insight in{"async_io_depth", "", {{"qd1_iops", iops1}, {"qd32_iops", iops32}}};
   const int d = positive_direction(iops1, iops32, ratio_bound(iops1, iops32));
-  const std::string opening =
-      fmt::format("Cold random 4 KiB reads with io_uring: {} IOPS with one request in flight, {} "
-                  "with 32",
-                  format_whole(iops1), format_whole(iops32));
+  const std::string opening = fmt::format(
+      "Cold random 4 KiB reads with io_uring: {} IOPS with one request in flight, {} "
+      "with 32",
+      core::format_whole(iops1), core::format_whole(iops32));
   if (d > 0)
     in.text = fmt::format(
         "{} ({}): the device works on many requests at once only if it is given many. A thread "
         "reading through mmap has one major fault in flight at a time.",
-        opening, format_ratio(iops32 / iops1));
+        opening, core::format_ratio(iops32 / iops1));
   else if (d < 0)
     in.text = fmt::format("{} ({} fewer): more requests in flight did not help this device.",
-                          opening, format_ratio(iops1 / iops32));
+                          opening, core::format_ratio(iops1 / iops32));
   else
     in.text = fmt::format(
         "{}, {}: this device did not serve more requests at once when given more (likely one "
@@ -125,12 +125,12 @@ std::optional<Insight> read_around(const Results& results) {
         "A major fault on a mapping without MADV_RANDOM reads around the page: each one brought "
         "{} pages into the page cache for the 1 page touched, so random access through a "
         "default mapping reads far more than it uses (and caches the rest for later touches).",
-        format_sig3(*amplification));
+        core::format_sig3(*amplification));
   else
     in.text = fmt::format(
         "A major fault on a mapping without MADV_RANDOM brought {} pages into the page cache "
         "for the 1 page touched: no read-around showed here.",
-        format_sig3(*amplification));
+        core::format_sig3(*amplification));
   if (random_advice && readaround) {
     in.values.emplace_back("rand_mmap_cold_ns", *random_advice);
     in.values.emplace_back("rand_mmap_cold_readaround_ns", *readaround);
@@ -141,17 +141,18 @@ std::optional<Insight> read_around(const Results& results) {
       in.text += fmt::format(
           " Later touches {}found their page already read in: the median touch took {}, "
           "against {} with MADV_RANDOM, where every touch waits for its own read.",
-          reads_around ? "" : "likely ", format_ns(*readaround), format_ns(*random_advice));
+          reads_around ? "" : "likely ", core::format_ns(*readaround),
+          core::format_ns(*random_advice));
     else if (d > 0)
       in.text += fmt::format(
           " The median touch took {}, more than the {} with MADV_RANDOM: reading around cost "
           "more than it saved here.",
-          format_ns(*readaround), format_ns(*random_advice));
+          core::format_ns(*readaround), core::format_ns(*random_advice));
     else
       in.text += fmt::format(
           " The median touch took {} against {} with MADV_RANDOM, {}: the extra pages did not "
           "make later touches cheaper here.",
-          format_ns(*readaround), format_ns(*random_advice), within_ns(bound));
+          core::format_ns(*readaround), core::format_ns(*random_advice), within_ns(bound));
   }
   return in;
 }

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "core/format.h"
 #include "core/result.h"
 #include "report/commentary_lookup.h"
-#include "report/format.h"
 
 namespace illusion::report::rules::io_rows {
 
@@ -28,15 +28,16 @@ inline std::optional<double> gbps(const std::vector<core::Result>& results, cons
 }
 
 inline std::string format_gbps(double v) {
-  return format_sig3(v) + " GB/s";
+  return core::format_sig3(v) + " GB/s";
 }
 
 inline std::string within_ns(double bound) {
-  return fmt::format("within noise (±{})", format_ns(bound));
+  return fmt::format("within noise (±{})", core::format_ns(bound));
 }
 
 inline std::string within_ratio() {
-  return fmt::format("within {} of each other", format_percent(lookup::kClearlyDifferent - 1));
+  return fmt::format("within {} of each other",
+                     core::format_percent(lookup::kClearlyDifferent - 1));
 }
 
 }  // namespace illusion::report::rules::io_rows

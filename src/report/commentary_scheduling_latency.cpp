@@ -9,10 +9,10 @@
 #include <optional>
 #include <string>
 
+#include "core/format.h"
 #include "report/commentary.h"
 #include "report/commentary_lookup.h"
 #include "report/commentary_scheduling_rows.h"
-#include "report/format.h"
 
 namespace illusion::report::rules {
 
@@ -48,9 +48,9 @@ std::optional<Insight> wakeup_latency(const Results& results) {
   in.text = fmt::format(
       "A thread sleeping to a {} deadline woke at worst {} late on an idle machine (p99 {}) and "
       "{} late beside busy threads (p99 {})",
-      interval && *interval > 0 ? format_ns(*interval) : "periodic", format_ns(*idle),
-      idle_p99 ? format_ns(*idle_p99) : std::string(kMissing), format_ns(*loaded),
-      format_ns(*loaded_p99));
+      interval && *interval > 0 ? core::format_ns(*interval) : "periodic", core::format_ns(*idle),
+      idle_p99 ? core::format_ns(*idle_p99) : std::string(core::kMissing), core::format_ns(*loaded),
+      core::format_ns(*loaded_p99));
   const int dir =
       idle_p99
           ? direction(*idle_p99, *loaded_p99,
@@ -65,8 +65,8 @@ std::optional<Insight> wakeup_latency(const Results& results) {
     in.text += ": the idle machine woke it later, so the load was not what delayed it.";
   if (const auto fifo = metric(results, "wakeup_fifo", "max_lateness_ns"); fifo && *fifo >= 0) {
     in.values.emplace_back("fifo_max_ns", *fifo);
-    in.text +=
-        fmt::format(" As SCHED_FIFO, beside the same load, its worst was {}.", format_ns(*fifo));
+    in.text += fmt::format(" As SCHED_FIFO, beside the same load, its worst was {}.",
+                           core::format_ns(*fifo));
   }
   return in;
 }
@@ -88,13 +88,15 @@ std::optional<Insight> frame_loop_policies(const Results& results) {
   const auto work = metric(results, "frames_free", "work_p50_ns");
   std::string staged = "A frame loop";
   if (period && work_target && *period > 0 && *work_target > 0)
-    staged = fmt::format("A frame loop staged as {} frames with {} of work{}", format_ns(*period),
-                         format_ns(*work_target),
-                         work && *work > 0 ? fmt::format(" ({} measured)", format_ns(*work)) : "");
+    staged =
+        fmt::format("A frame loop staged as {} frames with {} of work{}", core::format_ns(*period),
+                    core::format_ns(*work_target),
+                    work && *work > 0 ? fmt::format(" ({} measured)", core::format_ns(*work)) : "");
   in.text = fmt::format(
       "{}, beside busy batch threads, missed {} of {} deadlines (worst frame {}) with default "
       "scheduling.",
-      staged, format_whole(*free_missed), format_whole(*frames), format_ns(*free_worst));
+      staged, core::format_whole(*free_missed), core::format_whole(*frames),
+      core::format_ns(*free_worst));
   struct Remedy {
     const char* row;
     const char* words;
@@ -110,7 +112,7 @@ std::optional<Insight> frame_loop_policies(const Results& results) {
     if (!missed || !worst || *missed < 0 || !(*worst > 0)) continue;
     in.values.emplace_back(std::string(r.row) + "_missed", *missed);
     remedies += fmt::format("{}{}: {} missed (worst {})", remedies.empty() ? "" : "; ", r.words,
-                            format_whole(*missed), format_ns(*worst));
+                            core::format_whole(*missed), core::format_ns(*worst));
   }
   if (!remedies.empty()) in.text += " Against that, " + remedies + ".";
   return in;
@@ -131,9 +133,9 @@ std::optional<Insight> priority_inversion(const Results& results) {
   in.text = "Priority inversion, staged with real-time threads on one CPU";
   if (staged_section && staged_burst)
     in.text += fmt::format(" (configured: a {} critical section, a {} medium-priority burst)",
-                           format_ns(*staged_section), format_ns(*staged_burst));
-  in.text +=
-      fmt::format(": with a plain mutex the high-priority thread waited {}", format_ns(*plain));
+                           core::format_ns(*staged_section), core::format_ns(*staged_burst));
+  in.text += fmt::format(": with a plain mutex the high-priority thread waited {}",
+                         core::format_ns(*plain));
   // What the rounds measured: how long the holder kept the mutex under each protocol, how
   // long the medium thread's burst ran, and how often the holder was preempted.
   const auto plain_hold = metric(results, "inversion_plain", "critical_section_held_p50_ns");
@@ -148,7 +150,7 @@ std::optional<Insight> priority_inversion(const Results& results) {
     in.text += fmt::format(
         ", the low-priority holder keeping the mutex {} (against {} with "
         "inheritance)",
-        format_ns(*plain_hold), format_ns(*pi_hold));
+        core::format_ns(*plain_hold), core::format_ns(*pi_hold));
   }
   if (dir > 0 && burst && *burst > 0) {
     in.values.emplace_back("medium_burst_ns", *burst);
@@ -159,27 +161,30 @@ std::optional<Insight> priority_inversion(const Results& results) {
         in.text += fmt::format(
             ", because the medium thread's burst ({} as run) preempted it: {} preemptions of "
             "the holder per round, against {} with inheritance",
-            format_ns(*burst), format_count(*plain_preempted), format_count(*pi_preempted));
+            core::format_ns(*burst), core::format_count(*plain_preempted),
+            core::format_count(*pi_preempted));
       else
         in.text += fmt::format(
             "; the medium thread's burst ran {}, but the holder was preempted no more often "
             "than with inheritance ({} against {} per round), so it is not shown to be the cause",
-            format_ns(*burst), format_count(*plain_preempted), format_count(*pi_preempted));
+            core::format_ns(*burst), core::format_count(*plain_preempted),
+            core::format_count(*pi_preempted));
     } else {
       in.text += fmt::format(
           ", most likely because the medium thread's burst ({} as run) "
           "preempted it",
-          format_ns(*burst));
+          core::format_ns(*burst));
     }
   }
-  in.text += fmt::format("; with a priority-inheritance mutex it waited {}", format_ns(*pi));
+  in.text += fmt::format("; with a priority-inheritance mutex it waited {}", core::format_ns(*pi));
   if (dir > 0)
-    in.text += fmt::format(" ({} less).", format_ratio(*plain / *pi));
+    in.text += fmt::format(" ({} less).", core::format_ratio(*plain / *pi));
   else if (dir == 0)
-    in.text += fmt::format(", the same within noise (±{}): no inversion showed.", format_ns(noise));
+    in.text +=
+        fmt::format(", the same within noise (±{}): no inversion showed.", core::format_ns(noise));
   else
     in.text += fmt::format(", {} longer than with the plain mutex: no inversion showed.",
-                           format_ratio(*pi / *plain));
+                           core::format_ratio(*pi / *plain));
   return in;
 }
 

@@ -9,10 +9,10 @@
 #include <optional>
 #include <string>
 
+#include "core/format.h"
 #include "report/commentary.h"
 #include "report/commentary_lookup.h"
 #include "report/commentary_scheduling_rows.h"
-#include "report/format.h"
 
 namespace illusion::report::rules {
 
@@ -39,16 +39,16 @@ std::optional<Insight> oversubscription(const Results& results) {
   const int work = direction(*fit, *over, ratio_bound(*fit, *over));
   const int wait = direction(*fit_wait, *over_wait, ratio_bound(*fit_wait, *over_wait));
   const std::string within =
-      fmt::format("the same within {}", format_percent(kClearlyDifferent - 1));
+      fmt::format("the same within {}", core::format_percent(kClearlyDifferent - 1));
   in.text = fmt::format(
       "{}{} busy threads did {} the work of one per CPU ({}), while each waited {} between its "
       "slices {} {}{}.",
       work <= 0 && wait > 0 ? "More runnable threads than CPUs adds waiting, not work: " : "",
-      format_whole(*threads), format_ratio(*over / *fit),
+      core::format_whole(*threads), core::format_ratio(*over / *fit),
       work > 0   ? "more"
       : work < 0 ? "less"
                  : within,
-      format_ns(*over_wait), wait > 0 ? "instead of" : "against", format_ns(*fit_wait),
+      core::format_ns(*over_wait), wait > 0 ? "instead of" : "against", core::format_ns(*fit_wait),
       wait > 0   ? ""
       : wait < 0 ? " (less waiting)"
                  : fmt::format(" ({})", within));
@@ -61,7 +61,7 @@ std::optional<Insight> oversubscription(const Results& results) {
     in.text += fmt::format(
         " Work per CPU-second, the energy proxy where no energy counter exists, was {} of the "
         "fitted case's: {}.",
-        format_ratio(r),
+        core::format_ratio(r),
         eff == 0  ? fmt::format("oversubscription spent no more CPU time per unit here ({}), "
                                  "only latency",
                                 within)
@@ -84,15 +84,15 @@ std::optional<Insight> pinning_tradeoffs(const Results& results) {
               {"pinned_wait_p50_ns", *wait}}};
   const int dir = direction(1, *ratio, ratio_bound(1, *ratio));
   const std::string within =
-      fmt::format("the same within {}", format_percent(kClearlyDifferent - 1));
+      fmt::format("the same within {}", core::format_percent(kClearlyDifferent - 1));
   in.text = fmt::format(
       "{}two busy threads pinned to one CPU got {} the throughput of the same two unpinned{}, "
       "each waiting {} for the other's slice, while the other CPU sat {} idle.",
-      dir < 0 ? "Pinning takes the scheduler's freedom away: " : "", format_ratio(*ratio),
+      dir < 0 ? "Pinning takes the scheduler's freedom away: " : "", core::format_ratio(*ratio),
       dir == 0  ? fmt::format(" ({})", within)
       : dir > 0 ? " (more, so pinning cost nothing here)"
                 : "",
-      format_ns(*wait), format_percent(*idle));
+      core::format_ns(*wait), core::format_percent(*idle));
   const auto move = metric(results, "pin_cache_hungry_free", "move_cost_ns");
   const auto migrations = metric(results, "pin_cache_hungry_free", "migrations");
   const auto first = metric(results, "pin_cache_hungry_free", "forced_move_first_walk_p50_ns");
@@ -106,20 +106,22 @@ std::optional<Insight> pinning_tradeoffs(const Results& results) {
       in.text += fmt::format(
           " Moving a cache-hungry task to another CPU changed its next pass by {}; left free, "
           "it migrated {} times here.",
-          format_ns(*move), format_whole(*migrations));
+          core::format_ns(*move), core::format_whole(*migrations));
     } else if (direction(*second, *first, ratio_bound(*second, *first)) > 0) {
       in.text += fmt::format(
           " What pinning protects against: moving a cache-hungry task to another CPU cost its "
           "next pass {} ({} against {}), most likely refilling the cache there; left free, it "
           "migrated {} times here{}.",
-          format_ns(*move), format_ns(*first), format_ns(*second), format_whole(*migrations),
+          core::format_ns(*move), core::format_ns(*first), core::format_ns(*second),
+          core::format_whole(*migrations),
           *migrations < 1 ? ", so pinning bought nothing this time" : "");
     } else {
       in.text += fmt::format(
           " Moving a cache-hungry task to another CPU left its next pass at {} against {} "
           "({}), and left free it migrated {} times: pinning had nothing measurable to "
           "protect here.",
-          format_ns(*first), format_ns(*second), within, format_whole(*migrations));
+          core::format_ns(*first), core::format_ns(*second), within,
+          core::format_whole(*migrations));
     }
   }
   return in;

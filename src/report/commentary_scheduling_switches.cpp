@@ -9,10 +9,10 @@
 #include <optional>
 #include <string>
 
+#include "core/format.h"
 #include "report/commentary.h"
 #include "report/commentary_lookup.h"
 #include "report/commentary_scheduling_rows.h"
-#include "report/format.h"
 
 namespace illusion::report::rules {
 
@@ -37,7 +37,7 @@ std::optional<Insight> context_switch_cost(const Results& results) {
   in.text = fmt::format(
       "A context switch on one CPU cost {} through a futex and {} through a pipe, after "
       "subtracting the hand-off's own syscall work",
-      format_ns(*futex), format_ns(*pipe));
+      core::format_ns(*futex), core::format_ns(*pipe));
   if (procs) {
     in.values.emplace_back("pipe_procs_switch_ns", *procs);
     const double ratio = *procs / *pipe;
@@ -50,24 +50,24 @@ std::optional<Insight> context_switch_cost(const Results& results) {
         in.text += fmt::format(
             "; between two processes {}, {} the threads' switch: most likely the address "
             "space switch and its TLB refill",
-            format_ns(*procs), format_ratio(ratio));
+            core::format_ns(*procs), core::format_ratio(ratio));
         break;
       case 0:
         in.text += fmt::format(
             "; between two processes {}, the threads' figure within noise (±{}), so switching "
             "the address space added little here",
-            format_ns(*procs), format_ns(noise));
+            core::format_ns(*procs), core::format_ns(noise));
         break;
       default:
         in.text += fmt::format("; between two processes {}, less than between the threads",
-                               format_ns(*procs));
+                               core::format_ns(*procs));
     }
   }
   in.text += ".";
   if (const auto syscall = p50_of(results, "syscalls.getppid_raw")) {
     in.values.emplace_back("syscall_ns", *syscall);
-    in.text += fmt::format(" That is {} a bare syscall ({}).", format_ratio(*futex / *syscall),
-                           format_ns(*syscall));
+    in.text += fmt::format(" That is {} a bare syscall ({}).",
+                           core::format_ratio(*futex / *syscall), core::format_ns(*syscall));
   }
   return in;
 }
@@ -90,19 +90,19 @@ std::optional<Insight> cross_cpu_wakeup(const Results& results) {
           "idle, so each hand-off paid an inter-processor interrupt and the wait for that CPU "
           "to wake, which in a VM means the hypervisor resuming a halted vCPU (this run did "
           "not count idle states or interrupts).",
-          format_ratio(*cross / *same), format_ns(*cross), format_ns(*same));
+          core::format_ratio(*cross / *same), core::format_ns(*cross), core::format_ns(*same));
       break;
     case 0:
       in.text = fmt::format(
           "A hand-off between threads on different CPUs took {}, against {} on one: the same "
           "within noise (±{}), so waking another CPU cost nothing measurable here.",
-          format_ns(*cross), format_ns(*same), format_ns(noise));
+          core::format_ns(*cross), core::format_ns(*same), core::format_ns(noise));
       break;
     default:
       in.text = fmt::format(
           "A hand-off between threads on different CPUs took {}, {} less than the {} on one "
           "CPU: here the other CPU was the quicker path (it may have been awake already).",
-          format_ns(*cross), format_ratio(*same / *cross), format_ns(*same));
+          core::format_ns(*cross), core::format_ratio(*same / *cross), core::format_ns(*same));
   }
   return in;
 }
@@ -122,18 +122,19 @@ std::optional<Insight> switch_indirect_cost(const Results& results) {
               {"reread_after_switch_ns", *after}}};
   // The working set's size is the row's configuration (set_bytes), said as "a ... set".
   const auto set_bytes = param(results, "switch_indirect_cost", "set_bytes");
-  const std::string set = set_bytes && *set_bytes > 0
-                              ? fmt::format("a {} KiB working set", format_sig3(*set_bytes / 1024))
-                              : std::string("its working set");
+  const std::string set =
+      set_bytes && *set_bytes > 0
+          ? fmt::format("a {} KiB working set", core::format_sig3(*set_bytes / 1024))
+          : std::string("its working set");
   const std::string reread = fmt::format(
       "re-reading {} took {} after another thread had run over its own data, against {} "
       "without a switch",
-      set, format_ns(*after), format_ns(*before));
+      set, core::format_ns(*after), core::format_ns(*before));
   if (!noise || !(*noise >= 0)) {
     in.text = fmt::format(
         "After a context switch, {}: {} extra (the row recorded no noise "
         "bound, so no direction is claimed).",
-        reread, format_ns(*extra));
+        reread, core::format_ns(*extra));
     return in;
   }
   in.values.emplace_back("noise_ns", *noise);
@@ -142,14 +143,14 @@ std::optional<Insight> switch_indirect_cost(const Results& results) {
     in.text = fmt::format(
         "After a context switch, {}: {} extra, within noise (±{}), so the switch left no "
         "measurable indirect cost here.",
-        reread, format_ns(*extra), format_ns(*noise));
+        reread, core::format_ns(*extra), core::format_ns(*noise));
     return in;
   }
   if (dir < 0) {
     in.text = fmt::format(
         "After a context switch, {}: {} faster than without one, beyond the noise (±{}), so "
         "no indirect cost showed here.",
-        reread, format_ns(-*extra), format_ns(*noise));
+        reread, core::format_ns(-*extra), core::format_ns(*noise));
     return in;
   }
   // "The switch itself is the small part" needs the refill to be at least twice the direct
@@ -158,11 +159,11 @@ std::optional<Insight> switch_indirect_cost(const Results& results) {
   const bool switch_smaller = ratio && *ratio >= kSwitchIsSmallPart;
   const char* lead =
       switch_smaller ? "The switch itself is the small part: " : "After a context switch, ";
-  in.text =
-      fmt::format("{}{}, {} extra (noise ±{})", lead, reread, format_ns(*extra), format_ns(*noise));
+  in.text = fmt::format("{}{}, {} extra (noise ±{})", lead, reread, core::format_ns(*extra),
+                        core::format_ns(*noise));
   if (ratio && *ratio > 0) {
     in.values.emplace_back("ratio_to_direct_switch", *ratio);
-    in.text += fmt::format(", {} the direct cost of the switch", format_ratio(*ratio));
+    in.text += fmt::format(", {} the direct cost of the switch", core::format_ratio(*ratio));
   }
   in.text += ".";
   return in;

@@ -12,11 +12,11 @@
 
 #include <cstdint>
 
+#include "core/format.h"
 #include "core/sizes.h"
 #include "report/commentary.h"
 #include "report/commentary_lookup.h"
 #include "report/commentary_vm_words.h"
-#include "report/format.h"
 
 namespace illusion::report::rules {
 
@@ -40,8 +40,8 @@ constexpr double kPerHugePageReduction = 256;
 // "2.0x faster", "1.5x slower" or "as fast (within 10%)" for a speed-up factor.
 std::string speed_words(double speedup) {
   const int d = positive_direction(1, speedup, ratio_bound(1, speedup));
-  if (d > 0) return format_ratio(speedup) + " faster";
-  if (d < 0) return format_ratio(1 / speedup) + " slower";
+  if (d > 0) return core::format_ratio(speedup) + " faster";
+  if (d < 0) return core::format_ratio(1 / speedup) + " slower";
   return "as fast (" + within_ratio() + ")";
 }
 
@@ -68,22 +68,26 @@ std::optional<Insight> first_touch(const Results& results) {
   // The fault's work is named only when the run counted a fault per page.
   const std::string fault_words =
       one_fault_each
-          ? fmt::format("{} faults per page: the kernel allocates and zeroes a page and fills in "
-                        "the page table",
-                        format_count(*faults))
-          : fmt::format("{} faults per page counted, fewer than one, so not every page took a "
-                        "fault of its own",
-                        format_count(*faults));
+          ? fmt::format(
+                "{} faults per page: the kernel allocates and zeroes a page and fills in "
+                "the page table",
+                core::format_count(*faults))
+          : fmt::format(
+                "{} faults per page counted, fewer than one, so not every page took a "
+                "fault of its own",
+                core::format_count(*faults));
   const std::string second_words =
-      d > 0   ? fmt::format("the second pass over the same pages {} ({} faster)", format_ns(*second),
-                            format_ratio(*first / *second))
-      : d < 0 ? fmt::format("the second pass over the same pages {}, slower", format_ns(*second))
-              : fmt::format("the second pass over the same pages {}, {}", format_ns(*second),
-                            within_ratio());
+      d > 0 ? fmt::format("the second pass over the same pages {} ({} faster)",
+                          core::format_ns(*second), core::format_ratio(*first / *second))
+      : d < 0
+          ? fmt::format("the second pass over the same pages {}, slower", core::format_ns(*second))
+          : fmt::format("the second pass over the same pages {}, {}", core::format_ns(*second),
+                        within_ratio());
   in.text = fmt::format(
       "{} took {} at the median ({}), {}. 1% of a 90 Hz frame covers the first touch of only {} "
       "pages ({}).",
-      opening, format_ns(*first), fault_words, second_words, format_whole(pages_per_1pct),
+      opening, core::format_ns(*first), fault_words, second_words,
+      core::format_whole(pages_per_1pct),
       core::format_size(static_cast<std::uint64_t>(pages_per_1pct) * 4096));
   return in;
 }
@@ -104,7 +108,7 @@ std::optional<Insight> prefault(const Results& results) {
   const std::string split = fmt::format(
       "with MAP_POPULATE the pages cost {} each at map time and {} at first use, against {} per "
       "page paid at first use when touched lazily",
-      format_ns(at_map), format_ns(*use), format_ns(*lazy));
+      core::format_ns(at_map), core::format_ns(*use), core::format_ns(*lazy));
   const int total = positive_direction(*lazy, *populate, ratio_bound(*lazy, *populate));
   if (total == 0)
     in.text = fmt::format(
@@ -114,10 +118,10 @@ std::optional<Insight> prefault(const Results& results) {
     in.text = fmt::format(
         "Prefaulting moved the work and made it cheaper: {} ({} less in all; taking the faults "
         "in one pass inside mmap likely saves a trap per page).",
-        split, format_ratio(*lazy / *populate));
+        split, core::format_ratio(*lazy / *populate));
   else
     in.text = fmt::format("Prefaulting moved the work and cost more in all: {} ({} more).", split,
-                          format_ratio(*populate / *lazy));
+                          core::format_ratio(*populate / *lazy));
   if (positive_direction(*lazy, *use, ratio_bound(*lazy, *use)) < 0)
     in.text += " For a frame loop that is the point: fault at start-up, not in a frame.";
   else
@@ -127,12 +131,14 @@ std::optional<Insight> prefault(const Results& results) {
       willneed && *willneed >= 0) {
     in.values.emplace_back("willneed_use_faults_per_page", *willneed);
     in.text += *willneed >= kOneFault
-                   ? fmt::format(" MADV_WILLNEED left {} faults per page for first use: on "
-                                 "anonymous memory it prefaults nothing.",
-                                 format_count(*willneed))
-                   : fmt::format(" MADV_WILLNEED left {} faults per page for first use: fewer "
-                                 "than one, so it prefaulted some of the pages here.",
-                                 format_count(*willneed));
+                   ? fmt::format(
+                         " MADV_WILLNEED left {} faults per page for first use: on "
+                         "anonymous memory it prefaults nothing.",
+                         core::format_count(*willneed))
+                   : fmt::format(
+                         " MADV_WILLNEED left {} faults per page for first use: fewer "
+                         "than one, so it prefaulted some of the pages here.",
+                         core::format_count(*willneed));
   }
   return in;
 }
@@ -155,19 +161,20 @@ std::optional<Insight> zero_page(const Results& results) {
     in.text = fmt::format(
         "Reading memory that was never written costs a fault too ({} per page) but no memory: "
         "RSS grew by {} of the region, because every page maps the kernel's shared zero page.",
-        format_count(*reads), format_percent(*rss_read));
+        core::format_count(*reads), core::format_percent(*rss_read));
     in.text += *writes >= kOneFault
-                   ? fmt::format(" The first write then faults again ({} per page) to get a "
-                                 "private page: read-before-write pays twice.",
-                                 format_count(*writes))
+                   ? fmt::format(
+                         " The first write then faults again ({} per page) to get a "
+                         "private page: read-before-write pays twice.",
+                         core::format_count(*writes))
                    : fmt::format(" The first write then took {} faults per page.",
-                                 format_count(*writes));
+                                 core::format_count(*writes));
   } else if (*rss_read > 1 - kRssNone && *reads >= kOneFault) {
     in.text = fmt::format(
         "On this kernel reading memory that was never written costs a fault and a page: {} "
         "faults per page, and RSS grew by {} of the region, so no shared zero page backed the "
         "reads. The first write then took {} faults per page",
-        format_count(*reads), format_percent(*rss_read), format_count(*writes));
+        core::format_count(*reads), core::format_percent(*rss_read), core::format_count(*writes));
     in.text += *writes <= kNoFault ? ": the read had already done the allocation a write would."
                                    : ".";
   } else {
@@ -175,7 +182,7 @@ std::optional<Insight> zero_page(const Results& results) {
         "Reading memory that was never written took {} faults per page and RSS grew by {} of the "
         "region, neither the shared zero page's none nor a page per read; the first write then "
         "took {} faults per page.",
-        format_count(*reads), format_percent(*rss_read), format_count(*writes));
+        core::format_count(*reads), core::format_percent(*rss_read), core::format_count(*writes));
   }
   return in;
 }
@@ -187,25 +194,26 @@ std::optional<Insight> huge_pages(const Results& results) {
   Insight in{"huge_pages", "", {{"fault_reduction", *reduction}, {"huge_fraction", *fraction}}};
   const int fewer = positive_direction(1, *reduction, ratio_bound(1, *reduction));
   const std::string faults_words =
-      fewer > 0   ? fmt::format("{} fewer faults", format_ratio(*reduction))
-      : fewer < 0 ? fmt::format("{} more faults", format_ratio(1 / *reduction))
-                  : fmt::format("as many faults as 4 KiB pages ({})", format_ratio(*reduction));
+      fewer > 0 ? fmt::format("{} fewer faults", core::format_ratio(*reduction))
+      : fewer < 0
+          ? fmt::format("{} more faults", core::format_ratio(1 / *reduction))
+          : fmt::format("as many faults as 4 KiB pages ({})", core::format_ratio(*reduction));
   // The huge-page fraction is measured (AnonHugePages of the region): the words follow it.
   if (*fraction >= kMostlyHuge) {
     in.text = fmt::format("Transparent huge pages ({} of the region really became huge) took {}",
-                          format_percent(*fraction), faults_words);
+                          core::format_percent(*fraction), faults_words);
     in.text += fewer > 0 && *reduction >= kPerHugePageReduction ? ": one per 2 MiB instead of 512."
                                                                 : ".";
   } else if (*fraction >= kSomeHuge) {
     in.text = fmt::format(
         "Transparent huge pages were asked for, but only {} of the region became huge; it took "
         "{} (512x fewer if all of it had).",
-        format_percent(*fraction), faults_words);
+        core::format_percent(*fraction), faults_words);
   } else {
     in.text = fmt::format(
         "Transparent huge pages were asked for, but {} of the region became huge: it took {}, "
         "and the run shows nothing about huge pages themselves.",
-        format_percent(*fraction), faults_words);
+        core::format_percent(*fraction), faults_words);
     return in;
   }
   const auto cold = metric_of(results, "vm.thp_fault", "speedup_vs_4k");

@@ -13,10 +13,10 @@
 #include <algorithm>
 #include <string>
 
+#include "core/format.h"
 #include "report/commentary.h"
 #include "report/commentary_lookup.h"
 #include "report/commentary_vm_words.h"
-#include "report/format.h"
 
 namespace illusion::report::rules {
 
@@ -53,40 +53,44 @@ std::optional<Insight> malloc_and_free(const Results& results) {
     in.text = fmt::format(
         "A large calloc is nearly free ({} KiB more resident) {}because fresh mmap'ed pages are "
         "already zero and stay unmapped until used",
-        format_sig3(*calloc_kib), by_mmap && *by_mmap >= 1 ? "" : "likely ");
+        core::format_sig3(*calloc_kib), by_mmap && *by_mmap >= 1 ? "" : "likely ");
   } else {
     in.text = fmt::format(
         "A large calloc made {} KiB resident, {} of what malloc+memset did: this calloc touched "
         "its memory itself",
-        format_sig3(*calloc_kib), format_percent(*calloc_kib / *memset_kib));
+        core::format_sig3(*calloc_kib), core::format_percent(*calloc_kib / *memset_kib));
   }
   const int d = positive_direction(1, *ratio, ratio_bound(1, *ratio));
-  in.text += d > 0 ? fmt::format("; malloc+memset of the same block made {} KiB resident and took "
-                                 "{} as long, paying every first-touch fault up front.",
-                                 format_sig3(*memset_kib), format_ratio(*ratio))
-             : d < 0 ? fmt::format("; malloc+memset of the same block made {} KiB resident and "
-                                   "took less time ({} as long).",
-                                   format_sig3(*memset_kib), format_ratio(*ratio))
-                     : fmt::format("; malloc+memset of the same block made {} KiB resident and "
-                                   "took about as long ({}).",
-                                   format_sig3(*memset_kib), within_ratio());
+  in.text += d > 0 ? fmt::format(
+                         "; malloc+memset of the same block made {} KiB resident and took "
+                         "{} as long, paying every first-touch fault up front.",
+                         core::format_sig3(*memset_kib), core::format_ratio(*ratio))
+             : d < 0 ? fmt::format(
+                           "; malloc+memset of the same block made {} KiB resident and "
+                           "took less time ({} as long).",
+                           core::format_sig3(*memset_kib), core::format_ratio(*ratio))
+                     : fmt::format(
+                           "; malloc+memset of the same block made {} KiB resident and "
+                           "took about as long ({}).",
+                           core::format_sig3(*memset_kib), within_ratio());
   const auto retained = metric_of(results, "vm.free_returns_memory", "retained_fraction");
   const auto trimmed = metric_of(results, "vm.free_returns_memory", "returned_by_trim_kib");
   if (retained && trimmed && *retained >= 0) {
     in.values.emplace_back("retained_fraction", *retained);
     in.values.emplace_back("returned_by_trim_kib", *trimmed);
-    in.text += fmt::format(" free() of many small blocks kept {} of their memory resident in the "
-                           "heap; malloc_trim(0) gave back {}",
-                           format_percent(*retained),
-                           *trimmed > 0 ? format_sig3(*trimmed) + " KiB" : "nothing measurable");
+    in.text += fmt::format(
+        " free() of many small blocks kept {} of their memory resident in the "
+        "heap; malloc_trim(0) gave back {}",
+        core::format_percent(*retained),
+        *trimmed > 0 ? core::format_sig3(*trimmed) + " KiB" : "nothing measurable");
     // The large block's return is measured (VmRSS before and after its free), not assumed.
     const auto large = metric_of(results, "vm.free_returns_memory", "large_returned_fraction");
     const auto large_mmap = metric_of(results, "vm.free_returns_memory", "large_served_by_mmap");
     if (large && *large >= kReturnedAll && large_mmap && *large_mmap >= 1)
       in.text += ", while a large block's free returned it at once (munmap)";
     else if (large && *large >= 0)
-      in.text += fmt::format(", and a large block's free returned {} of it",
-                             format_percent(*large));
+      in.text +=
+          fmt::format(", and a large block's free returned {} of it", core::format_percent(*large));
     in.text += ".";
   }
   return in;
@@ -104,7 +108,8 @@ std::optional<Insight> major_vs_minor(const Results& results) {
     in.text = fmt::format(
         "The touches meant to take a major fault counted only {} major faults each, so their "
         "{} median against {} for a cached minor fault does not price a major fault.",
-        format_count(std::max(0.0, *counted)), format_ns(*major), format_ns(*minor));
+        core::format_count(std::max(0.0, *counted)), core::format_ns(*major),
+        core::format_ns(*minor));
     return in;
   }
   const double bound =
@@ -115,27 +120,28 @@ std::optional<Insight> major_vs_minor(const Results& results) {
         "A major fault (a file page that was not in the page cache, read from the device while "
         "the thread sleeps) took {} at the median against {} for a minor fault on the same file "
         "when cached: {}. One major fault is {} of a 90 Hz frame.",
-        format_ns(*major), format_ns(*minor), format_ratio(*major / *minor),
-        format_percent(*major / kFrameNs90Hz));
+        core::format_ns(*major), core::format_ns(*minor), core::format_ratio(*major / *minor),
+        core::format_percent(*major / kFrameNs90Hz));
   else
     in.text = fmt::format(
         "A major fault took {} at the median against {} for a minor fault on the same file when "
         "cached, {}: the device read was likely served by a cache below this kernel (the host's, "
         "on a virtual disk).",
-        format_ns(*major), format_ns(*minor),
-        d == 0 ? fmt::format("within noise (±{})", format_ns(bound)) : std::string("less"));
+        core::format_ns(*major), core::format_ns(*minor),
+        d == 0 ? fmt::format("within noise (±{})", core::format_ns(bound)) : std::string("less"));
   if (const auto around = metric_of(results, "vm.minor_fault_file", "pages_per_fault");
       around && *around > 0) {
     in.values.emplace_back("pages_per_minor_fault", *around);
-    in.text +=
-        *around >= kManyPagesPerFault
-            ? fmt::format(" Each cached-file fault mapped {} pages at once (likely fault-around "
-                          "over the page cache's large folios), so counting faults, not pages, is "
-                          "what tells the truth.",
-                          format_whole(*around))
-            : fmt::format(" Each cached-file fault mapped {} pages: about one, no fault-around "
-                          "showed here.",
-                          format_sig3(*around));
+    in.text += *around >= kManyPagesPerFault
+                   ? fmt::format(
+                         " Each cached-file fault mapped {} pages at once (likely fault-around "
+                         "over the page cache's large folios), so counting faults, not pages, is "
+                         "what tells the truth.",
+                         core::format_whole(*around))
+                   : fmt::format(
+                         " Each cached-file fault mapped {} pages: about one, no fault-around "
+                         "showed here.",
+                         core::format_sig3(*around));
   }
   return in;
 }
@@ -150,18 +156,20 @@ std::optional<Insight> cache_and_tlb_reach(const Results& results) {
     in.text = fmt::format(
         "Where cache effects dominate: a dependent chase costs {} per access in a 16 KiB working "
         "set and {} in the largest one, {} slower, with the same instructions.",
-        format_ns(*l1), format_ns(*dram), format_ratio(*dram / *l1));
+        core::format_ns(*l1), core::format_ns(*dram), core::format_ratio(*dram / *l1));
   else
     in.text = fmt::format(
         "A dependent chase cost {} per access in a 16 KiB working set and {} in the largest one, "
         "{}: no cache effect showed here.",
-        format_ns(*l1), format_ns(*dram), d == 0 ? within_ratio() : std::string("less"));
+        core::format_ns(*l1), core::format_ns(*dram),
+        d == 0 ? within_ratio() : std::string("less"));
   const auto l2 = metric_of(results, "vm.tlb_reach", "l2_ns");
   const auto llc = metric_of(results, "vm.tlb_reach", "llc_ns");
   if (l2 && llc && *l2 > 0 && *llc > 0) {
     in.values.emplace_back("l2_ns", *l2);
     in.values.emplace_back("llc_ns", *llc);
-    in.text += fmt::format(" At 256 KiB it was {}, at 8 MiB {}.", format_ns(*l2), format_ns(*llc));
+    in.text += fmt::format(" At 256 KiB it was {}, at 8 MiB {}.", core::format_ns(*l2),
+                           core::format_ns(*llc));
   }
   const auto huge = metric_of(results, "vm.tlb_reach", "huge_vs_4k_at_largest");
   if (!huge || *huge <= 0) return in;
@@ -173,28 +181,29 @@ std::optional<Insight> cache_and_tlb_reach(const Results& results) {
     in.text += fmt::format(
         " The huge-page run got {} of its region in huge pages, so its {} of the 4 KiB figure "
         "says nothing about huge pages.",
-        format_percent(*fraction), format_percent(*huge));
+        core::format_percent(*fraction), core::format_percent(*huge));
     return in;
   }
   const std::string which =
       !fraction ? "With huge pages asked for (how many were granted was not measured)"
       : *fraction >= kMostlyHuge
-          ? fmt::format("With huge pages ({} of the region)", format_percent(*fraction))
-          : fmt::format("With huge pages for only {} of the region", format_percent(*fraction));
+          ? fmt::format("With huge pages ({} of the region)", core::format_percent(*fraction))
+          : fmt::format("With huge pages for only {} of the region",
+                        core::format_percent(*fraction));
   const int h = positive_direction(1, *huge, ratio_bound(1, *huge));
   if (h < 0)
     in.text += fmt::format(
         " {} the largest working set cost {} of the 4 KiB-page figure: likely because each TLB "
         "entry then covers 2 MiB, so fewer accesses pay a page walk.",
-        which, format_percent(*huge));
+        which, core::format_percent(*huge));
   else if (h > 0)
     in.text += fmt::format(" {} the largest working set cost more, {} of the 4 KiB-page figure.",
-                           which, format_percent(*huge));
+                           which, core::format_percent(*huge));
   else
     in.text += fmt::format(
         " {} the largest working set cost {} of the 4 KiB-page figure ({}): no TLB gain showed "
         "here.",
-        which, format_percent(*huge), within_ratio());
+        which, core::format_percent(*huge), within_ratio());
   return in;
 }
 

@@ -12,10 +12,10 @@
 #include <cctype>
 #include <string>
 
+#include "core/format.h"
 #include "report/commentary.h"
 #include "report/commentary_lookup.h"
 #include "report/commentary_vm_words.h"
-#include "report/format.h"
 
 namespace illusion::report::rules {
 
@@ -50,19 +50,20 @@ std::optional<Insight> fault_in_frame(const Results& results) {
     in.text = fmt::format(
         "In the 90 Hz frame loop, {} first-touch faults per frame raised the worst frame from {} "
         "ms (memory prefaulted) to {} ms of the 11.1 ms budget, with {} missed deadlines.",
-        format_whole(*faults), format_sig3(*worst_pre), format_sig3(*worst),
-        format_whole(*missed));
+        core::format_whole(*faults), core::format_sig3(*worst_pre), core::format_sig3(*worst),
+        core::format_whole(*missed));
   else
     in.text = fmt::format(
         "In the 90 Hz frame loop, {} first-touch faults per frame left the worst frame at {} ms "
         "against {} ms with memory prefaulted ({}), of the 11.1 ms budget, with {} missed "
         "deadlines.",
-        format_whole(*faults), format_sig3(*worst), format_sig3(*worst_pre),
-        d == 0 ? within_ratio() : std::string("less"), format_whole(*missed));
+        core::format_whole(*faults), core::format_sig3(*worst), core::format_sig3(*worst_pre),
+        d == 0 ? within_ratio() : std::string("less"), core::format_whole(*missed));
   if (const auto fill = metric_of(results, "vm.frame_loop_faults", "faults_to_fill_frame");
       fill && *fill > 0) {
     in.values.emplace_back("faults_to_fill_frame", *fill);
-    in.text += fmt::format(" About {} such faults would fill a whole frame.", format_whole(*fill));
+    in.text +=
+        fmt::format(" About {} such faults would fill a whole frame.", core::format_whole(*fill));
   }
   const auto major = metric_of(results, "vm.frame_loop_faults", "major_fault_frame_ms");
   const auto majors = metric_of(results, "vm.frame_loop_faults", "major_faults_in_frame");
@@ -70,16 +71,17 @@ std::optional<Insight> fault_in_frame(const Results& results) {
   // absent, from an older run).
   if (major && *major > 0 && (!majors || *majors >= 1)) {
     in.values.emplace_back("major_fault_frame_ms", *major);
-    in.text +=
-        positive_direction(*worst_pre, *major, ratio_bound(*worst_pre, *major)) > 0
-            ? fmt::format(" A frame that took one major fault lasted {} ms: the thread sleeps on "
-                          "the device, and that is why XR runtimes lock and prefault their memory "
-                          "and keep file IO off the frame thread.",
-                          format_sig3(*major))
-            : fmt::format(" A frame that took one major fault lasted {} ms, no longer than a "
-                          "prefaulted frame: the file page was likely served by a cache below "
-                          "this kernel.",
-                          format_sig3(*major));
+    in.text += positive_direction(*worst_pre, *major, ratio_bound(*worst_pre, *major)) > 0
+                   ? fmt::format(
+                         " A frame that took one major fault lasted {} ms: the thread sleeps on "
+                         "the device, and that is why XR runtimes lock and prefault their memory "
+                         "and keep file IO off the frame thread.",
+                         core::format_sig3(*major))
+                   : fmt::format(
+                         " A frame that took one major fault lasted {} ms, no longer than a "
+                         "prefaulted frame: the file page was likely served by a cache below "
+                         "this kernel.",
+                         core::format_sig3(*major));
   }
   return in;
 }
@@ -100,14 +102,14 @@ std::optional<Insight> munmap_stalls_others(const Results& results) {
               {"p999_ratio", *p999}}};
   const bool more_slow = *churn > *base * kClearlyDifferent && *churn - *base >= kMinExtraSlowPerS;
   const int tail = positive_direction(1, *p999, ratio_bound(1, *p999));
-  const std::string tail_words = tail > 0   ? "grow " + format_ratio(*p999)
-                                 : tail < 0 ? "shrink to " + format_ratio(*p999)
-                                            : "stay " + within_ratio() + " (" +
-                                                  format_ratio(*p999) + ")";
+  const std::string tail_words =
+      tail > 0   ? "grow " + core::format_ratio(*p999)
+      : tail < 0 ? "shrink to " + core::format_ratio(*p999)
+                 : "stay " + within_ratio() + " (" + core::format_ratio(*p999) + ")";
   const std::string observed = fmt::format(
       "while another thread ran mmap/munmap in a loop, threads that only touched resident memory "
       "saw slow batches go from {} to {} a second and their p99.9 {}",
-      format_whole(*base), format_whole(*churn), tail_words);
+      core::format_whole(*base), core::format_whole(*churn), tail_words);
   if (!more_slow && tail <= 0) {
     in.text = fmt::format("One thread's mmap churn did not stall the others here: {}.", observed);
     return in;
@@ -121,13 +123,13 @@ std::optional<Insight> munmap_stalls_others(const Results& results) {
     cause = fmt::format(
         "munmap must flush the TLB of every CPU running the process (an inter-processor "
         "interrupt each: {} counted per munmap)",
-        format_count(*ipis));
+        core::format_count(*ipis));
   } else if (ipis && *ipis >= 0) {
     in.values.emplace_back("tlb_shootdowns_per_munmap", *ipis);
     cause = fmt::format(
         "the likely cause is munmap's TLB flush on every CPU running the process ({} shootdown "
         "IPIs counted per munmap: {})",
-        format_count(*ipis),
+        core::format_count(*ipis),
         no_ipis_here ? "this host flushes them without IPIs, likely through the hypervisor"
                      : "fewer than one each, likely because a CPU not running the process at "
                        "that moment (or a vCPU its host had preempted) needs none");

@@ -7,9 +7,9 @@
 
 #include <string>
 
+#include "core/format.h"
 #include "report/budget.h"
 #include "report/commentary_lookup.h"
-#include "report/format.h"
 
 namespace illusion::report::rules::vm_words {
 
@@ -20,7 +20,7 @@ inline constexpr double kSomeHuge = 0.01;
 
 // "within 10%": two figures closer than lookup::kClearlyDifferent.
 inline std::string within_ratio() {
-  return fmt::format("within {}", format_percent(lookup::kClearlyDifferent - 1));
+  return fmt::format("within {}", core::format_percent(lookup::kClearlyDifferent - 1));
 }
 
 }  // namespace illusion::report::rules::vm_words
