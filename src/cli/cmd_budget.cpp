@@ -25,7 +25,6 @@
 #include "core/runner.h"
 #include "labs/all_labs.h"
 #include "report/cells.h"
-#include "report/format.h"
 #include "report/frame_budget.h"
 #include "report/frame_budget_text.h"
 #include "report/json.h"

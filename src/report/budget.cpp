@@ -6,7 +6,7 @@
 #include <limits>
 #include <variant>
 
-#include "report/format.h"
+#include "core/format.h"
 
 namespace illusion::report {
 namespace {
@@ -62,7 +62,7 @@ std::vector<BudgetRow> syscall_budget(const std::vector<core::Result>& results,
 }
 
 std::string format_hz(double hz) {
-  if (!std::isfinite(hz)) return kMissing;
+  if (!std::isfinite(hz)) return core::kMissing;
   // "{:g}" drops the trailing zeros a rate never needs: "90 Hz", not "90.0 Hz".
   if (hz >= 1000) return fmt::format("{:g} kHz", hz / 1000);
   return fmt::format("{:g} Hz", hz);

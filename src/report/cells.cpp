@@ -8,7 +8,7 @@
 #include <map>
 
 #include "core/counters.h"
-#include "report/format.h"
+#include "core/format.h"
 
 namespace illusion::report {
 
@@ -28,14 +28,14 @@ CounterCell faults_cell(const core::Result& r) {
   // agree.
   const std::optional<core::FaultsPerOp> f = core::faults_per_op(r);
   if (!f) return {};
-  return {format_count(f->value) + (f->from_rusage ? "*" : ""), f->from_rusage};
+  return {core::format_count(f->value) + (f->from_rusage ? "*" : ""), f->from_rusage};
 }
 
 CounterCell switches_cell(const core::Result& r) {
-  if (const auto v = per_op(r, "context_switches")) return {format_count(*v), false};
+  if (const auto v = per_op(r, "context_switches")) return {core::format_count(*v), false};
   const auto voluntary = per_op(r, "rusage_voluntary_switches");
   const auto involuntary = per_op(r, "rusage_involuntary_switches");
-  if (voluntary && involuntary) return {format_count(*voluntary + *involuntary) + "*", true};
+  if (voluntary && involuntary) return {core::format_count(*voluntary + *involuntary) + "*", true};
   return {};
 }
 
@@ -80,7 +80,7 @@ RowCells lab_table_row(const core::Result& r, bool with_throughput) {
   const core::Stats* ops = sampled ? core::per_op_stats(r) : nullptr;
   row.no_op_tail = sampled && !ops;
   for (double v : {sampled ? r.stats->p50 : kNaN, ops ? ops->p99 : kNaN, ops ? ops->max : kNaN})
-    row.cells.push_back(format_value(v, r.unit));
+    row.cells.push_back(core::format_value(v, r.unit));
   if (sampled) {
     const auto half = core::median_relative_half_width(*r.stats);
     row.loose_median = !half || *half > core::kFirmMedian;
@@ -88,14 +88,14 @@ RowCells lab_table_row(const core::Result& r, bool with_throughput) {
   }
   if (with_throughput) {
     const auto gbps = throughput(r);
-    row.cells.push_back(gbps ? format_sig3(*gbps) : kMissing);
+    row.cells.push_back(gbps ? core::format_sig3(*gbps) : core::kMissing);
   }
   const CounterCell faults = faults_cell(r), switches = switches_cell(r);
   row.from_rusage = faults.from_rusage || switches.from_rusage;
   row.cells.push_back(faults.text);
   row.cells.push_back(switches.text);
   const auto syscalls = per_op(r, "syscalls");
-  row.cells.push_back(syscalls ? format_count(*syscalls) : kMissing);
+  row.cells.push_back(syscalls ? core::format_count(*syscalls) : core::kMissing);
   return row;
 }
 
@@ -112,7 +112,7 @@ std::string lab_table_note(const std::vector<RowCells>& rows) {
         "; * from getrusage(2): perf was unavailable or saw fewer (faults the kernel takes "
         "for itself raise no perf event)";
   if (any_no_tail)
-    note += "; p99/max " + std::string(kMissing) +
+    note += "; p99/max " + std::string(core::kMissing) +
             ": the operation is too short to time alone, so it was timed in "
             "batches and only batch means were measured, which hide a slow single call (their "
             "percentiles are in the JSON, ops_per_sample and op_tail_note say so)";
@@ -165,7 +165,7 @@ std::vector<std::string> run_header_parts(const RunRecord& record) {
   return {"illusion " + record.tool_version, "profile " + record.profile,
           record.started_at.empty() ? "start time unknown" : record.started_at,
           std::isfinite(record.duration_s) ? fmt::format("{:.1f} s", record.duration_s)
-                                           : std::string(kMissing)};
+                                           : std::string(core::kMissing)};
 }
 
 std::vector<std::string> machine_parts(const RunRecord& record) {
@@ -179,7 +179,7 @@ std::vector<std::string> machine_parts(const RunRecord& record) {
   }
   if (!record.clock.source.empty())
     parts.push_back(fmt::format("clock {} ({} per reading)", record.clock.source,
-                                format_ns(record.clock.overhead_ns)));
+                                core::format_ns(record.clock.overhead_ns)));
   if (!record.pinned_cpu.empty()) parts.push_back("pinned to CPU " + record.pinned_cpu);
   return parts;
 }

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/format.h"
 #include "core/result.h"
-#include "report/format.h"
 #include "report/run_record.h"
 
 namespace illusion::report {
@@ -24,7 +24,7 @@ std::optional<double> per_op(const core::Result& r, const std::string& name);
 // clearly more, core::faults_per_op's rule), else getrusage's count of the same thing marked
 // "*", else "—". Unavailable is never shown as 0.
 struct CounterCell {
-  std::string text = kMissing;
+  std::string text = core::kMissing;
   bool from_rusage = false;
 };
 CounterCell faults_cell(const core::Result& r);

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/format.h"
 #include "report/budget.h"
 #include "report/commentary_lookup.h"
-#include "report/format.h"
 
 namespace illusion::report {
 using Results = std::vector<core::Result>;
@@ -36,7 +36,7 @@ std::optional<Insight> syscall_vs_call(const Results& results) {
       {{"syscall_p50_ns", *sys}, {"call_p50_ns", *call}, {"ratio", ratio}, {"noise_ns", noise}}};
   switch (direction(*call, *sys, noise)) {
     case 1: {
-      std::string times = format_ratio(ratio);
+      std::string times = core::format_ratio(ratio);
       times.pop_back();  // "95x" -> "95": the sentence says "function calls"
       // The entry path is what the two rows differ by; which speculation mitigations it runs
       // is the environment's to say (illusion env), not something a result shows.
@@ -45,24 +45,25 @@ std::optional<Insight> syscall_vs_call(const Results& results) {
           "the median, a plain function call {}. The difference is the round trip into the "
           "kernel: the mode switch, the entry code that saves and restores registers, and any "
           "speculation mitigations this kernel applies on the way (illusion env lists them).",
-          times, format_ns(*sys), format_ns(*call));
+          times, core::format_ns(*sys), core::format_ns(*call));
       break;
     }
     case 0:
       in.text = fmt::format(
           "getppid through syscall(2) took {} at the median and a plain function call {}: {}, "
           "so this run could not tell the kernel's round trip from a call.",
-          format_ns(*sys), format_ns(*call), within_noise(noise, "ns"));
+          core::format_ns(*sys), core::format_ns(*call), within_noise(noise, "ns"));
       break;
     default:
       in.text = fmt::format(
           "getppid through syscall(2) took {} at the median, less than the {} of a plain "
           "function call: the opposite of what entering the kernel should cost, so one of the "
           "two rows is suspect (see its warnings).",
-          format_ns(*sys), format_ns(*call));
+          core::format_ns(*sys), core::format_ns(*call));
   }
   if (const auto glibc = p50_of(results, "syscalls.getppid_glibc")) {
-    in.text += fmt::format(" Through glibc's getppid() wrapper it takes {}.", format_ns(*glibc));
+    in.text +=
+        fmt::format(" Through glibc's getppid() wrapper it takes {}.", core::format_ns(*glibc));
     in.values.emplace_back("glibc_p50_ns", *glibc);
   }
   return in;
@@ -80,7 +81,7 @@ std::optional<Insight> vdso_vs_syscall(const Results& results) {
         "clock_gettime entered the kernel here: perf counted {} syscalls per call, so the vDSO "
         "fell back to a real system call (most likely a clocksource user space cannot read). "
         "It costs {}, against {} for getppid.",
-        format_count(*entered), format_ns(*vdso), format_ns(*sys));
+        core::format_count(*entered), core::format_ns(*vdso), core::format_ns(*sys));
     return in;
   }
   const double ratio = *sys / *vdso;
@@ -96,23 +97,23 @@ std::optional<Insight> vdso_vs_syscall(const Results& results) {
       in.text = fmt::format(
           "clock_gettime takes {}, {} cheaper than a getppid syscall ({}), {}: the kernel maps "
           "its clock data into every process (the vDSO) and the time is computed there.",
-          format_ns(*vdso), format_ratio(ratio), format_ns(*sys), stays);
+          core::format_ns(*vdso), core::format_ratio(ratio), core::format_ns(*sys), stays);
       break;
     case 0:
       in.text = fmt::format(
           "clock_gettime took {} and a getppid syscall {}: {}, so the vDSO saved nothing "
           "measurable here.",
-          format_ns(*vdso), format_ns(*sys), within_noise(noise, "ns"));
+          core::format_ns(*vdso), core::format_ns(*sys), within_noise(noise, "ns"));
       break;
     default:
       in.text = fmt::format(
           "clock_gettime took {}, more than a getppid syscall ({}): the vDSO did not make it "
           "cheaper here.",
-          format_ns(*vdso), format_ns(*sys));
+          core::format_ns(*vdso), core::format_ns(*sys));
   }
   if (entered) {
     in.values.emplace_back("syscalls_per_call", *entered);
-    in.text += fmt::format(" perf counted {} syscalls per call.", format_count(*entered));
+    in.text += fmt::format(" perf counted {} syscalls per call.", core::format_count(*entered));
   } else {
     in.text += " (Not verified by counting: the syscall counter was unavailable.)";
   }
@@ -137,30 +138,30 @@ std::optional<Insight> fast_vs_slow_path(const Results& results) {
   in.text = fmt::format(
       "close(-1), rejected with EBADF right after entry, costs {}: the bare price of entering "
       "and leaving the kernel. ",
-      format_ns(*ebadf));
+      core::format_ns(*ebadf));
   switch (direction(*ebadf, *open_close, noise)) {
     case 1:
       in.text += fmt::format(
           "open+close of a file costs {} ({} as much); the other {} is the work behind the "
           "calls: path lookup, permission checks, allocating a file descriptor.",
-          format_ns(*open_close), format_ratio(ratio), format_ns(extra));
+          core::format_ns(*open_close), core::format_ratio(ratio), core::format_ns(extra));
       break;
     case 0:
       in.text += fmt::format(
           "open+close of a file cost {}, the same {}: the path lookup and descriptor work "
           "did not show above the entry cost here.",
-          format_ns(*open_close), within_noise(noise, "ns"));
+          core::format_ns(*open_close), within_noise(noise, "ns"));
       break;
     default:
       in.text += fmt::format(
           "open+close of a file cost {}, less than that, which two calls with more work "
           "cannot be: one of the rows is suspect (see its warnings).",
-          format_ns(*open_close));
+          core::format_ns(*open_close));
   }
   if (const auto stat = p50_of(results, "syscalls.stat")) {
     in.values.emplace_back("stat_p50_ns", *stat);
-    in.text +=
-        fmt::format(" stat(), a path lookup without a descriptor, costs {}.", format_ns(*stat));
+    in.text += fmt::format(" stat(), a path lookup without a descriptor, costs {}.",
+                           core::format_ns(*stat));
   }
   return in;
 }
@@ -180,11 +181,11 @@ std::optional<Insight> syscall_in_loop(const Results& results) {
                              ? noise_bound(results, "syscalls.loop_pure", *pure, id, *loop) / *pure
                              : kClearlyDifferent - 1;
     const int dir = direction(1, slowdown, noise);
-    if (dir > 0) return fmt::format("{} slower", format_ratio(slowdown));
+    if (dir > 0) return fmt::format("{} slower", core::format_ratio(slowdown));
     if (dir < 0)
-      return fmt::format("{} faster (the opposite of a cost)", format_ratio(1 / slowdown));
-    return fmt::format("no slower ({}, within noise of ±{})", format_ratio(slowdown),
-                       format_percent(noise));
+      return fmt::format("{} faster (the opposite of a cost)", core::format_ratio(1 / slowdown));
+    return fmt::format("no slower ({}, within noise of ±{})", core::format_ratio(slowdown),
+                       core::format_percent(noise));
   };
   in.text = fmt::format(
       "A loop that makes a syscall on every iteration ran {} than the same loop without one; "
@@ -219,13 +220,13 @@ std::optional<Insight> syscall_in_loop(const Results& results) {
           " Per iteration, {} is the syscall itself and {} ({} of the extra{}) is indirect: "
           "most likely cache lines, TLB entries and branch history the kernel displaced, paid "
           "for by the user code that runs next.",
-          format_ns(*direct), format_ns(*indirect), format_percent(share),
-          std::isfinite(noise) ? fmt::format("; noise ±{}", format_ns(noise)) : "");
+          core::format_ns(*direct), core::format_ns(*indirect), core::format_percent(share),
+          std::isfinite(noise) ? fmt::format("; noise ±{}", core::format_ns(noise)) : "");
     } else if (*indirect >= 0 || (std::isfinite(noise) && *indirect >= -noise)) {
       in.text += fmt::format(
           " Subtracting the pure loop and the syscall's own cost ({}) leaves {} per iteration, "
           "{}: no indirect cost was measurable.",
-          format_ns(*direct), format_ns(*indirect),
+          core::format_ns(*direct), core::format_ns(*indirect),
           std::isfinite(noise) ? within_noise(noise, "ns") : "no noise bound available");
     } else {
       // A subtraction below zero is not a gain: say what it means instead of clamping it away.
@@ -234,8 +235,8 @@ std::optional<Insight> syscall_in_loop(const Results& results) {
           "iteration: below zero{}, so on this machine the cache and TLB pollution a syscall "
           "leaves behind is smaller than the overlap the CPU finds between the loop's work "
           "and the syscall, and no indirect share can be given.",
-          format_ns(*direct), format_ns(*indirect),
-          std::isfinite(noise) ? fmt::format(" beyond the noise (±{})", format_ns(noise))
+          core::format_ns(*direct), core::format_ns(*indirect),
+          std::isfinite(noise) ? fmt::format(" beyond the noise (±{})", core::format_ns(noise))
                                : " (no noise bound available)");
     }
   }
@@ -275,18 +276,18 @@ std::optional<Insight> amortisation(const Results& results) {
   if (calls_small && calls_large) {
     in.values.emplace_back("read_4k_syscalls_per_mib", *calls_small);
     in.values.emplace_back("read_1m_syscalls_per_mib", *calls_large);
-    small_calls = fmt::format(" ({} syscalls per MiB)", format_count(*calls_small));
-    large_calls = fmt::format(" ({} per MiB)", format_count(*calls_large));
+    small_calls = fmt::format(" ({} syscalls per MiB)", core::format_count(*calls_small));
+    large_calls = fmt::format(" ({} per MiB)", core::format_count(*calls_large));
     fewer_calls = *calls_large < *calls_small;
   }
-  in.text =
-      fmt::format("Reading in 4 KiB calls costs {}{}; in 1 MiB calls it costs {}{}",
-                  format_value(*small, unit), small_calls, format_value(*large, unit), large_calls);
+  in.text = fmt::format("Reading in 4 KiB calls costs {}{}; in 1 MiB calls it costs {}{}",
+                        core::format_value(*small, unit), small_calls,
+                        core::format_value(*large, unit), large_calls);
   if (cmp.dir < 0) {
     in.text += fmt::format(
         ": {} cheaper per byte, {} the fixed cost of each call is spread "
         "over more data.",
-        format_ratio(ratio), fewer_calls ? "because" : "most likely because");
+        core::format_ratio(ratio), fewer_calls ? "because" : "most likely because");
   } else if (cmp.dir == 0) {
     in.text += fmt::format(": the same per byte {}, so the per-call cost did not show here.",
                            within_noise(cmp.noise, unit));
@@ -294,7 +295,7 @@ std::optional<Insight> amortisation(const Results& results) {
     in.text += fmt::format(
         ": {} dearer per byte in the large calls, so fewer calls did not pay "
         "here.",
-        format_ratio(1 / ratio));
+        core::format_ratio(1 / ratio));
   }
   return in;
 }
@@ -317,23 +318,23 @@ std::optional<Insight> uring_batching(const Results& results) {
   in.text = fmt::format(
       "io_uring with 64 reads per submission costs {}, against {} with one per "
       "submission",
-      format_value(*many, unit), format_value(*one, unit));
+      core::format_value(*many, unit), core::format_value(*one, unit));
   if (cmp.dir < 0) {
     in.text += fmt::format(
         ": {} cheaper, {} one io_uring_enter(2) carries 64 requests into the "
         "kernel.",
-        format_ratio(ratio), fewer_calls ? "because" : "most likely because");
+        core::format_ratio(ratio), fewer_calls ? "because" : "most likely because");
   } else if (cmp.dir == 0) {
     in.text += fmt::format(": the same {}, so batching saved nothing measurable here.",
                            within_noise(cmp.noise, unit));
   } else {
-    in.text += fmt::format(": batching made it {} dearer here.", format_ratio(1 / ratio));
+    in.text += fmt::format(": batching made it {} dearer here.", core::format_ratio(1 / ratio));
   }
   if (calls_one && calls_many) {
     in.values.emplace_back("batch_1_syscalls_per_mib", *calls_one);
     in.values.emplace_back("batch_64_syscalls_per_mib", *calls_many);
-    in.text += fmt::format(" Syscalls per MiB: {} against {}.", format_count(*calls_many),
-                           format_count(*calls_one));
+    in.text += fmt::format(" Syscalls per MiB: {} against {}.", core::format_count(*calls_many),
+                           core::format_count(*calls_one));
   }
   return in;
 }
@@ -354,12 +355,12 @@ std::optional<Insight> frame_budget(const Results& results) {
   in.text = fmt::format(
       "In 1% of a {} frame ({} of {}) a real-time loop can afford {} getppid syscalls at the "
       "median cost ({})",
-      format_hz(kReferenceFrameHz), format_ns(budget_ns), format_ns(cell.period_ns),
-      format_whole(cell.fit_1pct_p50), format_ns(*p50));
+      format_hz(kReferenceFrameHz), core::format_ns(budget_ns), core::format_ns(cell.period_ns),
+      core::format_whole(cell.fit_1pct_p50), core::format_ns(*p50));
   if (p99 && std::isfinite(cell.fit_1pct_p99)) {
     in.values.emplace_back("fit_1pct_p99", cell.fit_1pct_p99);
-    in.text += fmt::format(", {} at a single call's p99 cost ({})", format_whole(cell.fit_1pct_p99),
-                           format_ns(*p99));
+    in.text += fmt::format(", {} at a single call's p99 cost ({})",
+                           core::format_whole(cell.fit_1pct_p99), core::format_ns(*p99));
   }
   in.text += ".";
   return in;

@@ -66,7 +66,8 @@ std::optional<Insight> memory_per_unit(const std::vector<core::Result>& results)
 // (the advice only when the run showed both).
 std::optional<Insight> isolation_outcomes(const std::vector<core::Result>& results);
 
-// Lab 3.3 (commentary_vm.cpp).
+// Lab 3.3 (commentary_vm_faults.cpp: first_touch to huge_pages; commentary_vm_memory.cpp:
+// malloc_and_free to cache_and_tlb_reach; commentary_vm_stalls.cpp: the last two).
 // vm.first_touch against its second pass, and what 1% of a 90 Hz frame can fault in; "faster"
 // only beyond 10%, the fault's work named only when a fault per page was counted.
 std::optional<Insight> first_touch(const std::vector<core::Result>& results);
@@ -95,7 +96,9 @@ std::optional<Insight> fault_in_frame(const std::vector<core::Result>& results);
 // when slow batches or the p99.9 rose; the TLB flush as fact only with IPIs counted.
 std::optional<Insight> munmap_stalls_others(const std::vector<core::Result>& results);
 
-// Lab 3.4 (commentary_io.cpp).
+// Lab 3.4 (commentary_io_page_cache.cpp: page_cache_illusion, read_buffer_size,
+// write_durability, direct_io; commentary_io_mapping.cpp: mmap_streaming, tlb_shootdown;
+// commentary_io_random.cpp: mmap_random_access, async_io_depth, read_around).
 // read_1m warm against cold, and random 4 KiB reads warm against cold; a direction (and "the
 // gap is wider") only beyond 10% and the rows' noise.
 std::optional<Insight> page_cache_illusion(const std::vector<core::Result>& results);
@@ -121,7 +124,9 @@ std::optional<Insight> write_durability(const std::vector<core::Result>& results
 // O_DIRECT against buffered cold reads, and what the direct reads left cached (measured).
 std::optional<Insight> direct_io(const std::vector<core::Result>& results);
 
-// Lab 3.5 (commentary_scheduling.cpp).
+// Lab 3.5 (commentary_scheduling_switches.cpp: the first three;
+// commentary_scheduling_placement.cpp: oversubscription, pinning_tradeoffs;
+// commentary_scheduling_latency.cpp: the last three).
 // Per-switch cost on one CPU (futex, pipe, processes) against a bare syscall; the address
 // space named (as the likely cause) only when the process switch is clearly dearer.
 std::optional<Insight> context_switch_cost(const std::vector<core::Result>& results);

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <variant>
 
+#include "core/format.h"
 #include "core/stats.h"
-#include "report/format.h"
 
 namespace illusion::report::lookup {
 namespace {
@@ -71,7 +71,7 @@ int positive_direction(double a, double b, double bound) {
 }
 
 std::string within_noise(double noise, const std::string& unit) {
-  return fmt::format("within noise (\u00b1{})", format_value(noise, unit));
+  return fmt::format("within noise (\u00b1{})", core::format_value(noise, unit));
 }
 
 std::optional<double> metric_of(const std::vector<core::Result>& results, const std::string& id,

@@ -7,9 +7,9 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "core/format.h"
 #include "report/commentary.h"
 #include "report/commentary_lookup.h"
-#include "report/format.h"
 
 namespace illusion::report::rules {
 
@@ -86,7 +86,7 @@ Slope slope_of(const Results& results, const std::string& id) {
 }
 
 std::string per_gib(const Slope& s) {
-  return format_ns(s.us_per_gib * 1e3) + " per GiB";
+  return core::format_ns(s.us_per_gib * 1e3) + " per GiB";
 }
 
 }  // namespace
@@ -110,24 +110,24 @@ std::optional<Insight> process_vs_thread(const Results& results) {
         "Creating and reaping a process with fork takes {}, {} a thread's {}: most of the "
         "difference is likely the new address space fork builds (the parent's mappings and "
         "page tables copied) where a thread shares the existing one.",
-        format_ns(*fork), format_ratio(ratio), format_ns(*thread));
+        core::format_ns(*fork), core::format_ratio(ratio), core::format_ns(*thread));
   } else if (dir == 0) {
     in.text = fmt::format(
         "Creating and reaping a process with fork took {} and a thread {}: the same within "
         "noise (±{}), so building an address space cost nothing measurable here.",
-        format_ns(*fork), format_ns(*thread), format_ns(noise));
+        core::format_ns(*fork), core::format_ns(*thread), core::format_ns(noise));
   } else {
     in.text = fmt::format(
         "Creating and reaping a process with fork took {}, less than a thread's {}: the "
         "opposite of the usual order, so one of the two rows is suspect (see its warnings).",
-        format_ns(*fork), format_ns(*thread));
+        core::format_ns(*fork), core::format_ns(*thread));
   }
   // A server that creates one unit per request cannot serve more requests per second per core
   // than 1 / creation cost: the figure that makes thread pools and pre-forking worth having.
   in.text += fmt::format(
       " Created per request, that caps one core at about {} processes or {} threads a second; "
       "a thread pool or a pre-forked worker pool pays the cost once.",
-      format_whole(1e9 / *fork), format_whole(1e9 / *thread));
+      core::format_whole(1e9 / *fork), core::format_whole(1e9 / *thread));
   return in;
 }
 
@@ -151,19 +151,19 @@ std::optional<Insight> fork_grows_with_memory(const Results& results) {
     in.text = fmt::format(
         "fork gets slower as the parent grows: {} more per GiB of touched memory, {} the page "
         "tables that map it (and the child's exit tears them down again)",
-        format_ns(fork.us_per_gib * 1e3),
+        core::format_ns(fork.us_per_gib * 1e3),
         tables_grew ? "because it copies" : "most likely because it copies");
     if (tables_grew)
       in.text += fmt::format("; they grew from {} KiB at {} MiB to {} KiB at {} MiB",
-                             format_sig3(*fork.lo_tables_kib), fork.lo_mib,
-                             format_sig3(*fork.hi_tables_kib), fork.hi_mib);
+                             core::format_sig3(*fork.lo_tables_kib), fork.lo_mib,
+                             core::format_sig3(*fork.hi_tables_kib), fork.hi_mib);
     in.text += ".";
   } else if (fork.dir == 0) {
     in.text = fmt::format(
         "fork's cost stayed flat as the parent grew: {} of touched memory adds {} across the "
         "sizes measured, within the bound of ±{} (noise, or {} of the smallest parent's cost).",
-        per_gib(fork), format_ns(fork.growth_us * 1e3), format_ns(fork.bound_us * 1e3),
-        format_percent(kFlatShare));
+        per_gib(fork), core::format_ns(fork.growth_us * 1e3), core::format_ns(fork.bound_us * 1e3),
+        core::format_percent(kFlatShare));
   } else {
     in.text = fmt::format(
         "fork got faster as the parent grew ({} of touched memory): the opposite of copying "
@@ -201,23 +201,25 @@ std::optional<Insight> fork_grows_with_memory(const Results& results) {
     const int dir = direction(1, *speedup, ratio_bound(1, *speedup));
     if (dir > 0) {
       in.text += fmt::format(" Backed by transparent huge pages the same memory forks {} faster",
-                             format_ratio(*speedup));
+                             core::format_ratio(*speedup));
       if (huge && *huge >= kMostlyHuge)
         in.text += fmt::format(
             " ({} of it in huge pages): one entry per 2 MiB to copy instead "
             "of 512.",
-            format_percent(*huge));
+            core::format_percent(*huge));
       else if (huge)
-        in.text += fmt::format(", though only {} of it was in huge pages.", format_percent(*huge));
+        in.text +=
+            fmt::format(", though only {} of it was in huge pages.", core::format_percent(*huge));
       else
         in.text += ", most likely from copying one entry per 2 MiB instead of 512.";
     } else if (dir == 0) {
       in.text += fmt::format(
-          " Backed by transparent huge pages it forked no faster ({}){}.", format_ratio(*speedup),
-          huge ? fmt::format("; {} of it was in huge pages", format_percent(*huge)) : "");
+          " Backed by transparent huge pages it forked no faster ({}){}.",
+          core::format_ratio(*speedup),
+          huge ? fmt::format("; {} of it was in huge pages", core::format_percent(*huge)) : "");
     } else {
       in.text += fmt::format(" Backed by transparent huge pages it forked {} slower.",
-                             format_ratio(1 / *speedup));
+                             core::format_ratio(1 / *speedup));
     }
   }
   return in;
@@ -236,21 +238,21 @@ std::optional<Insight> copy_on_write(const Results& results) {
         "fork's bill arrives later: each page the child writes takes a copy-on-write fault of "
         "{} ({} faults per page counted in the child), against {} for the first touch of a "
         "fresh page.",
-        format_ns(*cow), format_count(*per_page), format_ns(*first));
+        core::format_ns(*cow), core::format_count(*per_page), core::format_ns(*first));
   } else {
     in.text = fmt::format(
         "The child's writes took only {} faults per page, so no copy-on-write fault per page "
         "showed here; a write cost {} against {} for the first touch of a fresh page.",
-        format_count(*per_page), format_ns(*cow), format_ns(*first));
+        core::format_count(*per_page), core::format_ns(*cow), core::format_ns(*first));
   }
   if (const auto reads = metric_of(results, "processes.cow_read_no_fault", "faults_per_page");
       reads && *reads >= 0) {
     in.values.emplace_back("read_faults_per_page", *reads);
     in.text += *reads < kFaultPerPage
                    ? fmt::format(" Pages only read stay shared: {} faults per page read.",
-                                 format_count(*reads))
+                                 core::format_count(*reads))
                    : fmt::format(" Pages only read faulted too: {} faults per page read.",
-                                 format_count(*reads));
+                                 core::format_count(*reads));
   }
   return in;
 }
@@ -263,19 +265,20 @@ std::optional<Insight> memory_per_unit(const Results& results) {
   Insight in{
       "memory_per_unit", "", {{"thread_rss_kib", *thread_kib}, {"process_pss_kib", *proc_kib}}};
   in.text = fmt::format("With 100 alive at once, each thread added {} KiB of resident memory",
-                        format_sig3(*thread_kib));
+                        core::format_sig3(*thread_kib));
   if (stack_kib && *stack_kib > 0) {
     in.values.emplace_back("stack_virtual_kib", *stack_kib);
-    in.text +=
-        *thread_kib < kMostlyVirtual * *stack_kib
-            ? fmt::format(" (its {} KiB stack is virtual until touched)", format_sig3(*stack_kib))
-            : fmt::format(" (its stack: {} KiB)", format_sig3(*stack_kib));
+    in.text += *thread_kib < kMostlyVirtual * *stack_kib
+                   ? fmt::format(" (its {} KiB stack is virtual until touched)",
+                                 core::format_sig3(*stack_kib))
+                   : fmt::format(" (its stack: {} KiB)", core::format_sig3(*stack_kib));
   }
-  in.text += fmt::format(", each process {} KiB of proportional set size", format_sig3(*proc_kib));
+  in.text +=
+      fmt::format(", each process {} KiB of proportional set size", core::format_sig3(*proc_kib));
   if (const auto pt =
           metric_of(results, "processes.spawn_processes_100", "page_tables_per_process_kib")) {
     in.values.emplace_back("process_page_tables_kib", *pt);
-    in.text += fmt::format(" plus {} KiB of page tables", format_sig3(*pt));
+    in.text += fmt::format(" plus {} KiB of page tables", core::format_sig3(*pt));
   }
   // "Processes cost little memory" holds only when the children's proportional share is well
   // below what they map resident (RSS counts every shared page in full, PSS splits it among its
@@ -288,11 +291,11 @@ std::optional<Insight> memory_per_unit(const Results& results) {
                          ", against {} KiB each maps resident: after fork a child shares the "
                          "parent's pages until it writes them, so processes cost little memory "
                          "until they diverge.",
-                         format_sig3(*rss))
+                         core::format_sig3(*rss))
                    : fmt::format(
                          ", against {} KiB each maps resident: the children shared "
                          "little of their memory here.",
-                         format_sig3(*rss));
+                         core::format_sig3(*rss));
   } else {
     in.text += " (this run did not read how much of it the children share).";
   }
@@ -324,12 +327,12 @@ std::optional<Insight> isolation_outcomes(const Results& results) {
   in.text = fmt::format(
       "{}{} of {} children crashed with SIGSEGV and were reaped while illusion ran on, and a "
       "stray write by one thread corrupted another thread's data in {} of {} runs.",
-      contained && shared && separated ? "What the cost buys: " : "", format_whole(*crashes),
-      format_whole(*runs), format_whole(*corrupted), format_whole(*thread_runs));
+      contained && shared && separated ? "What the cost buys: " : "", core::format_whole(*crashes),
+      core::format_whole(*runs), core::format_whole(*corrupted), core::format_whole(*thread_runs));
   if (parent) {
     in.values.emplace_back("process_parent_corruptions", *parent);
     in.text += fmt::format(" The same write in a forked child reached the parent in {} runs.",
-                           format_whole(*parent));
+                           core::format_whole(*parent));
   }
   if (contained && shared && separated) {
     in.text +=

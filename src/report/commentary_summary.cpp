@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "core/format.h"
 #include "core/stats.h"
 #include "report/budget.h"
 #include "report/commentary.h"
 #include "report/commentary_lookup.h"
-#include "report/format.h"
 
 namespace illusion::report {
 using Results = std::vector<core::Result>;
@@ -43,7 +43,7 @@ constexpr double kDeviceDominates = 0.5;
 // "0.4%" of a 90 Hz frame, or "<0.001%" rather than a rounded 0.
 std::string frame_share(double ns) {
   const double share = ns / kFrameNs;
-  return share < 1e-5 ? std::string("<0.001%") : format_percent(share);
+  return share < 1e-5 ? std::string("<0.001%") : core::format_percent(share);
 }
 
 // "a; b; and c": semicolons, since the parts have commas of their own.
@@ -77,7 +77,7 @@ std::optional<Insight> kernel_bypass(const Results& results) {
   in.text = fmt::format(
       "Why kernel bypass exists: a random 4 KiB pread from the page cache costs {} at the "
       "median; copying the same 4 KiB out of memory already mapped costs {}.",
-      format_ns(*pread), format_ns(*copy));
+      core::format_ns(*pread), core::format_ns(*copy));
   const double noise =
       median_noise(results, "mmap_vs_read.rand_pread_warm", "mmap_vs_read.rand_copy_warm");
   if (!clearly_above(*copy, *pread, noise)) {
@@ -85,7 +85,7 @@ std::optional<Insight> kernel_bypass(const Results& results) {
     in.text += fmt::format(
         " Here the difference ({}) is within noise (±{}), so the kernel's share is lost in it: "
         "this run shows no gain for bypassing it on cached reads.",
-        format_ns(overhead), format_ns(bound));
+        core::format_ns(overhead), core::format_ns(bound));
     return in;
   }
   const double share = overhead / *pread;
@@ -93,21 +93,23 @@ std::optional<Insight> kernel_bypass(const Results& results) {
   in.values.emplace_back("overhead_share", share);
   in.values.emplace_back("cpus_at_1m_reads_per_s", cpus_at_1m);
   in.text += fmt::format(" The other {} ({} of the read) is the syscall and the page-cache lookup",
-                         format_ns(overhead), format_percent(share));
+                         core::format_ns(overhead), core::format_percent(share));
   if (const auto entry = p50_of(results, "syscalls.getppid_raw")) {
     in.values.emplace_back("syscall_p50_ns", *entry);
     // "Of which" only when the part is smaller than the whole it is said to be part of.
-    in.text += *entry < overhead
-                   ? fmt::format(", of which a bare kernel entry and exit is {}", format_ns(*entry))
-                   : fmt::format(" (a bare kernel entry and exit alone measured {} in its own "
-                                 "row, no less than the whole difference)",
-                                 format_ns(*entry));
+    in.text +=
+        *entry < overhead
+            ? fmt::format(", of which a bare kernel entry and exit is {}", core::format_ns(*entry))
+            : fmt::format(
+                  " (a bare kernel entry and exit alone measured {} in its own "
+                  "row, no less than the whole difference)",
+                  core::format_ns(*entry));
   }
   in.text += fmt::format(
       ". At a million 4 KiB reads a second that overhead alone keeps {} CPUs busy, which is why "
       "storage and network stacks that live on small operations (SPDK, DPDK, io_uring with "
       "polling and registered buffers) take the kernel off the per-operation path.",
-      format_sig3(cpus_at_1m));
+      core::format_sig3(cpus_at_1m));
   if (const auto cold = p50_of(results, "mmap_vs_read.rand_pread_cold")) {
     in.values.emplace_back("cold_p50_ns", *cold);
     const double of_wait = overhead / *cold;
@@ -115,12 +117,12 @@ std::optional<Insight> kernel_bypass(const Results& results) {
       in.text += fmt::format(
           " From the disk the same read costs {}: there the device dominates and the software "
           "path is {} of the wait.",
-          format_ns(*cold), format_percent(of_wait));
+          core::format_ns(*cold), core::format_percent(of_wait));
     else
       in.text += fmt::format(
           " From the disk the same read cost {}, not clearly more: the evicted file was likely "
           "served by a cache below this kernel.",
-          format_ns(*cold));
+          core::format_ns(*cold));
   }
   return in;
 }
@@ -140,21 +142,22 @@ std::optional<Insight> amortised_costs(const Results& results) {
     std::string part = fmt::format(
         "a thread pool wakes a waiting thread instead of creating one ({}): {} per futex switch on "
         "the same CPU, {} cheaper",
-        format_ns(*create), format_ns(*same_cpu), format_ratio(*create / *same_cpu));
+        core::format_ns(*create), core::format_ns(*same_cpu),
+        core::format_ratio(*create / *same_cpu));
     // A pool spread over several cores hands work to another CPU: that hand-off is its cost.
     if (cross_cpu) {
       in.values.emplace_back("thread_create_vs_cross_cpu_handoff", *create / *cross_cpu);
       const double noise =
           median_noise(results, "scheduling.futex_cross_cpu", "processes.pthread_create");
       if (clearly_above(*cross_cpu, *create, noise))
-        part += fmt::format(", and {} to another CPU, {} cheaper", format_ns(*cross_cpu),
-                            format_ratio(*create / *cross_cpu));
+        part += fmt::format(", and {} to another CPU, {} cheaper", core::format_ns(*cross_cpu),
+                            core::format_ratio(*create / *cross_cpu));
       else if (clearly_above(*create, *cross_cpu, noise))
         part += fmt::format(", but {} to another CPU, dearer than creating a thread",
-                            format_ns(*cross_cpu));
+                            core::format_ns(*cross_cpu));
       else
         part += fmt::format(", but {} to another CPU, about as dear as creating a thread",
-                            format_ns(*cross_cpu));
+                            core::format_ns(*cross_cpu));
     } else {
       part += " (a hand-off to another CPU was not measured)";
     }
@@ -167,7 +170,7 @@ std::optional<Insight> amortised_costs(const Results& results) {
       clearly_above(*large, *small, median_noise(results, "syscalls.read_1m", "syscalls.read_4k"))) {
     in.values.emplace_back("read_4k_vs_1m", *small / *large);
     parts.push_back(fmt::format("1 MiB read() calls move a byte {} cheaper than 4 KiB calls",
-                                format_ratio(*small / *large)));
+                                core::format_ratio(*small / *large)));
   }
   const auto one = p50_of(results, "syscalls.uring_batch_1");
   const auto many = p50_of(results, "syscalls.uring_batch_64");
@@ -178,15 +181,15 @@ std::optional<Insight> amortised_costs(const Results& results) {
     parts.push_back(
         fmt::format("io_uring with 64 reads per submission is {} cheaper per byte "
                     "than one per submission",
-                    format_ratio(*one / *many)));
+                    core::format_ratio(*one / *many)));
   }
   // Fewer faults are credited to huge pages only when the region really was in huge pages.
   const auto huge = metric_of(results, "vm.thp_fault", "huge_fraction");
   if (const auto fewer = metric_of(results, "vm.thp_fault", "fault_reduction");
       fewer && clearly_above(1, *fewer) && (!huge || *huge >= kMostlyHuge)) {
     in.values.emplace_back("thp_fault_reduction", *fewer);
-    parts.push_back(
-        fmt::format("huge pages take {} fewer faults for the same memory", format_ratio(*fewer)));
+    parts.push_back(fmt::format("huge pages take {} fewer faults for the same memory",
+                                core::format_ratio(*fewer)));
   }
   const auto fault = p50_of(results, "vm.first_touch");
   const auto use = metric_of(results, "vm.map_populate", "use_ns_per_page");
@@ -195,7 +198,7 @@ std::optional<Insight> amortised_costs(const Results& results) {
     parts.push_back(fmt::format(
         "after MAP_POPULATE a page's first use costs {} instead of a {} fault, the faults "
         "taken once at map time",
-        format_ns(*use), format_ns(*fault)));
+        core::format_ns(*use), core::format_ns(*fault)));
   }
   if (parts.size() < 2) return std::nullopt;
   in.text = fmt::format(
@@ -213,7 +216,8 @@ std::optional<Insight> hot_path(const Results& results) {
     if (!ns) return;
     in.values.emplace_back(key, *ns);
     costliest = std::max(costliest, *ns);
-    parts.push_back(fmt::format("{} {} ({} of the frame)", what, format_ns(*ns), frame_share(*ns)));
+    parts.push_back(
+        fmt::format("{} {} ({} of the frame)", what, core::format_ns(*ns), frame_share(*ns)));
   };
   // Tails are single operations' p99 only (lookup::p99_of): a batched row's p99 of batch means
   // is not an operation's, and such a row is left out.
@@ -236,21 +240,21 @@ std::optional<Insight> hot_path(const Results& results) {
   if (fresh) {
     const auto faults = metric_of(results, kFreshBufferId, "faults_per_op");
     const std::string counted =
-        faults && *faults > 0 ? fmt::format("{} minor faults counted", format_whole(*faults))
-                              : fmt::format("{} pages", format_whole(kBufferPages));
+        faults && *faults > 0 ? fmt::format("{} minor faults counted", core::format_whole(*faults))
+                              : fmt::format("{} pages", core::format_whole(kBufferPages));
     add("buffer_first_touch_ns", fresh,
         fmt::format("first-touching a fresh 64 MiB buffer ({}) takes", counted));
     if (const auto first = metric_of(results, kFreshBufferId, "first_ns");
         first && clearly_above(*fresh, *first)) {
       in.values.emplace_back("buffer_first_touch_first_ns", *first);
       costliest = std::max(costliest, *first);
-      parts.back() += fmt::format(", the process's first such buffer {}", format_ns(*first));
+      parts.back() += fmt::format(", the process's first such buffer {}", core::format_ns(*first));
     }
     if (has_estimate && (clearly_above(*fresh, estimate) || clearly_above(estimate, *fresh))) {
       in.values.emplace_back("buffer_first_touch_estimate_ns", estimate);
       parts.back() += fmt::format(
           ", against {} from vm.first_touch's per-page p50 x pages (pages already backed)",
-          format_ns(estimate));
+          core::format_ns(estimate));
     }
   } else if (has_estimate) {
     in.values.emplace_back("buffer_first_touch_estimate_ns", estimate);
@@ -258,7 +262,7 @@ std::optional<Insight> hot_path(const Results& results) {
     parts.push_back(fmt::format(
         "first-touching a 64 MiB buffer would take an estimated {} ({} of the frame; per-page "
         "p50 x {} pages, not measured whole)",
-        format_ns(estimate), frame_share(estimate), format_whole(kBufferPages)));
+        core::format_ns(estimate), frame_share(estimate), core::format_whole(kBufferPages)));
   }
   if (parts.size() < 2) return std::nullopt;
   if (costliest / kFrameNs < kCostlyShare) return std::nullopt;
@@ -269,17 +273,17 @@ std::optional<Insight> hot_path(const Results& results) {
       opening = fmt::format(
           " A syscall's median is cheap ({}, {} of it), but what can wait behind the kernel "
           "boundary is not:",
-          format_ns(*sys), frame_share(*sys));
+          core::format_ns(*sys), frame_share(*sys));
     else
       opening = fmt::format(" A syscall's median here is {} ({} of it); against it:",
-                            format_ns(*sys), frame_share(*sys));
+                            core::format_ns(*sys), frame_share(*sys));
   }
   in.text = fmt::format(
       "Why XR frame loops and inference runtimes keep syscalls and faults out of the hot path: "
       "a 90 Hz frame is {}.{} {}. None of these waits is under the loop's control once it is "
       "in the kernel, so such loops allocate, prefault and pin their memory before the first "
       "frame, keep threads alive in pools, and hand IO to other threads or batch it.",
-      format_ns(kFrameNs), opening, join_parts(parts));
+      core::format_ns(kFrameNs), opening, join_parts(parts));
   return in;
 }
 

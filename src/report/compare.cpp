@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "report/format.h"
+#include "core/format.h"
 #include "report/text_table.h"
 
 namespace illusion::report {
@@ -134,8 +134,8 @@ void write_compared(std::ostream& out, const std::vector<ComparedRow>& rows) {
   table.add_column("noise", Align::right);
   table.add_column("verdict", Align::left);
   for (const ComparedRow& r : rows)
-    table.add_row({r.id, format_value(r.a_p50, r.unit), format_value(r.b_p50, r.unit),
-                   format_ratio(r.ratio), "±" + format_value(r.threshold, r.unit),
+    table.add_row({r.id, core::format_value(r.a_p50, r.unit), core::format_value(r.b_p50, r.unit),
+                   core::format_ratio(r.ratio), "±" + core::format_value(r.threshold, r.unit),
                    verdict_text(r.verdict)});
   table.write(out);
 }

@@ -4,10 +4,10 @@
 
 #include <fmt/format.h>
 
+#include "core/format.h"
 #include "report/budget.h"
 #include "report/cells.h"
 #include "report/cost_ladder.h"
-#include "report/format.h"
 #include "report/text_table.h"
 
 namespace illusion::report {
@@ -36,13 +36,14 @@ void write_budget_table(std::ostream& out, const std::vector<BudgetRow>& rows) {
   TextTable table(kConsoleWidth);
   table.add_column("call", Align::left);
   for (const BudgetCell& c : rows.front().cells)
-    table.add_column(fmt::format("{} ({})", format_hz(c.hz), format_ns(c.period_ns * kBudgetShare)),
-                     Align::right);
+    table.add_column(
+        fmt::format("{} ({})", format_hz(c.hz), core::format_ns(c.period_ns * kBudgetShare)),
+        Align::right);
   for (const BudgetRow& row : rows) {
     std::vector<std::string> cells{row.id.substr(row.id.find('.') + 1)};
     for (const BudgetCell& c : row.cells)
-      cells.push_back(
-          fmt::format("{} / {}", format_whole(c.fit_1pct_p50), format_whole(c.fit_1pct_p99)));
+      cells.push_back(fmt::format("{} / {}", core::format_whole(c.fit_1pct_p50),
+                                  core::format_whole(c.fit_1pct_p99)));
     table.add_row(std::move(cells));
   }
   table.write(out);

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "report/format.h"
+#include "core/format.h"
 #include "report/text_table.h"
 
 namespace illusion::report {
@@ -63,11 +63,11 @@ std::vector<std::string> ladder_headings() {
 }
 
 std::vector<std::string> ladder_cells(const LadderRung& r) {
-  return {r.label, format_value(r.p50, r.unit),
-          r.p99 ? format_value(*r.p99, r.unit) : std::string(kMissing),
-          r.times_call ? format_whole(*r.times_call) : std::string(kMissing),
+  return {r.label, core::format_value(r.p50, r.unit),
+          r.p99 ? core::format_value(*r.p99, r.unit) : std::string(core::kMissing),
+          r.times_call ? core::format_whole(*r.times_call) : std::string(core::kMissing),
           // Shares under 0.001% would print as a string of zeros.
-          r.frame_share < 1e-5 ? std::string("<0.001%") : format_percent(r.frame_share)};
+          r.frame_share < 1e-5 ? std::string("<0.001%") : core::format_percent(r.frame_share)};
 }
 
 void write_ladder_table(std::ostream& out, const std::vector<LadderRung>& rungs) {

@@ -5,9 +5,9 @@
 #include <cmath>
 #include <utility>
 
+#include "core/format.h"
 #include "core/resources.h"
 #include "report/console.h"
-#include "report/format.h"
 #include "report/text_table.h"
 
 namespace illusion::report {
@@ -105,8 +105,9 @@ void write_env(std::ostream& out, const core::EnvInfo& env, const core::ClockInf
       {"cpu_model", or_unknown(env.cpu_model)},
       {"online_cpus", count_or_unknown(static_cast<std::uint64_t>(std::max(env.online_cpus, 0)))},
       {"allowed_cpus", count_or_unknown(static_cast<std::uint64_t>(std::max(env.allowed_cpus, 0)))},
-      {"cgroup_cpu_limit",
-       env.cgroup_cpu_limit ? fmt::format("{} CPUs", format_sig3(*env.cgroup_cpu_limit)) : "none"},
+      {"cgroup_cpu_limit", env.cgroup_cpu_limit
+                               ? fmt::format("{} CPUs", core::format_sig3(*env.cgroup_cpu_limit))
+                               : "none"},
       {"cgroup_memory_max",
        env.cgroup_memory_max ? core::format_size(*env.cgroup_memory_max) : "none"},
       {"cgroup_pids_max", env.cgroup_pids_max ? std::to_string(*env.cgroup_pids_max) : "none"},
@@ -114,11 +115,10 @@ void write_env(std::ostream& out, const core::EnvInfo& env, const core::ClockInf
       {"hypervisor", hypervisor_text(env)},
       {"clocksource", or_unknown(env.clocksource)},
       {"invariant_tsc", yes_no(env.invariant_tsc)},
-      {"kernel_trusts_tsc",
-       env.kernel_trusts_tsc ? yes_no(*env.kernel_trusts_tsc) + " (tsc " +
-                                   (*env.kernel_trusts_tsc ? "in" : "not in") +
-                                   " available_clocksource)"
-                             : kUnknown},
+      {"kernel_trusts_tsc", env.kernel_trusts_tsc ? yes_no(*env.kernel_trusts_tsc) + " (tsc " +
+                                                        (*env.kernel_trusts_tsc ? "in" : "not in") +
+                                                        " available_clocksource)"
+                                                  : kUnknown},
       {"thp_enabled", or_unknown(env.thp_enabled)},
       {"mem_total", bytes_or_unknown(env.mem_total_bytes)},
       {"mem_available", bytes_or_unknown(env.mem_available_bytes)},
@@ -155,9 +155,9 @@ void write_env(std::ostream& out, const core::EnvInfo& env, const core::ClockInf
       out,
       {{"source", or_unknown(clock.source)},
        {"invariant_tsc", yes_no(clock.invariant_tsc)},
-       {"ticks_per_ns", tsc ? format_sig3(clock.ticks_per_ns) : "n/a (not the TSC)"},
-       {"overhead", clock.overhead_ns > 0 ? format_ns(clock.overhead_ns) : kUnknown},
-       {"resolution", clock.resolution_ns > 0 ? format_ns(clock.resolution_ns) : kUnknown}},
+       {"ticks_per_ns", tsc ? core::format_sig3(clock.ticks_per_ns) : "n/a (not the TSC)"},
+       {"overhead", clock.overhead_ns > 0 ? core::format_ns(clock.overhead_ns) : kUnknown},
+       {"resolution", clock.resolution_ns > 0 ? core::format_ns(clock.resolution_ns) : kUnknown}},
       "  ");
 
   if (env.caveats.empty()) {

@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "core/format.h"
 #include "report/cells.h"
-#include "report/format.h"
 #include "report/text_table.h"
 
 namespace illusion::report {
@@ -21,23 +21,25 @@ void write_budget_table_text(std::ostream& out, const FrameBudget& budget) {
   table.add_column("p99", Align::right);
   for (double hz : budget.hz) {
     table.add_column(fmt::format("per {} frame", format_hz(hz)), Align::right);
-    table.add_column(fmt::format("in 1% ({})", format_ns(1e9 / hz * kBudgetShare)), Align::right);
+    table.add_column(fmt::format("in 1% ({})", core::format_ns(1e9 / hz * kBudgetShare)),
+                     Align::right);
   }
   for (const FrameBudgetRow& row : budget.rows) {
-    std::vector<std::string> cells{row.op.label, format_ns(row.p50_ns), format_ns(row.p99_ns)};
+    std::vector<std::string> cells{row.op.label, core::format_ns(row.p50_ns),
+                                   core::format_ns(row.p99_ns)};
     for (const BudgetCell& c : row.cells) {
-      cells.push_back(
-          fmt::format("{} / {}", format_whole(c.fit_period_p50), format_whole(c.fit_period_p99)));
-      cells.push_back(
-          fmt::format("{} / {}", format_whole(c.fit_1pct_p50), format_whole(c.fit_1pct_p99)));
+      cells.push_back(fmt::format("{} / {}", core::format_whole(c.fit_period_p50),
+                                  core::format_whole(c.fit_period_p99)));
+      cells.push_back(fmt::format("{} / {}", core::format_whole(c.fit_1pct_p50),
+                                  core::format_whole(c.fit_1pct_p99)));
     }
     table.add_row(std::move(cells));
   }
   for (const FrameBudgetGap& gap : budget.gaps) {
-    std::vector<std::string> cells{gap.op.label, kMissing, kMissing};
+    std::vector<std::string> cells{gap.op.label, core::kMissing, core::kMissing};
     for (std::size_t i = 0; i < budget.hz.size(); ++i) {
-      cells.emplace_back(kMissing);
-      cells.emplace_back(kMissing);
+      cells.emplace_back(core::kMissing);
+      cells.emplace_back(core::kMissing);
     }
     table.add_row(std::move(cells));
   }
@@ -51,7 +53,7 @@ void write_budget_footer(std::ostream& out, const FrameBudget& budget, const Run
     const double period_ns = 1e9 / hz;
     write_bullet(out,
                  fmt::format("At {} a frame lasts {}; 1% of it is {}.", format_hz(hz),
-                             format_ns(period_ns), format_ns(period_ns * kBudgetShare)),
+                             core::format_ns(period_ns), core::format_ns(period_ns * kBudgetShare)),
                  kConsoleWidth);
   }
   write_bullet(out,

@@ -7,11 +7,11 @@
 #include <cmath>
 #include <vector>
 
+#include "core/format.h"
 #include "report/budget.h"
 #include "report/cells.h"
 #include "report/chart_sources.h"
 #include "report/cost_ladder.h"
-#include "report/format.h"
 #include "report/svg_chart.h"
 
 namespace illusion::report {
@@ -94,14 +94,14 @@ void write_budget_table(std::ostream& out, const std::vector<BudgetRow>& rows) {
   std::vector<std::string> headers{"call"};
   for (const BudgetCell& c : rows.front().cells)
     headers.push_back(
-        fmt::format("{} ({})", format_hz(c.hz), format_ns(c.period_ns * kBudgetShare)));
+        fmt::format("{} ({})", format_hz(c.hz), core::format_ns(c.period_ns * kBudgetShare)));
   write_row(out, headers, true);
   out << "</thead>\n<tbody>\n";
   for (const BudgetRow& row : rows) {
     std::vector<std::string> cells{row.id.substr(row.id.find('.') + 1)};
     for (const BudgetCell& c : row.cells)
-      cells.push_back(
-          fmt::format("{} / {}", format_whole(c.fit_1pct_p50), format_whole(c.fit_1pct_p99)));
+      cells.push_back(fmt::format("{} / {}", core::format_whole(c.fit_1pct_p50),
+                                  core::format_whole(c.fit_1pct_p99)));
     write_row(out, cells, false);
   }
   out << "</tbody>\n</table>\n";
@@ -148,7 +148,7 @@ BarChart ladder_chart(const RunRecord& record) {
   chart.title = "Cost ladder: p50 per operation";
   chart.x_label = "p50 (ns, log scale)";
   for (const LadderRung& r : cost_ladder(record.results))
-    chart.bars.push_back({r.id, r.p50, format_value(r.p50, r.unit)});
+    chart.bars.push_back({r.id, r.p50, core::format_value(r.p50, r.unit)});
   return chart;
 }
 

@@ -6,10 +6,10 @@
 
 #include <vector>
 
+#include "core/format.h"
 #include "report/budget.h"
 #include "report/cells.h"
 #include "report/cost_ladder.h"
-#include "report/format.h"
 
 namespace illusion::report {
 namespace {
@@ -69,13 +69,13 @@ void write_budget_table(std::ostream& out, const std::vector<BudgetRow>& rows) {
   Cells headers{"call"};
   for (const BudgetCell& c : rows.front().cells)
     headers.push_back(
-        fmt::format("{} ({})", format_hz(c.hz), format_ns(c.period_ns * kBudgetShare)));
+        fmt::format("{} ({})", format_hz(c.hz), core::format_ns(c.period_ns * kBudgetShare)));
   write_table_header(out, headers);
   for (const BudgetRow& row : rows) {
     Cells cells{row.id.substr(row.id.find('.') + 1)};
     for (const BudgetCell& c : row.cells)
-      cells.push_back(
-          fmt::format("{} / {}", format_whole(c.fit_1pct_p50), format_whole(c.fit_1pct_p99)));
+      cells.push_back(fmt::format("{} / {}", core::format_whole(c.fit_1pct_p50),
+                                  core::format_whole(c.fit_1pct_p99)));
     write_table_row(out, cells);
   }
   out << '\n';

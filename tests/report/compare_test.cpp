@@ -7,7 +7,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "report/format.h"
+#include "core/format.h"
 #include "report/synthetic.h"
 
 namespace illusion::report {
@@ -94,8 +94,8 @@ TEST(Compare, TenfoldChangeIsSlowerOrFasterWithTheRatio) {
   const std::string text = text_of(c);
   EXPECT_EQ(rows_saying(text, "slower"), 1) << text;
   EXPECT_EQ(rows_saying(text, "faster"), 1) << text;
-  EXPECT_TRUE(has(text, format_ratio(10.0))) << text;
-  EXPECT_TRUE(has(text, format_ratio(0.1))) << text;
+  EXPECT_TRUE(has(text, core::format_ratio(10.0))) << text;
+  EXPECT_TRUE(has(text, core::format_ratio(0.1))) << text;
   EXPECT_TRUE(has(text, "100 ns")) << text;
   EXPECT_TRUE(has(text, "1.00 µs")) << text;
   EXPECT_TRUE(has(text, "±200 ns")) << text;  // B's p90 − p50 for the slower row
