@@ -49,6 +49,14 @@ Experiment make_experiment(const std::string& lab_id, const std::string& name, s
   return e;
 }
 
+void add_groups(Lab& lab, std::initializer_list<RowGroup> groups) {
+  for (RowGroup group : groups) {
+    std::vector<Experiment> rows = group();
+    lab.experiments.insert(lab.experiments.end(), std::make_move_iterator(rows.begin()),
+                           std::make_move_iterator(rows.end()));
+  }
+}
+
 void mark_headline(Lab& lab, std::initializer_list<std::string_view> names) {
   for (std::string_view name : names) {
     const std::string id = lab.id + "." + std::string(name);

@@ -89,6 +89,12 @@ Experiment make_experiment(const std::string& lab_id, const std::string& name, s
                            std::string shows, std::string unit, DurationHint hint,
                            ExperimentBody body);
 
+// A lab's group of rows: one function per file of the lab (its rows.h declares them).
+using RowGroup = std::vector<Experiment> (*)();
+
+// Appends each group's rows to `lab`, groups in the order given: the order the lab runs them.
+void add_groups(Lab& lab, std::initializer_list<RowGroup> groups);
+
 // Marks the rows of `lab` named in `names` (ids without the "lab." prefix) as headline: the set
 // `illusion run` measures when given no targets. Throws std::logic_error naming an unknown name,
 // so a renamed row cannot silently drop out of the default run.

@@ -8,9 +8,8 @@ namespace illusion::labs::mmap_vs_read {
 core::Experiment experiment(std::string id, std::string title, std::string shows, std::string unit,
                             core::DurationHint hint, core::ExperimentBody body,
                             std::uint64_t extra_disk) {
-  core::Experiment e =
-      core::make_experiment(kLabId, id, std::move(title),
-                            std::move(shows), std::move(unit), hint, std::move(body));
+  core::Experiment e = core::make_experiment(kLabId, id, std::move(title), std::move(shows),
+                                             std::move(unit), hint, std::move(body));
   e.disk_bytes = [extra_disk](const core::RunContext& ctx) {
     return test_file_bytes(ctx) + extra_disk;
   };
@@ -22,10 +21,7 @@ core::Lab lab() {
   l.id = kLabId;
   l.title = "mmap vs read() IO Experiment";
   l.question = "When does mmap beat read(), when does it lose, and what does the page cache hide?";
-  for (auto group : {sequential_rows, mmap_rows, random_rows, mmap_cost_rows, write_rows}) {
-    auto rows = group();
-    l.experiments.insert(l.experiments.end(), rows.begin(), rows.end());
-  }
+  core::add_groups(l, {sequential_rows, mmap_rows, random_rows, mmap_cost_rows, write_rows});
   // The default run: the page cache warm against cold, buffer size, mmap against read() in
   // sequence and at random, the copy kernel bypass keeps, io_uring's queue depth, and what
   // durability costs. O_DIRECT, MADV_SEQUENTIAL, MAP_POPULATE scans and munmap are left to

@@ -9,10 +9,7 @@ core::Lab lab() {
   l.id = kLabId;
   l.title = "Process vs Thread Reality Lab";
   l.question = "Why does spawning a process feel heavy compared to a thread?";
-  for (auto group : {creation_rows, fork_size_rows, cow_rows, spawn_many_rows, isolation_rows}) {
-    auto rows = group();
-    l.experiments.insert(l.experiments.end(), rows.begin(), rows.end());
-  }
+  core::add_groups(l, {creation_rows, fork_size_rows, cow_rows, spawn_many_rows, isolation_rows});
   // The default run: creation costs, fork's growth with the parent, copy-on-write, memory per
   // unit, isolation. The spawn and THP size sweeps and the 1000-unit rows only refine these.
   core::mark_headline(

@@ -10,11 +10,8 @@ core::Lab lab() {
   l.title = "Scheduling & Affinity Lab";
   l.question =
       "What does a context switch cost, and why does \"just run it on another core\" fail?";
-  for (auto group :
-       {switch_rows, cpu_bound_rows, pinning_rows, wakeup_rows, frame_rows, inversion_rows}) {
-    auto rows = group();
-    l.experiments.insert(l.experiments.end(), rows.begin(), rows.end());
-  }
+  core::add_groups(
+      l, {switch_rows, cpu_bound_rows, pinning_rows, wakeup_rows, frame_rows, inversion_rows});
   // The default run: the switch on one CPU and across CPUs, what it costs afterwards,
   // oversubscription, wake-up lateness idle, loaded and real-time, a frame loop under three
   // policies, and priority inversion. Pinning and the other policies refine these.

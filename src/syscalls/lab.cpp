@@ -11,11 +11,8 @@ core::Lab lab() {
   l.id = kLabId;
   l.title = "Syscall Cost Microscope";
   l.question = "Why are syscalls orders of magnitude slower than function calls?";
-  for (auto group :
-       {call_rows, simple_io_rows, sched_call_rows, loop_rows, amortise_rows, uring_rows}) {
-    auto rows = group();
-    l.experiments.insert(l.experiments.end(), rows.begin(), rows.end());
-  }
+  core::add_groups(
+      l, {call_rows, simple_io_rows, sched_call_rows, loop_rows, amortise_rows, uring_rows});
   // The default run: the ladder's first rungs (call, vDSO, syscall), the fast and slow paths,
   // a syscall inside a loop, and amortisation by buffer size and by io_uring batching.
   core::mark_headline(

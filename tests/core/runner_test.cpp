@@ -75,6 +75,20 @@ TEST(Select, MakeExperimentPrefixesTheLabAndRefusesAFullId) {
   EXPECT_THROW(make_experiment("alpha", "Upper", "t", "s", "ns", {}, body), std::logic_error);
 }
 
+namespace {
+std::vector<Experiment> group_one() { return {fake("alpha.one", 1), fake("alpha.two", 1)}; }
+std::vector<Experiment> group_two() { return {fake("alpha.three", 1)}; }
+}  // namespace
+
+TEST(Select, AddGroupsKeepsTheGroupsOrder) {
+  Lab a{"alpha", "Alpha", "?", {}};
+  add_groups(a, {group_two, group_one});
+  ASSERT_EQ(a.experiments.size(), 3u);
+  EXPECT_EQ(a.experiments[0].id, "alpha.three");
+  EXPECT_EQ(a.experiments[1].id, "alpha.one");
+  EXPECT_EQ(a.experiments[2].id, "alpha.two");
+}
+
 TEST(Select, ByLabIdAndPrefix) {
   const auto labs = fake_labs();
   EXPECT_EQ(select_experiments(labs, {"alpha"}).size(), 2u);
