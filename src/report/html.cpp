@@ -12,24 +12,11 @@
 #include "report/cells.h"
 #include "report/chart_sources.h"
 #include "report/cost_ladder.h"
+#include "report/html_style.h"
 #include "report/svg_chart.h"
 
 namespace illusion::report {
 namespace {
-
-constexpr const char* kStyle = R"css(
-body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em;
-       color: #222; line-height: 1.4; }
-h1 { font-size: 1.5em; } h2 { border-bottom: 1px solid #ddd; padding-bottom: .2em; }
-table { border-collapse: collapse; margin: .5em 0; font-size: .9em; }
-th, td { border: 1px solid #ccc; padding: .25em .6em; }
-th { background: #f3f3f3; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-.machine, .note { color: #555; } .question { font-style: italic; }
-.interrupted { background: #fff3cd; padding: .5em; border: 1px solid #e0c060; }
-figure { margin: 1.5em 0; } svg.chart { background: #fff; border: 1px solid #eee; }
-svg text { font-family: sans-serif; font-size: 12px; fill: #222; }
-svg text.chart-title { font-size: 15px; font-weight: bold; }
-)css";
 
 std::string join_escaped(const std::vector<std::string>& parts) {
   std::string text;
@@ -37,13 +24,26 @@ std::string join_escaped(const std::vector<std::string>& parts) {
   return text;
 }
 
+// A header row's cells are column headers; a body row's first cell names the row (a row
+// header, for screen readers), the rest are numbers.
 void write_row(std::ostream& out, const std::vector<std::string>& cells, bool header) {
-  const char* tag = header ? "th" : "td";
   out << "<tr>";
-  for (std::size_t i = 0; i < cells.size(); ++i)
-    out << '<' << tag << (i == 0 ? "" : " class=\"num\"") << '>' << escape_html(cells[i]) << "</"
-        << tag << '>';
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    const char* tag = header || i == 0 ? "th" : "td";
+    const char* scope = header ? " scope=\"col\"" : i == 0 ? " scope=\"row\"" : "";
+    out << '<' << tag << scope << (i == 0 ? "" : " class=\"num\"") << '>' << escape_html(cells[i])
+        << "</" << tag << '>';
+  }
   out << "</tr>\n";
+}
+
+// A table opens inside its own scrolling box, with a caption naming it.
+void open_table(std::ostream& out, const std::string& caption) {
+  out << "<div class=\"scroll\"><table>\n<caption>" << escape_html(caption) << "</caption>\n";
+}
+
+void close_table(std::ostream& out) {
+  out << "</tbody>\n</table></div>\n";
 }
 
 void write_list(std::ostream& out, const std::string& heading,
@@ -65,9 +65,11 @@ void write_header(std::ostream& out, const RunRecord& record) {
            "experiments that finished.</p>\n";
 }
 
-void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& results) {
+void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& results,
+                     const std::string& caption) {
   const bool with_throughput = any_throughput(results);
-  out << "<table>\n<thead>";
+  open_table(out, caption);
+  out << "<thead>";
   write_row(out, lab_table_headers(with_throughput), true);
   out << "</thead>\n<tbody>\n";
   std::vector<RowCells> rows;
@@ -75,7 +77,8 @@ void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& 
     rows.push_back(lab_table_row(*r, with_throughput));
     write_row(out, rows.back().cells, false);
   }
-  out << "</tbody>\n</table>\n<p class=\"note\">" << escape_html(lab_table_note(rows)) << "</p>\n";
+  close_table(out);
+  out << "<p class=\"note\">" << escape_html(lab_table_note(rows)) << "</p>\n";
   std::vector<std::string> items;
   for (const core::Result* r : results) {
     const std::string text = status_text(*r);
@@ -90,7 +93,8 @@ void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& 
 
 void write_budget_table(std::ostream& out, const std::vector<BudgetRow>& rows) {
   if (rows.empty()) return;
-  out << "<p>" << escape_html(kBudgetTitle) << "</p>\n<table>\n<thead>";
+  open_table(out, kBudgetTitle);
+  out << "<thead>";
   std::vector<std::string> headers{"call"};
   for (const BudgetCell& c : rows.front().cells)
     headers.push_back(
@@ -104,16 +108,18 @@ void write_budget_table(std::ostream& out, const std::vector<BudgetRow>& rows) {
                                   core::format_whole(c.fit_1pct_p99)));
     write_row(out, cells, false);
   }
-  out << "</tbody>\n</table>\n";
+  close_table(out);
 }
 
 void write_ladder_section(std::ostream& out, const std::vector<LadderRung>& rungs) {
   if (rungs.size() < 2) return;
-  out << "<h2>Cost ladder</h2>\n<p>" << escape_html(kLadderTitle) << "</p>\n<table>\n<thead>";
+  out << "<h2>Cost ladder</h2>\n";
+  open_table(out, kLadderTitle);
+  out << "<thead>";
   write_row(out, ladder_headings(), true);
   out << "</thead>\n<tbody>\n";
   for (const LadderRung& r : rungs) write_row(out, ladder_cells(r), false);
-  out << "</tbody>\n</table>\n";
+  close_table(out);
 }
 
 // ---- charts ----
@@ -133,12 +139,37 @@ std::string with_unit(const std::string& what, const std::string& unit) {
   return unit.empty() ? what : fmt::format("{} ({})", what, unit);
 }
 
+// The chart's numbers as a table, for readers who cannot see it: per series, at most
+// kFallbackRows points, evenly spaced through the series (its first and last kept).
+constexpr std::size_t kFallbackRows = 16;
+
+void write_chart_data(std::ostream& out, const LineChart& chart) {
+  out << "<details class=\"data\"><summary>" << escape_html(chart.title)
+      << ": the data</summary>\n";
+  open_table(out, chart.title);
+  out << "<thead>";
+  write_row(out, {"series", chart.x_label, chart.y_label}, true);
+  out << "</thead>\n<tbody>\n";
+  for (const ChartLine& line : chart.lines) {
+    const std::size_t n = line.points.size();
+    const std::size_t shown = std::min(n, kFallbackRows);
+    for (std::size_t k = 0; k < shown; ++k) {
+      const std::size_t i = shown == 1 ? 0 : k * (n - 1) / (shown - 1);
+      const auto& [x, y] = line.points[i];
+      write_row(out, {line.label, core::format_sig3(x), core::format_sig3(y)}, false);
+    }
+  }
+  close_table(out);
+  out << "</details>\n";
+}
+
 void write_figure(std::ostream& out, const LineChart& chart, const std::string& caption) {
   if (!has_drawable_points(chart)) return;
   out << "<figure>\n";
   write_line_chart(out, chart);
   if (!caption.empty())
     out << "<figcaption class=\"note\">" << escape_html(caption) << "</figcaption>\n";
+  write_chart_data(out, chart);
   out << "</figure>\n";
 }
 
@@ -147,7 +178,10 @@ BarChart ladder_chart(const RunRecord& record) {
   BarChart chart;
   chart.title = "Cost ladder: p50 per operation";
   chart.x_label = "p50 (ns, log scale)";
-  for (const LadderRung& r : cost_ladder(record.results))
+  const std::vector<LadderRung> rungs = cost_ladder(record.results);
+  // Drawn only beside its table (write_ladder_section), which holds its numbers.
+  if (rungs.size() < 2) return chart;
+  for (const LadderRung& r : rungs)
     chart.bars.push_back({r.id, r.p50, core::format_value(r.p50, r.unit)});
   return chart;
 }
@@ -229,7 +263,8 @@ void write_charts(std::ostream& out, const RunRecord& record) {
     out << "<figure>\n";
     write_log_bar_chart(out, ladder);
     out << "<figcaption class=\"note\">The p50 of each operation on a log scale: one grid step "
-           "is ten times slower.</figcaption>\n</figure>\n";
+           "is ten times slower. Its numbers are the cost ladder's table above.</figcaption>\n"
+           "</figure>\n";
   }
   write_figure(out, wake, "How late a 1 ms sleeper woke, per scenario.");
   write_figure(out, touch,
@@ -272,8 +307,10 @@ std::string escape_html(std::string_view text) {
 
 void write_html(std::ostream& out, const RunRecord& record) {
   out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      << "<meta name=\"color-scheme\" content=\"light dark\">\n"
       << "<title>" << join_escaped(run_header_parts(record)) << "</title>\n"
-      << "<style>" << kStyle << "</style>\n</head>\n<body>\n";
+      << "<style>" << kHtmlStyle << "</style>\n</head>\n<body>\n";
   // A reader's order: the prices, the pictures, what they mean, under which conditions; then
   // every lab's full table.
   write_header(out, record);
@@ -290,7 +327,7 @@ void write_html(std::ostream& out, const RunRecord& record) {
     out << "<section class=\"lab\">\n<h2>" << lab_heading(s.lab, escape_html) << "</h2>\n";
     if (!s.lab.question.empty())
       out << "<p class=\"question\">" << escape_html(s.lab.question) << "</p>\n";
-    write_lab_table(out, s.results);
+    write_lab_table(out, s.results, s.lab.title + ": one row per experiment");
     write_budget_table(out, s.budget);
     out << "</section>\n";
   }

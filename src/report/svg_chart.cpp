@@ -7,14 +7,70 @@
 #include <cmath>
 #include <cstddef>
 
+#include "core/format.h"
 #include "report/html.h"
 
 namespace illusion::report {
 namespace {
 
-constexpr const char* kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
-                                    "#9467bd", "#8c564b", "#e377c2", "#17becf"};
-constexpr std::size_t kPaletteSize = sizeof kPalette / sizeof kPalette[0];
+// Series are classes s0..s7 (html.cpp's style gives each a colour from a colour-blind-safe
+// set, light or dark, and a dash pattern) and a marker shape of their own, so no series is told
+// apart by colour alone.
+constexpr std::size_t kSeriesStyles = 8;
+
+std::string series_class(std::size_t i) {
+  return fmt::format("s{}", i % kSeriesStyles);
+}
+
+// Series i's marker at (x, y): circle, square, diamond, triangle up, triangle down, plus,
+// cross, then hollow circles.
+void write_marker(std::ostream& out, std::size_t i, double x, double y, double r) {
+  const std::string cls = series_class(i);
+  switch (i % kSeriesStyles) {
+    case 0:
+      out << fmt::format("<circle class=\"{}\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"{:.1f}\"/>", cls, x,
+                         y, r);
+      return;
+    case 1:
+      out << fmt::format(
+          "<rect class=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\"/>", cls,
+          x - r, y - r, 2 * r, 2 * r);
+      return;
+    case 2:
+      out << fmt::format(
+          "<polygon class=\"{}\" points=\"{:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f} "
+          "{:.1f},{:.1f}\"/>",
+          cls, x, y - 1.3 * r, x + 1.3 * r, y, x, y + 1.3 * r, x - 1.3 * r, y);
+      return;
+    case 3:
+      out << fmt::format(
+          "<polygon class=\"{}\" points=\"{:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f}\"/>", cls, x,
+          y - 1.3 * r, x + 1.2 * r, y + r, x - 1.2 * r, y + r);
+      return;
+    case 4:
+      out << fmt::format(
+          "<polygon class=\"{}\" points=\"{:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f}\"/>", cls, x,
+          y + 1.3 * r, x + 1.2 * r, y - r, x - 1.2 * r, y - r);
+      return;
+    case 5:
+      out << fmt::format(
+          "<path class=\"{}\" stroke-width=\"2\" "
+          "d=\"M{:.1f},{:.1f}H{:.1f}M{:.1f},{:.1f}V{:.1f}\"/>",
+          cls, x - 1.3 * r, y, x + 1.3 * r, x, y - 1.3 * r, y + 1.3 * r);
+      return;
+    case 6:
+      out << fmt::format(
+          "<path class=\"{}\" stroke-width=\"2\" "
+          "d=\"M{:.1f},{:.1f}L{:.1f},{:.1f}M{:.1f},{:.1f}L{:.1f},{:.1f}\"/>",
+          cls, x - r, y - r, x + r, y + r, x - r, y + r, x + r, y - r);
+      return;
+    default:
+      out << fmt::format(
+          "<circle class=\"{}\" fill-opacity=\"0\" stroke-width=\"1.5\" cx=\"{:.1f}\" "
+          "cy=\"{:.1f}\" r=\"{:.1f}\"/>",
+          cls, x, y, r);
+  }
+}
 constexpr std::size_t kMaxLinePoints = 1000;
 constexpr std::size_t kMaxDots = 3000;
 
@@ -83,12 +139,14 @@ std::string px(double v) {
   return fmt::format("{:.1f}", v);
 }
 
-void open_svg(std::ostream& out, double width, double height, const std::string& title) {
+void open_svg(std::ostream& out, double width, double height, const std::string& title,
+              const std::string& desc) {
   out << fmt::format(
       "<svg class=\"chart\" role=\"img\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
       "aria-label=\"{2}\">\n",
       px(width), px(height), escape_html(title));
   out << "<title>" << escape_html(title) << "</title>\n";
+  out << "<desc>" << escape_html(desc) << "</desc>\n";
   out << fmt::format(
       "<text class=\"chart-title\" x=\"{}\" y=\"22\" text-anchor=\"middle\">{}</text>\n",
       px(width / 2), escape_html(title));
@@ -102,6 +160,32 @@ std::vector<std::pair<double, double>> thinned(const std::vector<std::pair<doubl
   for (std::size_t i = 0; i < cap; ++i)
     out.push_back(pts[static_cast<std::size_t>(std::lround(static_cast<double>(i) * stride))]);
   return out;
+}
+
+// What a screen reader says for a chart: each series with its point count and ranges.
+std::string line_chart_desc(const LineChart& chart, const std::vector<ChartLine>& lines) {
+  std::string text = fmt::format("{} series; x: {}{}, y: {}{}.", lines.size(), chart.x_label,
+                                 chart.log_x ? " (log scale)" : "", chart.y_label,
+                                 chart.log_y ? " (log scale)" : "");
+  for (const ChartLine& line : lines) {
+    const auto [xlo, xhi] =
+        std::minmax_element(line.points.begin(), line.points.end(),
+                            [](const auto& a, const auto& b) { return a.first < b.first; });
+    const auto [ylo, yhi] =
+        std::minmax_element(line.points.begin(), line.points.end(),
+                            [](const auto& a, const auto& b) { return a.second < b.second; });
+    text += fmt::format(" {}: {} points, x {} to {}, y {} to {}.", line.label, line.points.size(),
+                        core::format_sig3(xlo->first), core::format_sig3(xhi->first),
+                        core::format_sig3(ylo->second), core::format_sig3(yhi->second));
+  }
+  return text;
+}
+
+std::string bar_chart_desc(const BarChart& chart, const std::vector<Bar>& bars) {
+  std::string text = fmt::format("{} bars, {}:", bars.size(), chart.x_label);
+  for (std::size_t i = 0; i < bars.size(); ++i)
+    text += fmt::format("{} {} {}", i == 0 ? "" : ";", bars[i].label, bars[i].value_text);
+  return text + ".";
 }
 
 }  // namespace
@@ -142,24 +226,22 @@ void write_line_chart(std::ostream& out, const LineChart& chart) {
   const Axis ax = make_axis(xmin, xmax, chart.log_x, left, right);
   const Axis ay = make_axis(ymin, ymax, chart.log_y, bottom, top);
 
-  open_svg(out, width, height, chart.title);
-  out << fmt::format(
-      "<rect class=\"plot\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" "
-      "stroke=\"#999\"/>\n",
-      px(left), px(top), px(right - left), px(bottom - top));
+  open_svg(out, width, height, chart.title, line_chart_desc(chart, lines));
+  out << fmt::format("<rect class=\"plot\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>\n",
+                     px(left), px(top), px(right - left), px(bottom - top));
   for (double t : ax.ticks) {
     const double x = ax.map(t);
     out << fmt::format(
-        "<line class=\"grid\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#e4e4e4\"/>"
-        "<line x1=\"{0}\" y1=\"{2}\" x2=\"{0}\" y2=\"{3}\" stroke=\"#666\"/>"
+        "<line class=\"grid\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>"
+        "<line class=\"axis\" x1=\"{0}\" y1=\"{2}\" x2=\"{0}\" y2=\"{3}\"/>"
         "<text class=\"tick\" x=\"{0}\" y=\"{4}\" text-anchor=\"middle\">{5}</text>\n",
         px(x), px(top), px(bottom), px(bottom + 5), px(bottom + 18), escape_html(tick_label(t)));
   }
   for (double t : ay.ticks) {
     const double y = ay.map(t);
     out << fmt::format(
-        "<line class=\"grid\" x1=\"{1}\" y1=\"{0}\" x2=\"{2}\" y2=\"{0}\" stroke=\"#e4e4e4\"/>"
-        "<line x1=\"{3}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"#666\"/>"
+        "<line class=\"grid\" x1=\"{1}\" y1=\"{0}\" x2=\"{2}\" y2=\"{0}\"/>"
+        "<line class=\"axis\" x1=\"{3}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\"/>"
         "<text class=\"tick\" x=\"{4}\" y=\"{5}\" text-anchor=\"end\">{6}</text>\n",
         px(y), px(left), px(right), px(left - 5), px(left - 8), px(y + 4),
         escape_html(tick_label(t)));
@@ -175,16 +257,14 @@ void write_line_chart(std::ostream& out, const LineChart& chart) {
       chart.log_y ? " (log scale)" : "");
 
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    const char* color = kPalette[i % kPaletteSize];
+    const std::string cls = series_class(i);
     if (chart.dots) {
-      out << fmt::format("<g class=\"series\" fill=\"{}\" fill-opacity=\"0.6\">", color);
+      out << "<g class=\"dots " << cls << "\">";
       for (const auto& [x, y] : thinned(lines[i].points, kMaxDots))
         out << fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"1.6\"/>", px(ax.map(x)), px(ay.map(y)));
       out << "</g>\n";
     } else {
-      out << fmt::format(
-          "<polyline class=\"series\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"",
-          color);
+      out << "<polyline class=\"line " << cls << "\" points=\"";
       bool first = true;
       for (const auto& [x, y] : thinned(lines[i].points, kMaxLinePoints)) {
         out << (first ? "" : " ") << px(ax.map(x)) << ',' << px(ay.map(y));
@@ -192,16 +272,17 @@ void write_line_chart(std::ostream& out, const LineChart& chart) {
       }
       out << "\"/>\n";
       if (lines[i].points.size() <= 40)
-        for (const auto& [x, y] : lines[i].points)
-          out << fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"2.5\" fill=\"{}\"/>", px(ax.map(x)),
-                             px(ay.map(y)), color);
+        for (const auto& [x, y] : lines[i].points) write_marker(out, i, ax.map(x), ay.map(y), 2.8);
+      out << "\n";
     }
     if (legend) {
       const double ly = top + 8 + 20 * static_cast<double>(i);
       out << fmt::format(
-          "<g class=\"legend\"><rect x=\"{}\" y=\"{}\" width=\"14\" height=\"10\" fill=\"{}\"/>"
-          "<text x=\"{}\" y=\"{}\">{}</text></g>\n",
-          px(right + 14), px(ly), color, px(right + 34), px(ly + 10), escape_html(lines[i].label));
+          "<g class=\"legend\"><line class=\"key {}\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
+          cls, px(right + 8), px(ly + 5), px(right + 30), px(ly + 5));
+      write_marker(out, i, right + 19, ly + 5, 3);
+      out << fmt::format("<text x=\"{}\" y=\"{}\">{}</text></g>\n", px(right + 36), px(ly + 10),
+                         escape_html(lines[i].label));
     }
   }
   out << "</svg>\n";
@@ -228,17 +309,17 @@ void write_log_bar_chart(std::ostream& out, const BarChart& chart) {
     ax = make_axis(vmin / 10, vmax, true, left, right);
   }
 
-  open_svg(out, width, height, chart.title);
+  open_svg(out, width, height, chart.title, bar_chart_desc(chart, bars));
   for (double t : ax.ticks) {
     const double x = ax.map(t);
     out << fmt::format(
-        "<line class=\"grid\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#e4e4e4\"/>"
+        "<line class=\"grid\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>"
         "<text class=\"tick\" x=\"{0}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
         px(x), px(top), px(bottom), px(bottom + 16), escape_html(tick_label(t)));
   }
   out << fmt::format(
-      "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#666\"/>"
-      "<line x1=\"{0}\" y1=\"{2}\" x2=\"{3}\" y2=\"{2}\" stroke=\"#666\"/>\n",
+      "<line class=\"axis\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>"
+      "<line class=\"axis\" x1=\"{0}\" y1=\"{2}\" x2=\"{3}\" y2=\"{2}\"/>\n",
       px(left), px(top), px(bottom), px(right));
   out << fmt::format(
       "<text class=\"axis-label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n",
@@ -248,10 +329,10 @@ void write_log_bar_chart(std::ostream& out, const BarChart& chart) {
     const double w = std::max(1.0, ax.map(bars[i].value) - left);
     out << fmt::format(
         "<text class=\"bar-label\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>"
-        "<rect class=\"bar\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"/>"
+        "<rect class=\"bar s0\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>"
         "<text class=\"bar-value\" x=\"{}\" y=\"{}\">{}</text>\n",
         px(left - 8), px(y + 13), escape_html(bars[i].label), px(left), px(y),
-        fmt::format("{:.2f}", w), px(row - 8), kPalette[0], px(left + w + 6), px(y + 13),
+        fmt::format("{:.2f}", w), px(row - 8), px(left + w + 6), px(y + 13),
         escape_html(bars[i].value_text));
   }
   out << "</svg>\n";

@@ -75,8 +75,10 @@ TEST(Html, IsOneDocumentWithTheTablesAndNoCharts) {
   EXPECT_TRUE(has(html, "illusion 9.9.9")) << html;
   EXPECT_TRUE(has(html, "6.1.0-test"));
   EXPECT_TRUE(has(html, "Syscalls (syscalls)"));
-  EXPECT_TRUE(has(html, "<th>experiment</th>")) << html;
-  EXPECT_TRUE(has(html, "<td>other_call</td>")) << html;
+  // Column headers and row headers are marked as such, for screen readers.
+  EXPECT_TRUE(has(html, "<th scope=\"col\">experiment</th>")) << html;
+  EXPECT_TRUE(has(html, "<th scope=\"row\">other_call</th>")) << html;
+  EXPECT_TRUE(has(html, "<caption>Syscalls: one row per experiment</caption>")) << html;
   EXPECT_TRUE(has(html, "fifty nanoseconds"));
   EXPECT_TRUE(has(html, "skipped: no perf here"));
   // No chart data: no svg at all (other_call is not on the ladder).
@@ -139,7 +141,8 @@ TEST(Html, NonFiniteValuesAreSkippedNeverDrawn) {
                                   {{1e3, 0.1}, {nan, 0.5}, {inf, 0.7}, {1e4, nan}, {1e5, 1.0}});
   core::Result nan_ladder = make_result("syscalls.getppid_raw", 1);
   nan_ladder.stats->p50 = nan;
-  record.results = {wake, nan_ladder, make_result("syscalls.function_call", 1.0)};
+  record.results = {wake, nan_ladder, make_result("syscalls.function_call", 1.0),
+                    make_result("syscalls.vdso_clock_gettime", 20)};
   const std::string html = html_of(record);
   EXPECT_EQ(count(html, "<svg"), 2u) << html;
   std::string svg;
@@ -187,11 +190,45 @@ TEST(Html, ReferencesNoExternalResource) {
   EXPECT_FALSE(has(html, "src="));
 }
 
+TEST(Html, ReadsOnPhonesInDarkModeAndInPrint) {
+  RunRecord record = base_record();
+  record.results = {make_result("syscalls.function_call", 1.2),
+                    make_result("syscalls.getppid_raw", 80),
+                    with_series(make_result("scheduling.wakeup_idle", 1000), "cdf", cdf_points()),
+                    with_series(make_result("scheduling.wakeup_loaded", 900), "cdf", cdf_points())};
+  const std::string html = html_of(record);
+  // Phones: the page lays out at the device's width, charts shrink with their viewBox and
+  // tables scroll in their own box.
+  EXPECT_TRUE(
+      has(html, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"));
+  EXPECT_TRUE(has(html, "svg.chart { max-width: 100%; height: auto;"));
+  EXPECT_EQ(count(html, "<div class=\"scroll\"><table>"), count(html, "<table>"));
+  // Dark mode: colours come from custom properties with a dark palette on screen; the charts'
+  // markup names classes, never a colour of its own.
+  EXPECT_TRUE(has(html, "color-scheme: light dark"));
+  EXPECT_TRUE(has(html, "@media screen and (prefers-color-scheme: dark)"));
+  std::string svg;
+  for (std::size_t at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1))
+    svg += html.substr(at, html.find("</svg>", at) - at);
+  EXPECT_FALSE(std::regex_search(svg, std::regex("#[0-9a-fA-F]{3,6}\\b"))) << svg;
+  // Print: light, a lab per page, charts whole.
+  EXPECT_TRUE(has(html, "@media print"));
+  // Every chart says what it shows in text, and a line chart carries its numbers as a table.
+  EXPECT_EQ(count(html, "<desc>"), count(html, "<svg"));
+  EXPECT_TRUE(has(html, "<desc>2 series; x: lateness")) << html;
+  EXPECT_EQ(count(html, "<details class=\"data\">"), 1u);  // the CDF; the ladder has its table
+  // Series differ by dash and marker too, not by colour alone.
+  EXPECT_TRUE(has(svg, "class=\"line s0\""));
+  EXPECT_TRUE(has(svg, "class=\"line s1\""));
+  EXPECT_TRUE(has(html, "svg .line.s1, svg .key.s1 { stroke-dasharray"));
+}
+
 // The ladder's bars, in chart order: (label, width).
 std::vector<std::pair<std::string, double>> bars_of(const std::string& html) {
   std::vector<std::pair<std::string, double>> out;
   const std::regex bar(
-      "<text class=\"bar-label\"[^>]*>([^<]*)</text><rect class=\"bar\"[^>]* width=\"([0-9.]+)\"");
+      "<text class=\"bar-label\"[^>]*>([^<]*)</text><rect class=\"bar[^\"]*\"[^>]* "
+      "width=\"([0-9.]+)\"");
   for (auto it = std::sregex_iterator(html.begin(), html.end(), bar); it != std::sregex_iterator();
        ++it)
     out.emplace_back((*it)[1].str(), std::stod((*it)[2].str()));
