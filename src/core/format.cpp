@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <utility>
 
 namespace illusion::core {
 namespace {
@@ -57,7 +58,8 @@ std::string format_count(double value) {
   if (!std::isfinite(value)) return kMissing;
   const double a = std::fabs(value);
   if (a == 0) return "0";
-  if (a < 0.0005) return fmt::format("{:.0e}", value);  // rare, but not zero
+  // Rare, but not zero: "1 in 25.0k" (per op) rather than scientific notation or a 0.
+  if (a < 0.0005) return fmt::format("{}1 in {}", value < 0 ? "-" : "", format_count(1 / a));
   if (rounded_exponent(value, 3) < 4) return fixed_sig(value, 3, 3);
   // Compact columns: 12345 cycles per op reads better as "12.3k".
   static constexpr const char* kSuffix[] = {"k", "M", "G", "T"};
@@ -101,10 +103,18 @@ std::string format_percent(double fraction) {
   return fmt::format("{:.{}f}%", p, decimals);
 }
 
+std::string display_unit(const std::string& unit) {
+  if (unit == "us" || unit.rfind("us/", 0) == 0) return "µs" + unit.substr(2);
+  return unit;
+}
+
 std::string format_value(double value, const std::string& unit) {
   if (unit == "ns" || unit == "ns/op") return format_ns(value);
-  if (unit.rfind("ns/", 0) == 0) {
-    const std::string t = format_ns(value);
+  // Durations in any of the time units the JSON uses print as format_ns does: "12.6 µs".
+  for (const auto& [name, ns] : {std::pair{"ns", 1.0}, std::pair{"us", 1e3}, std::pair{"ms", 1e6}}) {
+    const std::string prefix = name;
+    if (unit != prefix && unit.rfind(prefix + "/", 0) != 0) continue;
+    const std::string t = format_ns(value * ns);
     return t == kMissing ? t : t + unit.substr(2);  // "30.1 ns" + "/KiB"
   }
   if (!std::isfinite(value)) return kMissing;

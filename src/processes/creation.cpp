@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "core/format.h"
 #include "core/counters.h"
 #include "core/measure.h"
 #include "core/syscall_count.h"
@@ -80,7 +81,7 @@ std::string parent_counts(const core::Result& r) {
 std::string vs_thread(const core::RunContext& ctx, double p50) {
   const auto t = earlier_p50(ctx, "processes.pthread_create");
   if (!t || *t <= 0) return "";
-  return fmt::format(" ({:.1f}x a thread's {})", p50 / *t, format_ns(*t));
+  return fmt::format(" ({:.1f}x a thread's {})", p50 / *t, core::format_ns(*t));
 }
 
 core::Result run_pthread_create(core::RunContext& ctx, core::Result r) {
@@ -90,7 +91,7 @@ core::Result run_pthread_create(core::RunContext& ctx, core::Result r) {
       "pthread_create + pthread_join of a thread that stores sched_getcpu() and returns");
   const std::string where = record_placement(r, tally, "threads");
   r.meaning = fmt::format("{} to create and join a thread that only notes its CPU{}{}",
-                          format_ns(r.stats->p50), where, parent_counts(r));
+                          core::format_ns(r.stats->p50), where, parent_counts(r));
   return r;
 }
 
@@ -103,9 +104,9 @@ core::Result run_std_thread(core::RunContext& ctx, core::Result r) {
   const double p50 = r.stats->p50;
   std::string vs;
   if (const auto t = earlier_p50(ctx, "processes.pthread_create"); t && *t > 0)
-    vs = fmt::format(", {:.2f}x pthread_create's {}", p50 / *t, format_ns(*t));
+    vs = fmt::format(", {:.2f}x pthread_create's {}", p50 / *t, core::format_ns(*t));
   r.meaning =
-      fmt::format("{} per std::thread + join{}{}{}", format_ns(p50), vs, where, parent_counts(r));
+      fmt::format("{} per std::thread + join{}{}{}", core::format_ns(p50), vs, where, parent_counts(r));
   return r;
 }
 
@@ -117,7 +118,7 @@ core::Result run_fork_exit(core::RunContext& ctx, core::Result r) {
   const double p50 = r.stats->p50;
   if (const auto t = earlier_p50(ctx, "processes.pthread_create"); t && *t > 0)
     r.add_metric("ratio_vs_pthread", p50 / *t, "x");
-  r.meaning = fmt::format("{} to fork a child that exits at once and reap it{}{}", format_ns(p50),
+  r.meaning = fmt::format("{} to fork a child that exits at once and reap it{}{}", core::format_ns(p50),
                           vs_thread(ctx, p50), parent_counts(r));
   return r;
 }
@@ -130,11 +131,11 @@ core::Result run_vfork_exit(core::RunContext& ctx, core::Result r) {
   const double p50 = r.stats->p50;
   std::string vs;
   if (const auto f = earlier_p50(ctx, "processes.fork_exit"); f && p50 > 0)
-    vs = fmt::format(", {:.1f}x faster than fork's {}", *f / p50, format_ns(*f));
+    vs = fmt::format(", {:.1f}x faster than fork's {}", *f / p50, core::format_ns(*f));
   r.meaning = fmt::format(
       "{} per vfork + _exit + reap{}: the child borrows the parent's memory, so no page "
       "tables are copied{}",
-      format_ns(p50), vs, parent_counts(r));
+      core::format_ns(p50), vs, parent_counts(r));
   return r;
 }
 
@@ -150,10 +151,10 @@ core::Result run_clone_vm(core::RunContext& ctx, core::Result r) {
   const double p50 = r.stats->p50;
   std::string vs;
   if (const auto f = earlier_p50(ctx, "processes.fork_exit"); f && *f > 0)
-    vs = fmt::format("; {:.0f}% of fork's {}", 100.0 * p50 / *f, format_ns(*f));
+    vs = fmt::format("; {:.0f}% of fork's {}", 100.0 * p50 / *f, core::format_ns(*f));
   r.meaning = fmt::format(
       "{} for a process that shares its parent's memory (own pid, no page-table copy){}{}{}{}",
-      format_ns(p50), vs_thread(ctx, p50), vs, where, parent_counts(r));
+      core::format_ns(p50), vs_thread(ctx, p50), vs, where, parent_counts(r));
   return r;
 }
 
@@ -175,11 +176,11 @@ core::Result run_posix_spawn_true(core::RunContext& ctx, core::Result r) {
   std::string beyond;
   if (const auto v = earlier_p50(ctx, "processes.vfork_exit"); v && p50 > *v)
     beyond = fmt::format(", {} more than a bare vfork+_exit: the exec and the program's own run",
-                         format_ns(p50 - *v));
+                         core::format_ns(p50 - *v));
   r.meaning = fmt::format(
       "{} to posix_spawn {} and reap it{}; glibc spawns with clone(CLONE_VM|CLONE_VFORK), so "
       "the parent's page tables are not copied{}",
-      format_ns(p50), prog.path, beyond, parent_counts(r));
+      core::format_ns(p50), prog.path, beyond, parent_counts(r));
   return r;
 }
 
@@ -194,8 +195,8 @@ core::Result run_fork_exec_true(core::RunContext& ctx, core::Result r) {
   const double p50 = r.stats->p50;
   std::string vs;
   if (const auto s = earlier_p50(ctx, "processes.posix_spawn_true"); s && *s > 0)
-    vs = fmt::format(", {:.2f}x posix_spawn's {}", p50 / *s, format_ns(*s));
-  r.meaning = fmt::format("{} to fork, execv {} and reap it{}{}", format_ns(p50), prog.path, vs,
+    vs = fmt::format(", {:.2f}x posix_spawn's {}", p50 / *s, core::format_ns(*s));
+  r.meaning = fmt::format("{} to fork, execv {} and reap it{}{}", core::format_ns(p50), prog.path, vs,
                           parent_counts(r));
   return r;
 }

@@ -20,6 +20,7 @@
 
 #include <fmt/format.h>
 
+#include "core/format.h"
 #include "core/errors.h"
 #include "core/resources.h"
 #include "processes/child.h"
@@ -219,19 +220,12 @@ std::optional<double> counter_per_op(const core::Result& r, const std::string& n
   return c->per_op;
 }
 
-std::string format_ns(double ns) {
-  if (ns >= 1e6) return fmt::format("{:.2f} ms", ns / 1e6);
-  if (ns >= 1e4) return fmt::format("{:.0f} us", ns / 1e3);
-  if (ns >= 1e3) return fmt::format("{:.1f} us", ns / 1e3);
-  return fmt::format("{:.0f} ns", ns);
-}
-
 void note_disturbed(core::Result& r, const core::Stats& s, const std::string& what) {
   if (s.n == 0 || s.min <= 0 || s.p50 <= 5 * s.min) return;
   r.warnings.push_back(fmt::format(
       "{}the median sample ({}) is {:.0f}x the fastest ({}): something else was competing for "
       "the CPUs, and the median measures that wait, not the op",
-      what.empty() ? "" : "at " + what + ": ", format_ns(s.p50), s.p50 / s.min, format_ns(s.min)));
+      what.empty() ? "" : "at " + what + ": ", core::format_ns(s.p50), s.p50 / s.min, core::format_ns(s.min)));
 }
 
 }  // namespace illusion::labs::processes

@@ -86,9 +86,6 @@ std::optional<double> earlier_p50(const core::RunContext& ctx, const std::string
 // Per-op value of a counter, or nullopt when it was not counted.
 std::optional<double> counter_per_op(const core::Result& r, const std::string& name);
 
-// "1.5 us", "2.31 ms": a duration in ns for meaning lines.
-std::string format_ns(double ns);
-
 // Adds a warning when the median sample is over 5x the fastest: an op that creates a task
 // waits for it to be scheduled, and with another process keeping both CPUs busy that wait is
 // a CFS slice (milliseconds), so the median then measures the competition, not the op.

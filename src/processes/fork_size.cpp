@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "core/format.h"
 #include "core/measure.h"
 #include "core/resources.h"
 #include "processes/creation_ops.h"
@@ -157,8 +158,8 @@ std::string faults_range(const Sweep& sw) {
 std::string end_points(const Sweep& sw) {
   const SizePoint& a = sw.points.front();
   const SizePoint& b = sw.points.back();
-  return fmt::format("{} at {} MiB to {} at {} MiB", format_ns(a.stats.p50), a.bytes >> 20,
-                     format_ns(b.stats.p50), b.bytes >> 20);
+  return fmt::format("{} at {} MiB to {} at {} MiB", core::format_ns(a.stats.p50), a.bytes >> 20,
+                     core::format_ns(b.stats.p50), b.bytes >> 20);
 }
 
 core::Result run_fork_vs_size(core::RunContext& ctx, core::Result r) {
@@ -178,12 +179,12 @@ core::Result run_fork_vs_size(core::RunContext& ctx, core::Result r) {
   // copy) and the wake-up of the waiting parent.
   if (largest.parent_cpu_ns_per_op)
     tables += fmt::format("; at {} MiB the parent itself is on CPU for {} of it",
-                          largest.bytes >> 20, format_ns(*largest.parent_cpu_ns_per_op));
+                          largest.bytes >> 20, core::format_ns(*largest.parent_cpu_ns_per_op));
   if (sw.fit)
     r.meaning = fmt::format(
         "fork + exit grows by {} per GiB the parent has touched, {:.0f} ns per 4 KiB page "
         "({}){}{}",
-        format_ns(sw.fit->slope * 1e3), sw.fit->slope * 1e3 / 262144.0, end_points(sw), tables,
+        core::format_ns(sw.fit->slope * 1e3), sw.fit->slope * 1e3 / 262144.0, end_points(sw), tables,
         faults_range(sw));
   else
     r.meaning =
@@ -191,15 +192,15 @@ core::Result run_fork_vs_size(core::RunContext& ctx, core::Result r) {
   return r;
 }
 
-// vfork and posix_spawn: ", a slope of 1.1 us/GiB against fork's 29.64 ms per GiB" (the
+// vfork and posix_spawn: ", a slope of 1.10 µs/GiB against fork's 29.64 ms per GiB" (the
 // comparison when fork_vs_size ran earlier in this run).
 std::string slope_vs_fork(const core::RunContext& ctx, const Sweep& sw) {
   if (!sw.fit) return "";
-  std::string out = fmt::format(", a slope of {:.1f} us/GiB", sw.fit->slope);
+  std::string out = fmt::format(", a slope of {}/GiB", core::format_ns(sw.fit->slope * 1e3));
   const core::Result* f =
       ctx.earlier ? core::find_result(*ctx.earlier, "processes.fork_vs_size") : nullptr;
   if (const core::Metric* m = f ? f->metric("slope_us_per_gib") : nullptr)
-    out += fmt::format(" against fork's {} per GiB", format_ns(m->value * 1e3));
+    out += fmt::format(" against fork's {} per GiB", core::format_ns(m->value * 1e3));
   return out;
 }
 
@@ -302,7 +303,7 @@ core::Result run_fork_thp(core::RunContext& ctx, core::Result r) {
     r.meaning = fmt::format(
         "THP did not apply here, so both runs used 4 KiB pages: fork with {} "
         "took {} (MADV_HUGEPAGE asked) and {} (no advice)",
-        size_text, format_ns(huge.stats.p50), format_ns(small.stats.p50));
+        size_text, core::format_ns(huge.stats.p50), core::format_ns(small.stats.p50));
   } else {
     // VmPTE is no guide here: for every huge PMD the kernel keeps a PTE table in reserve
     // (pgtable_trans_huge_deposit in mm/huge_memory.c, so a later split cannot fail), so it
@@ -311,7 +312,7 @@ core::Result run_fork_thp(core::RunContext& ctx, core::Result r) {
     r.meaning = fmt::format(
         "fork with {} in huge pages ({:.0f}% huge) takes {} against {} with 4 KiB pages: "
         "{:.1f}x faster, one PMD entry to copy per 2 MiB instead of 512 PTEs",
-        size_text, 100 * fraction, format_ns(huge.stats.p50), format_ns(small.stats.p50),
+        size_text, 100 * fraction, core::format_ns(huge.stats.p50), core::format_ns(small.stats.p50),
         small.stats.p50 / huge.stats.p50);
   }
   return r;

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "core/format.h"
 #include "core/measure.h"
 #include "core/stats.h"
 #include "processes/child.h"
@@ -133,8 +134,8 @@ Result run_crash_in_child(RunContext& ctx, Result r) {
     r.warnings.push_back(fmt::format("{} children dumped core despite RLIMIT_CORE=0", cores));
   r.meaning = fmt::format(
       "a child that wrote through a bad pointer was {} ({} of {} runs) and illusion ran on: "
-      "fork -> crash -> reap takes {:.0f} us against {:.0f} us for a clean exit ({:.2f}x)",
-      outcome, segv, rounds, p50 / 1e3, clean_p50 / 1e3, clean_p50 > 0 ? p50 / clean_p50 : 0.0);
+      "fork -> crash -> reap takes {} against {} for a clean exit ({:.2f}x)",
+      outcome, segv, rounds, core::format_ns(p50), core::format_ns(clean_p50), clean_p50 > 0 ? p50 / clean_p50 : 0.0);
   return r;
 }
 

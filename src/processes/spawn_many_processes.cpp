@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "core/format.h"
 #include "processes/child.h"
 #include "processes/spawn_many.h"
 #include "processes/spawn_many_support.h"
@@ -168,10 +169,11 @@ core::Result run_spawn_processes(core::RunContext& ctx, core::Result r, const Sp
     }
   }
   r.meaning = fmt::format(
-      "{} processes alive at once, forked in {:.1f} ms ({:.0f}/s, {:.1f} us each at p50{}); each "
+      "{} processes alive at once, forked in {} ({:.0f}/s, {} each at p50{}); each "
       "child's PSS is {} KiB (its pages are the parent's until written), plus {} KiB of page "
       "tables and {} KiB of kernel stack{}",
-      spawned, t.total_ms(), t.units_per_s(), r.stats->p50 / 1e3, vs_thread,
+      spawned, core::format_ns(t.total_ms() * 1e6), t.units_per_s(), core::format_ns(r.stats->p50),
+      vs_thread,
       pss ? fmt::format("{:.0f}", *pss) : "?", pte ? fmt::format("{:.0f}", *pte) : "?",
       kstack ? fmt::format("{:.0f}", *kstack) : "?", shortfall_note(plan, spawned));
   return r;

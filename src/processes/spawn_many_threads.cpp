@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "core/format.h"
 #include "processes/child.h"
 #include "processes/spawn_many.h"
 #include "processes/spawn_many_support.h"
@@ -152,10 +153,10 @@ core::Result run_spawn_threads(core::RunContext& ctx, core::Result r, const Spaw
   const auto kstack = record_per_unit(r, t, "threads");
 
   r.meaning = fmt::format(
-      "{} threads alive at once, created in {:.1f} ms ({:.0f}/s, {:.1f} us each at p50); each "
+      "{} threads alive at once, created in {} ({:.0f}/s, {} each at p50); each "
       "adds {} KiB resident ({:.0f} KiB touched of its {:.0f} KiB stack) and {} KiB of kernel "
       "stack{}",
-      spawned, t.total_ms(), t.units_per_s(), r.stats->p50 / 1e3,
+      spawned, core::format_ns(t.total_ms() * 1e6), t.units_per_s(), core::format_ns(r.stats->p50),
       rss_kib ? fmt::format("{:.1f}", *rss_kib) : "?", stacks.resident_kib, stacks.virtual_kib,
       kstack ? fmt::format("{:.0f}", *kstack) : "?", shortfall_note(plan, spawned));
   return r;

@@ -57,20 +57,27 @@ std::optional<double> throughput(const core::Result& r) {
   return m->value;
 }
 
-bool any_throughput(const std::vector<const core::Result*>& results) {
-  for (const core::Result* r : results)
-    if (throughput(*r)) return true;
-  return false;
+TableColumns table_columns(const std::vector<const core::Result*>& results) {
+  TableColumns c;
+  for (const core::Result* r : results) {
+    c.throughput = c.throughput || throughput(*r);
+    c.faults = c.faults || faults_cell(*r).text != core::kMissing;
+    c.switches = c.switches || switches_cell(*r).text != core::kMissing;
+    c.syscalls = c.syscalls || per_op(*r, "syscalls");
+  }
+  return c;
 }
 
-std::vector<std::string> lab_table_headers(bool with_throughput) {
+std::vector<std::string> lab_table_headers(const TableColumns& columns) {
   std::vector<std::string> h{"experiment", "p50", "p99", "max"};
-  if (with_throughput) h.emplace_back("GB/s");
-  for (const char* c : {"faults", "ctx-sw", "syscalls"}) h.emplace_back(c);
+  if (columns.throughput) h.emplace_back("GB/s");
+  if (columns.faults) h.emplace_back("faults");
+  if (columns.switches) h.emplace_back("ctx-sw");
+  if (columns.syscalls) h.emplace_back("syscalls");
   return h;
 }
 
-RowCells lab_table_row(const core::Result& r, bool with_throughput) {
+RowCells lab_table_row(const core::Result& r, const TableColumns& columns) {
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   RowCells row;
   row.cells.push_back(short_id(r));
@@ -86,20 +93,27 @@ RowCells lab_table_row(const core::Result& r, bool with_throughput) {
     row.loose_median = !half || *half > core::kFirmMedian;
     if (row.loose_median) row.cells[1] += kLooseMedianMark;
   }
-  if (with_throughput) {
+  if (columns.throughput) {
     const auto gbps = throughput(r);
     row.cells.push_back(gbps ? core::format_sig3(*gbps) : core::kMissing);
   }
   const CounterCell faults = faults_cell(r), switches = switches_cell(r);
-  row.from_rusage = faults.from_rusage || switches.from_rusage;
-  row.cells.push_back(faults.text);
-  row.cells.push_back(switches.text);
-  const auto syscalls = per_op(r, "syscalls");
-  row.cells.push_back(syscalls ? core::format_count(*syscalls) : core::kMissing);
+  if (columns.faults) {
+    row.cells.push_back(faults.text);
+    row.from_rusage = row.from_rusage || faults.from_rusage;
+  }
+  if (columns.switches) {
+    row.cells.push_back(switches.text);
+    row.from_rusage = row.from_rusage || switches.from_rusage;
+  }
+  if (columns.syscalls) {
+    const auto syscalls = per_op(r, "syscalls");
+    row.cells.push_back(syscalls ? core::format_count(*syscalls) : core::kMissing);
+  }
   return row;
 }
 
-std::string lab_table_note(const std::vector<RowCells>& rows) {
+std::string lab_table_note(const std::vector<RowCells>& rows, const TableColumns& columns) {
   bool any_rusage = false, any_no_tail = false, any_loose = false;
   for (const RowCells& row : rows) {
     any_rusage = any_rusage || row.from_rusage;
@@ -122,6 +136,14 @@ std::string lab_table_note(const std::vector<RowCells>& rows) {
         "±{:.0f}% of it, or there were too few samples for one, so that median is not firm (the "
         "interval is in the JSON as median_lo/median_hi)",
         kLooseMedianMark, core::kFirmMedian * 100);
+  std::vector<std::string> absent;
+  if (!columns.faults) absent.emplace_back("faults");
+  if (!columns.switches) absent.emplace_back("context switches");
+  if (!columns.syscalls) absent.emplace_back("syscalls");
+  if (!absent.empty())
+    note += fmt::format(
+        "; no row counted {}, so {} left out (each row's warnings say why)",
+        fmt::join(absent, " or "), absent.size() == 1 ? "that column is" : "those columns are");
   return note + ".";
 }
 

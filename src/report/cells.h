@@ -36,13 +36,19 @@ std::string status_text(const core::Result& r);
 // The IO rows' throughput (metric throughput_gbps), when the row has one.
 std::optional<double> throughput(const core::Result& r);
 
-// True when any of `results` has a throughput: the table then gets a GB/s column.
-bool any_throughput(const std::vector<const core::Result*>& results);
+// The lab table's optional columns, each shown only when some row has a figure for it: GB/s
+// (the IO lab's), and the counters (syscalls needs tracefs, so a host without it has none). A
+// column every row would fill with "—" says nothing; the note says why it is left out.
+struct TableColumns {
+  bool throughput = false, faults = false, switches = false, syscalls = false;
+};
+TableColumns table_columns(const std::vector<const core::Result*>& results);
 
-// The lab table's column headers: experiment, p50, p99, max, [GB/s], faults, ctx-sw, syscalls.
-std::vector<std::string> lab_table_headers(bool with_throughput);
+// The lab table's column headers: experiment, p50, p99, max, then those of the optional
+// columns shown: GB/s, faults, ctx-sw, syscalls.
+std::vector<std::string> lab_table_headers(const TableColumns& columns);
 
-// One result's row, cell for cell under lab_table_headers(with_throughput).
+// One result's row, cell for cell under lab_table_headers(columns).
 struct RowCells {
   std::vector<std::string> cells;
   bool from_rusage = false;   // a counter cell fell back to getrusage ("*")
@@ -52,11 +58,12 @@ struct RowCells {
 
 // Marks a p50 whose interval misses core::kFirmMedian.
 inline constexpr const char* kLooseMedianMark = "~";
-RowCells lab_table_row(const core::Result& r, bool with_throughput);
+RowCells lab_table_row(const core::Result& r, const TableColumns& columns);
 
 // The note under a lab table, in plain text (each writer escapes it): counters are per op, what
-// "*" means when a counter came from getrusage, and what "—" under p99/max means.
-std::string lab_table_note(const std::vector<RowCells>& rows);
+// "*" means when a counter came from getrusage, what "—" under p99/max means, and which counter
+// columns no row had.
+std::string lab_table_note(const std::vector<RowCells>& rows, const TableColumns& columns);
 
 // Labs in run order: those the record names first, then any lab only the results mention (a
 // hand-made or older file may lack "labs").

@@ -14,19 +14,19 @@ namespace illusion::report {
 namespace {
 
 void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& results) {
-  // A GB/s column only for tables that have throughput figures (the IO lab's).
-  const bool with_throughput = any_throughput(results);
+  // Columns only for figures some row has (GB/s for the IO lab's, syscalls with tracefs).
+  const TableColumns columns = table_columns(results);
   TextTable table(kConsoleWidth);
-  for (const std::string& h : lab_table_headers(with_throughput))
+  for (const std::string& h : lab_table_headers(columns))
     table.add_column(h, h == "experiment" ? Align::left : Align::right);
   std::vector<RowCells> rows;
   for (const core::Result* r : results) {
-    rows.push_back(lab_table_row(*r, with_throughput));
+    rows.push_back(lab_table_row(*r, columns));
     // The meaning goes on its own line: as a last column it would get some 30 columns.
     table.add_row(rows.back().cells, status_text(*r));
   }
   table.write(out);
-  for (const std::string& line : wrap_words(lab_table_note(rows), kConsoleWidth - 2))
+  for (const std::string& line : wrap_words(lab_table_note(rows, columns), kConsoleWidth - 2))
     out << "  " << line << '\n';
 }
 

@@ -67,18 +67,19 @@ void write_header(std::ostream& out, const RunRecord& record) {
 
 void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& results,
                      const std::string& caption) {
-  const bool with_throughput = any_throughput(results);
+  // Columns only for figures some row has (GB/s for the IO lab's, syscalls with tracefs).
+  const TableColumns columns = table_columns(results);
   open_table(out, caption);
   out << "<thead>";
-  write_row(out, lab_table_headers(with_throughput), true);
+  write_row(out, lab_table_headers(columns), true);
   out << "</thead>\n<tbody>\n";
   std::vector<RowCells> rows;
   for (const core::Result* r : results) {
-    rows.push_back(lab_table_row(*r, with_throughput));
+    rows.push_back(lab_table_row(*r, columns));
     write_row(out, rows.back().cells, false);
   }
   close_table(out);
-  out << "<p class=\"note\">" << escape_html(lab_table_note(rows)) << "</p>\n";
+  out << "<p class=\"note\">" << escape_html(lab_table_note(rows, columns)) << "</p>\n";
   std::vector<std::string> items;
   for (const core::Result* r : results) {
     const std::string text = status_text(*r);
@@ -136,7 +137,7 @@ const core::Series* find_series(const core::Result& r, const std::string& name) 
 
 // "x (unit)" or just "x" when the unit is unknown.
 std::string with_unit(const std::string& what, const std::string& unit) {
-  return unit.empty() ? what : fmt::format("{} ({})", what, unit);
+  return unit.empty() ? what : fmt::format("{} ({})", what, core::display_unit(unit));
 }
 
 // The chart's numbers as a table, for readers who cannot see it: per series, at most

@@ -46,14 +46,15 @@ void write_header(std::ostream& out, const RunRecord& record) {
 }
 
 void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& results) {
-  const bool with_throughput = any_throughput(results);
-  write_table_header(out, lab_table_headers(with_throughput));
+  // Columns only for figures some row has (GB/s for the IO lab's, syscalls with tracefs).
+  const TableColumns columns = table_columns(results);
+  write_table_header(out, lab_table_headers(columns));
   std::vector<RowCells> rows;
   for (const core::Result* r : results) {
-    rows.push_back(lab_table_row(*r, with_throughput));
+    rows.push_back(lab_table_row(*r, columns));
     write_table_row(out, rows.back().cells);
   }
-  out << '\n' << escape_markdown(lab_table_note(rows)) << "\n\n";
+  out << '\n' << escape_markdown(lab_table_note(rows, columns)) << "\n\n";
   // Each row's meaning, or why it has no figures.
   for (const core::Result* r : results) {
     const std::string text = status_text(*r);

@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "core/format.h"
 #include "core/barrier.h"
 #include "core/counters.h"
 #include "core/mapping.h"
@@ -216,11 +217,12 @@ std::string calloc_words(const CallocFigures& f) {
   const std::string memset_rss =
       f.memset_rss_kib ? fmt::format("RSS +{:.0f} KiB, ", *f.memset_rss_kib) : std::string();
   return fmt::format(
-      "calloc({}) took {:.1f} us ({}){}; malloc+memset took {:.1f} ms ({}{}{}); touching the "
-      "calloc'ed block later cost {:.1f} ms ({}{}){}",
-      core::format_size(f.size_bytes), f.calloc_ns / 1e3, calloc_detail, verdict, f.memset_ns / 1e6,
+      "calloc({}) took {} ({}){}; malloc+memset took {} ({}{}{}); touching the "
+      "calloc'ed block later cost {} ({}{}){}",
+      core::format_size(f.size_bytes), core::format_ns(f.calloc_ns), calloc_detail, verdict,
+      core::format_ns(f.memset_ns),
       memset_rss, per_page(f.memset_faults_per_page),
-      huge_note(f.memset_huge_fraction, "; ", "", f.huge_page_bytes), f.touch_ns / 1e6,
+      huge_note(f.memset_huge_fraction, "; ", "", f.huge_page_bytes), core::format_ns(f.touch_ns),
       per_page(f.touch_faults_per_page),
       huge_note(f.touch_huge_fraction, "; ", "", f.huge_page_bytes), deferred_tail);
 }

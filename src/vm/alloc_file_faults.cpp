@@ -22,6 +22,7 @@
 
 #include <fmt/format.h>
 
+#include "core/format.h"
 #include "core/counters.h"
 #include "core/measure.h"
 #include "core/resources.h"
@@ -351,9 +352,10 @@ core::Result run_major_fault(core::RunContext& ctx, core::Result r) {
                                  ? std::string("major faults not counted")
                                  : fmt::format("{:.2f} major faults per page touched", major_pp);
   r.meaning = fmt::format(
-      "a major fault (page read from disk) on {}: {:.1f} us p50, {:.1f} us p99{}; {} ({} cached "
+      "a major fault (page read from disk) on {}: {} p50, {} p99{}; {} ({} cached "
       "before)",
-      fs.name, r.stats->p50 / 1e3, r.stats->p99 / 1e3, vs, majors, percent(resident));
+      fs.name, core::format_ns(r.stats->p50), core::format_ns(r.stats->p99), vs, majors,
+      percent(resident));
   return r;
 }
 

@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "core/format.h"
 #include "core/barrier.h"
 #include "core/counters.h"
 #include "core/measure.h"
@@ -219,10 +220,10 @@ std::string free_words(const FreeFigures& f) {
                                f.trim_ns / 1e6);
   const std::string large =
       f.large_kib && f.large_returned_kib
-          ? fmt::format("returned {:.0f} of {:.0f} KiB on free ({:.0f} us)",
-                        *f.large_returned_kib, *f.large_kib, f.free_large_ns / 1e3)
-          : fmt::format("was freed in {:.0f} us (what it returned is unknown)",
-                        f.free_large_ns / 1e3);
+          ? fmt::format("returned {:.0f} of {:.0f} KiB on free ({})", *f.large_returned_kib,
+                        *f.large_kib, core::format_ns(f.free_large_ns))
+          : fmt::format("was freed in {} (what it returned is unknown)",
+                        core::format_ns(f.free_large_ns));
   return fmt::format("{} in {}-byte blocks: {}, {}; a {} block ({}) {}",
                      core::format_size(f.total_bytes), f.block_bytes, small, trim,
                      core::format_size(f.large_bytes),

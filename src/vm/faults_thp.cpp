@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "core/format.h"
 #include "core/mapping.h"
 #include "core/measure.h"
 #include "core/resources.h"
@@ -214,9 +215,9 @@ Result run_thp_fault(RunContext& ctx, Result r) {
   r.add_param("free_page_reporting", reporting);
   if (warm_p50 > 0 && cold_p50 > 3 * warm_p50)
     r.warnings.push_back(fmt::format(
-        "a 2 MiB first touch took {:.0f} us here but {:.0f} us when repeated at once over the "
+        "a 2 MiB first touch took {} here but {} when repeated at once over the "
         "blocks just freed: {}",
-        cold_p50 / 1e3, warm_p50 / 1e3,
+        core::format_ns(cold_p50), core::format_ns(warm_p50),
         ctx.env && ctx.env->virtualized
             ? fmt::format("likely the hypervisor backing guest memory on first touch too (free "
                           "page reporting: {}), so fresh huge pages wait for the host",
@@ -229,12 +230,12 @@ Result run_thp_fault(RunContext& ctx, Result r) {
                                           : fmt::format("{:.1f}x slower", 1 / speedup);
   r.meaning = fmt::format(
       "with huge pages one fault maps 2 MiB: {:.2f} faults per 2 MiB ({:.0f}% of the region "
-      "huge), {:.0f} us per 2 MiB block (p50); {} took {:.1f} ms against {:.1f} ms with 4 KiB "
-      "pages ({}, {:.0f}x fewer faults); {:.0f} us per 2 MiB block when repeated over the "
+      "huge), {} per 2 MiB block (p50); {} took {} against {} with 4 KiB "
+      "pages ({}, {:.0f}x fewer faults); {} per 2 MiB block when repeated over the "
       "blocks just freed",
-      faults / static_cast<double>(extents), 100 * fraction, r.stats->p50 / 1e3,
-      core::format_size(bytes), total_ns / 1e6, base_total_ns / 1e6, pace, reduction,
-      warm_p50 / 1e3);
+      faults / static_cast<double>(extents), 100 * fraction, core::format_ns(r.stats->p50),
+      core::format_size(bytes), core::format_ns(total_ns), core::format_ns(base_total_ns), pace,
+      reduction, core::format_ns(warm_p50));
   return r;
 }
 

@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "core/format.h"
 #include "core/measure.h"
 #include "core/resources.h"
 #include "vm/rows.h"
@@ -76,7 +77,7 @@ core::Result run_frame_loop_faults(core::RunContext& ctx, core::Result r) {
   const TimerSlackGuard slack;
   if (!slack.applied())
     r.warnings.push_back(
-        "could not set the timer slack to 1 ns: wake-ups may be up to 50 us "
+        "could not set the timer slack to 1 ns: wake-ups may be up to 50 µs "
         "late and count against the frames");
   FrameWork work(kWorkBytes, 1);
   work.calibrate(clock, kWorkTargetNs);
@@ -218,15 +219,17 @@ core::Result run_frame_loop_faults(core::RunContext& ctx, core::Result r) {
   if (missed_b > missed_a) {
     r.meaning = fmt::format(
         "{} of {} frames missed the {:.2f} ms deadline once each frame also took {:.0f} "
-        "first-touch faults ({:.2f} us each; worst frame {:.2f} ms; {} of the misses woke over "
+        "first-touch faults ({} each; worst frame {:.2f} ms; {} of the misses woke over "
         "{:.0f} ms late), against {} prefaulted{}",
-        missed_b, frames, ms(kPeriodNs), faults, per_fault_ns / 1e3, ms(faulting.worst_span_ns()),
+        missed_b, frames, ms(kPeriodNs), faults, core::format_ns(per_fault_ns),
+        ms(faulting.worst_span_ns()),
         late_b, ms(kLateStartNs), missed_a, major_text);
   } else {
     r.meaning = fmt::format(
-        "{:.0f} first-touch faults per frame ({:.2f} us each) took the worst frame from {:.2f} "
+        "{:.0f} first-touch faults per frame ({} each) took the worst frame from {:.2f} "
         "to {:.2f} ms, {:.0f}% of the {:.2f} ms budget: no extra missed deadline here{}{}",
-        faults, per_fault_ns / 1e3, ms(prefaulted.worst_span_ns()), ms(faulting.worst_span_ns()),
+        faults, core::format_ns(per_fault_ns), ms(prefaulted.worst_span_ns()),
+        ms(faulting.worst_span_ns()),
         100 * faulting.worst_span_ns() / kPeriodNs, ms(kPeriodNs),
         faults_to_miss
             ? fmt::format(", but ~{:.0f} such faults would fill a frame", *faults_to_miss)

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "core/format.h"
 #include "core/host_behaviour.h"
 #include "core/interrupts.h"
 #include "core/measure.h"
@@ -191,10 +192,11 @@ core::Result run_mmap_churn_stall(core::RunContext& ctx, core::Result r) {
   const bool one_cpu = cpus.size() < 2;
   r.meaning = fmt::format(
       "with {:.0f} mmap/touch/munmap rounds of 2 MiB per second {}, the toucher "
-      "had {:.0f} batches per second over {:.0f} us against {:.0f} without; its p99 batch went "
-      "from {:.0f} to {:.0f} ns ({:.2f}x) and its worst from {:.1f} to {:.1f} us ({:.1f}x). {}",
+      "had {:.0f} batches per second over {} against {:.0f} without; its p99 batch went "
+      "from {} to {} ({:.2f}x) and its worst from {} to {} ({:.1f}x). {}",
       churn_rate, one_cpu ? "on the same CPU (the only one usable)" : "on another CPU", slow_churn,
-      kSlowBatchNs / 1e3, slow_base, b.p99, c.p99, ratio(c.p99, b.p99), b.max / 1e3, c.max / 1e3,
+      core::format_ns(kSlowBatchNs), slow_base, core::format_ns(b.p99), core::format_ns(c.p99),
+      ratio(c.p99, b.p99), core::format_ns(b.max), core::format_ns(c.max),
       ratio(c.max, b.max),
       one_cpu ? "With one CPU there is no TLB shootdown to wait for: what the churn adds is the "
                 "CPU time it takes from the toucher"

@@ -159,9 +159,7 @@ Layout lay_out(const std::string& html_path, const ScratchDir& dir, int width, b
   std::string probe = kProbe;
   if (width < 500) probe = fmt::format("<style>html{{width:{}px}}</style>", width) + probe;
   page.insert(page.rfind("</body>"), probe);
-  {
-    std::ofstream(copy) << page;
-  }
+  { std::ofstream(copy) << page; }
   std::vector<std::string> cmd = {"timeout",
                                   "60",
                                   kChromium,
@@ -216,11 +214,11 @@ TEST_F(HtmlCli, PrintsToPdf) {
     GTEST_SKIP() << kChromium << " is absent (Debian package 'chromium'): no print check";
   ASSERT_EQ(run_->exit_code, 0) << run_->err;
   const std::string pdf = dir_->file("report.pdf");
-  const Outcome o = run_program(
-      {"timeout", "60", kChromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-       "--user-data-dir=" + dir_->file("chromium-profile"), "--print-to-pdf=" + pdf,
-       "file://" + html_},
-      {"HOME=" + dir_->path()});
+  const Outcome o =
+      run_program({"timeout", "60", kChromium, "--headless", "--no-sandbox", "--disable-gpu",
+                   "--no-first-run", "--user-data-dir=" + dir_->file("chromium-profile"),
+                   "--print-to-pdf=" + pdf, "file://" + html_},
+                  {"HOME=" + dir_->path()});
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_EQ(slurp(pdf).substr(0, 5), "%PDF-");
 }

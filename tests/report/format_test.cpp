@@ -49,7 +49,9 @@ TEST(FormatCount, PerOpCounters) {
 }
 
 TEST(FormatCount, RareEventsAreNotZero) {
-  EXPECT_EQ(core::format_count(0.00004), "4e-05");
+  EXPECT_EQ(core::format_count(0.00004), "1 in 25.0k");
+  EXPECT_EQ(core::format_count(7e-07), "1 in 1.43M");
+  EXPECT_EQ(core::format_count(-0.0001), "-1 in 10.0k");
   EXPECT_NE(core::format_count(0.0001), "0.000");
 }
 
@@ -83,4 +85,15 @@ TEST(FormatValue, FollowsTheUnit) {
   EXPECT_EQ(core::format_value(3.14159, "GB/s"), "3.14 GB/s");
   EXPECT_EQ(core::format_value(kNaN, "GB/s"), "—");
   EXPECT_EQ(core::format_value(kNaN, "ns/KiB"), "—");
+}
+
+TEST(FormatValue, TimeUnitsReadAsDurations) {
+  EXPECT_EQ(core::format_value(12634, "us"), "12.6 ms");
+  EXPECT_EQ(core::format_value(1.5, "ms"), "1.50 ms");
+  EXPECT_EQ(core::format_value(30.1, "ns/KiB"), "30.1 ns/KiB");
+  EXPECT_EQ(core::format_value(1.1, "us/GiB"), "1.10 µs/GiB");
+  EXPECT_EQ(core::format_value(2.5, "GB/s"), "2.50 GB/s");
+  EXPECT_EQ(core::display_unit("us"), "µs");
+  EXPECT_EQ(core::display_unit("us/GiB"), "µs/GiB");
+  EXPECT_EQ(core::display_unit("users"), "users");
 }

@@ -125,7 +125,8 @@ TEST(Markdown, TablesAreWellFormed) {
     for (std::size_t j = i + 2; j < lines.size() && lines[j].rfind("|", 0) == 0; ++j, ++rows)
       EXPECT_EQ(cell_count(lines[j]), columns) << lines[j];
     EXPECT_GT(rows, 0u);
-    for (const char* col : {"p50", "p99", "max", "faults", "ctx-sw", "syscalls"})
+    // Counter columns only where some row counted them (table_columns_test.cpp).
+    for (const char* col : {"p50", "p99", "max"})
       EXPECT_TRUE(has(lines[i], col)) << col << " in: " << lines[i];
   }
   EXPECT_EQ(tables, 2) << text;
@@ -219,10 +220,11 @@ TEST(Markdown, HostileStringsAreEscaped) {
   // No line starts a table row that was not written as one: the newline became a space.
   for (const std::string& line : lines_of(text))
     EXPECT_FALSE(line.rfind("| injected", 0) == 0) << line;
-  // The tables keep their shape.
+  // The tables keep their shape: the hostile text added no cell.
   for (const std::string& line : lines_of(text)) {
     if (line.rfind("| ", 0) == 0 && has(line, "experiment")) {
-      EXPECT_GT(cell_count(line), 6u) << line;
+      EXPECT_GE(cell_count(line), 5u) << line;
+      EXPECT_LE(cell_count(line), 8u) << line;
     }
   }
 }

@@ -21,21 +21,21 @@ core::Result row_with(std::vector<double> samples) {
 TEST(MedianMark, ALooseMedianIsMarkedAndExplained) {
   std::vector<double> spread;
   for (int i = 0; i < 1000; ++i) spread.push_back(50 + i % 100);
-  const RowCells loose = lab_table_row(row_with(spread), false);
+  const RowCells loose = lab_table_row(row_with(spread), {});
   EXPECT_TRUE(loose.loose_median);
   EXPECT_EQ(loose.cells[1].back(), '~') << loose.cells[1];
-  EXPECT_NE(lab_table_note({loose}).find("wider than ±1%"), std::string::npos);
+  EXPECT_NE(lab_table_note({loose}, {}).find("wider than ±1%"), std::string::npos);
 }
 
 TEST(MedianMark, AFirmMedianIsNotAndNeitherIsItsNote) {
-  const RowCells firm = lab_table_row(row_with(std::vector<double>(100, 80.0)), false);
+  const RowCells firm = lab_table_row(row_with(std::vector<double>(100, 80.0)), {});
   EXPECT_FALSE(firm.loose_median);
   EXPECT_EQ(firm.cells[1].find('~'), std::string::npos) << firm.cells[1];
-  EXPECT_EQ(lab_table_note({firm}).find("wider than"), std::string::npos);
+  EXPECT_EQ(lab_table_note({firm}, {}).find("wider than"), std::string::npos);
 }
 
 TEST(MedianMark, TooFewSamplesForAnIntervalIsNotFirm) {
-  EXPECT_TRUE(lab_table_row(row_with({1, 2, 3}), false).loose_median);
+  EXPECT_TRUE(lab_table_row(row_with({1, 2, 3}), {}).loose_median);
 }
 
 TEST(MedianMark, TheIntervalRoundTripsThroughJson) {
