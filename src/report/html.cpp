@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "core/format.h"
@@ -178,17 +180,54 @@ void write_figure(std::ostream& out, const LineChart& chart, const std::string& 
 BarChart ladder_chart(const RunRecord& record) {
   BarChart chart;
   chart.title = "Cost ladder: p50 per operation";
-  chart.x_label = "p50 (ns, log scale)";
-  const std::vector<LadderRung> rungs = cost_ladder(record.results);
-  // Drawn only beside its table (write_ladder_section), which holds its numbers.
+  chart.x_label = "p50 (log scale)";
+  chart.x_time = true;
+  std::vector<LadderRung> rungs = cost_ladder(record.results);
+  // Drawn only beside its table (write_ladder_section), which holds its numbers; named as the
+  // table names them, cheapest first.
   if (rungs.size() < 2) return chart;
+  std::stable_sort(rungs.begin(), rungs.end(),
+                   [](const LadderRung& a, const LadderRung& b) { return a.p50 < b.p50; });
   for (const LadderRung& r : rungs)
-    chart.bars.push_back({r.id, r.p50, core::format_value(r.p50, r.unit)});
+    chart.bars.push_back({r.label, r.p50, core::format_value(r.p50, r.unit)});
   return chart;
 }
 
 bool draws_from(const ChartSource& source, const std::string& id) {
   return source.prefix ? starts_with(id, source.id) : id == source.id;
+}
+
+// How many ns one of `unit` is, for the time units series use; 0 for any other unit.
+double ns_per(const std::string& unit) {
+  if (unit == "ns") return 1;
+  if (unit == "us") return 1e3;
+  if (unit == "ms") return 1e6;
+  if (unit == "s") return 1e9;
+  return 0;
+}
+
+// A series' points, with times in ns so the axis reads them as times.
+std::vector<std::pair<double, double>> in_ns(std::vector<std::pair<double, double>> points,
+                                             double x_scale, double y_scale) {
+  for (auto& [x, y] : points) {
+    if (x_scale > 0) x *= x_scale;
+    if (y_scale > 0) y *= y_scale;
+  }
+  return points;
+}
+
+// Adds one series as a line; the first sets the axes: a time unit makes that axis a time axis
+// (the label then needs no unit), any other unit goes into the label as "(KiB)".
+void add_line(LineChart& chart, std::string label, const core::Series& s) {
+  const double xs = ns_per(s.x_unit), ys = ns_per(s.y_unit);
+  if (chart.lines.empty()) {
+    chart.x_time = xs > 0;
+    chart.y_time = ys > 0;
+    chart.x_label = chart.x_time ? "" : s.x_unit;
+    chart.y_label = chart.y_time ? "" : s.y_unit;
+  }
+  chart.lines.push_back({std::move(label), in_ns(s.points, chart.x_time ? xs : 0,
+                                                 chart.y_time ? ys : 0)});
 }
 
 // One line per result `source` names that carries its series.
@@ -198,11 +237,7 @@ LineChart lines_of(const RunRecord& record, const ChartSource& source) {
     if (!draws_from(source, r.id)) continue;
     const core::Series* s = find_series(r, source.series);
     if (s == nullptr) continue;
-    if (chart.lines.empty()) {
-      chart.x_label = s->x_unit;
-      chart.y_label = s->y_unit;
-    }
-    chart.lines.push_back({short_id(r), s->points});
+    add_line(chart, short_id(r), *s);
   }
   return chart;
 }
@@ -233,20 +268,19 @@ void write_charts(std::ostream& out, const RunRecord& record) {
   fork.title = "Process creation latency vs parent size";
   fork.x_label = with_unit("parent size", fork.x_label);
   fork.y_label = with_unit("p50 latency", fork.y_label);
+  // fork grows to milliseconds while vfork and posix_spawn stay at tens of microseconds: on a
+  // linear axis they would lie flat on zero.
+  fork.log_y = true;
 
   LineChart reach;
   for (const core::Result& r : record.results) {
     if (!draws_from(kWorkingSetChart, r.id)) continue;
     for (const core::Series& s : r.series) {
       if (!starts_with(s.name, kWorkingSetChart.series)) continue;
-      if (reach.lines.empty()) {
-        reach.x_label = s.x_unit;
-        reach.y_label = s.y_unit;
-      }
       const std::string label = s.name == "latency_vs_working_set_4k"     ? "4 KiB pages"
                                 : s.name == "latency_vs_working_set_huge" ? "huge pages"
                                                                           : s.name;
-      reach.lines.push_back({label, s.points});
+      add_line(reach, label, s);
     }
   }
   reach.title = "Load latency vs working-set size";

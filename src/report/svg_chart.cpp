@@ -78,8 +78,19 @@ bool drawable(double v, bool log) {
   return std::isfinite(v) && (!log || v > 0);
 }
 
-// A tick label without the unit (the axis title has it): "0.5", "20", "1k", "2.5M".
-std::string tick_label(double v) {
+// A tick on a time axis (values in ns): "100 ns", "10 µs", "1.5 ms", "2 s".
+std::string time_tick_label(double ns) {
+  const double a = std::fabs(ns);
+  if (a >= 1e9) return fmt::format("{:g} s", ns / 1e9);
+  if (a >= 1e6) return fmt::format("{:g} ms", ns / 1e6);
+  if (a >= 1e3) return fmt::format("{:g} µs", ns / 1e3);
+  return fmt::format("{:g} ns", ns);
+}
+
+// A tick label without the unit (the axis title has it): "0.5", "20", "1k", "2.5M"; on a time
+// axis, the time with its unit.
+std::string tick_label(double v, bool time) {
+  if (time) return time_tick_label(v);
   const double a = std::fabs(v);
   if (a >= 1e9) return fmt::format("{:g}G", v / 1e9);
   if (a >= 1e6) return fmt::format("{:g}M", v / 1e6);
@@ -128,8 +139,9 @@ Axis make_axis(double min, double max, bool log, double pix0, double pix1) {
       break;
     }
   }
+  // The axis ends where the data does (1024 MiB, not 1500): ticks at nice steps inside it.
   a.lo = std::floor(min / step) * step;
-  a.hi = std::ceil(max / step) * step;
+  a.hi = max;
   if (a.hi <= a.lo) a.hi = a.lo + step;
   for (double t = a.lo; t <= a.hi + step * 1e-9; t += step) a.ticks.push_back(t);
   return a;
@@ -235,7 +247,8 @@ void write_line_chart(std::ostream& out, const LineChart& chart) {
         "<line class=\"grid\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>"
         "<line class=\"axis\" x1=\"{0}\" y1=\"{2}\" x2=\"{0}\" y2=\"{3}\"/>"
         "<text class=\"tick\" x=\"{0}\" y=\"{4}\" text-anchor=\"middle\">{5}</text>\n",
-        px(x), px(top), px(bottom), px(bottom + 5), px(bottom + 18), escape_html(tick_label(t)));
+        px(x), px(top), px(bottom), px(bottom + 5), px(bottom + 18),
+        escape_html(tick_label(t, chart.x_time)));
   }
   for (double t : ay.ticks) {
     const double y = ay.map(t);
@@ -244,7 +257,7 @@ void write_line_chart(std::ostream& out, const LineChart& chart) {
         "<line class=\"axis\" x1=\"{3}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\"/>"
         "<text class=\"tick\" x=\"{4}\" y=\"{5}\" text-anchor=\"end\">{6}</text>\n",
         px(y), px(left), px(right), px(left - 5), px(left - 8), px(y + 4),
-        escape_html(tick_label(t)));
+        escape_html(tick_label(t, chart.y_time)));
   }
   out << fmt::format(
       "<text class=\"axis-label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}{}</text>\n",
@@ -315,7 +328,7 @@ void write_log_bar_chart(std::ostream& out, const BarChart& chart) {
     out << fmt::format(
         "<line class=\"grid\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>"
         "<text class=\"tick\" x=\"{0}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
-        px(x), px(top), px(bottom), px(bottom + 16), escape_html(tick_label(t)));
+        px(x), px(top), px(bottom), px(bottom + 16), escape_html(tick_label(t, chart.x_time)));
   }
   out << fmt::format(
       "<line class=\"axis\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>"

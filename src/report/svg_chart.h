@@ -20,6 +20,8 @@ struct LineChart {
   std::string title;
   std::string x_label, y_label;  // axis titles, with the unit: "buffer (KiB)"
   bool log_x = false, log_y = false;
+  // Values in ns: ticks then read as times ("10 µs", "1 ms") and the title needs no unit.
+  bool x_time = false, y_time = false;
   bool dots = false;  // a scatter of points instead of lines (the fault timeline)
   std::vector<ChartLine> lines;
 };
@@ -32,7 +34,8 @@ struct Bar {
 
 struct BarChart {
   std::string title;
-  std::string x_label;  // "p50 (ns, log scale)"
+  std::string x_label;  // "p50 (log scale)"
+  bool x_time = false;  // values in ns, ticks as times
   std::vector<Bar> bars;
 };
 

@@ -244,8 +244,9 @@ TEST(Html, LadderUsesALogScale) {
   const std::string html = html_of(record);
   const auto bars = bars_of(html);
   ASSERT_EQ(bars.size(), 5u) << html;
-  EXPECT_EQ(bars[0].first, "syscalls.function_call");
-  EXPECT_EQ(bars[4].first, "vm.major_fault");
+  // Named as the ladder table names them.
+  EXPECT_EQ(bars[0].first, "function call");
+  EXPECT_EQ(bars[4].first, "major fault (file page from disk)");
   for (std::size_t i = 1; i < bars.size(); ++i) EXPECT_LT(bars[i - 1].second, bars[i].second);
   EXPECT_GT(bars[0].second, 0);
   // Log scale: equal ratios give equal steps (100 -> 100000 is 3 decades, 1 -> 1000 would be
@@ -253,7 +254,40 @@ TEST(Html, LadderUsesALogScale) {
   const double per_decade = (bars[4].second - bars[2].second) / 4;
   EXPECT_NEAR(bars[3].second - bars[2].second, 3 * per_decade, 1.0);
   EXPECT_NEAR(bars[2].second - bars[0].second, 2 * per_decade, 1.0);
-  EXPECT_TRUE(has(html, "p50 (ns, log scale)"));
+  // A time axis: ticks in time units, not SI-scaled nanoseconds.
+  EXPECT_TRUE(has(html, "p50 (log scale)"));
+  EXPECT_TRUE(has(html, ">1 µs</text>")) << html;
+  EXPECT_TRUE(has(html, ">1 ms</text>"));
+  EXPECT_FALSE(has(html, ">1k</text>"));
+}
+
+TEST(Html, LadderBarsRunCheapestFirst) {
+  RunRecord record = base_record();
+  record.results = {make_result("syscalls.function_call", 5000),
+                    make_result("syscalls.getppid_raw", 100), make_result("vm.major_fault", 7)};
+  const auto bars = bars_of(html_of(record));
+  ASSERT_EQ(bars.size(), 3u);
+  EXPECT_EQ(bars[0].first, "major fault (file page from disk)");
+  EXPECT_EQ(bars[1].first, "syscall (getppid)");
+  EXPECT_EQ(bars[2].first, "function call");
+}
+
+TEST(SvgChart, LinearAxesEndAtTheDataAndTimeAxesReadAsTimes) {
+  LineChart chart;
+  chart.title = "t";
+  chart.x_label = "parent size (MiB)";
+  chart.y_label = "p50 latency";
+  chart.y_time = true;
+  chart.log_y = true;
+  chart.lines = {{"fork", {{0, 200e3}, {512, 15e6}, {1024, 30e6}}},
+                 {"vfork", {{0, 30e3}, {1024, 31e3}}}};
+  std::ostringstream out;
+  write_line_chart(out, chart);
+  const std::string svg = out.str();
+  EXPECT_TRUE(has(svg, ">1k</text>")) << svg;  // a tick inside the data...
+  EXPECT_FALSE(has(svg, ">1.5k</text>")) << svg;  // ...and none past it
+  EXPECT_TRUE(has(svg, ">10 µs</text>")) << svg;
+  EXPECT_TRUE(has(svg, ">100 ms</text>")) << svg;
 }
 
 TEST(SvgChart, AxesHaveTicksAndUnits) {
