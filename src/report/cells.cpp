@@ -68,6 +68,11 @@ TableColumns table_columns(const std::vector<const core::Result*>& results) {
   return c;
 }
 
+bool tail_supported(std::size_t n, double q) {
+  // n * (1 - q) >= 1, with a little slack for 1 - 0.99 not being exactly 0.01 in binary.
+  return static_cast<double>(n) * (1 - q) >= 1 - 1e-9;
+}
+
 std::vector<std::string> lab_table_headers(const TableColumns& columns) {
   std::vector<std::string> h{"experiment", "p50", "p99", "max"};
   if (columns.throughput) h.emplace_back("GB/s");
@@ -88,6 +93,10 @@ RowCells lab_table_row(const core::Result& r, const TableColumns& columns) {
   row.no_op_tail = sampled && !ops;
   for (double v : {sampled ? r.stats->p50 : kNaN, ops ? ops->p99 : kNaN, ops ? ops->max : kNaN})
     row.cells.push_back(core::format_value(v, r.unit));
+  if (ops && !tail_supported(ops->n, 0.99)) {
+    row.thin_tail = true;
+    row.cells[2] += kThinTailMark;
+  }
   if (sampled) {
     const auto half = core::median_relative_half_width(*r.stats);
     row.loose_median = !half || *half > core::kFirmMedian;
@@ -114,8 +123,9 @@ RowCells lab_table_row(const core::Result& r, const TableColumns& columns) {
 }
 
 std::string lab_table_note(const std::vector<RowCells>& rows, const TableColumns& columns) {
-  bool any_rusage = false, any_no_tail = false, any_loose = false;
+  bool any_rusage = false, any_no_tail = false, any_loose = false, any_thin = false;
   for (const RowCells& row : rows) {
+    any_thin = any_thin || row.thin_tail;
     any_rusage = any_rusage || row.from_rusage;
     any_no_tail = any_no_tail || row.no_op_tail;
     any_loose = any_loose || row.loose_median;
@@ -136,6 +146,11 @@ std::string lab_table_note(const std::vector<RowCells>& rows, const TableColumns
         "±{:.0f}% of it, or there were too few samples for one, so that median is not firm (the "
         "interval is in the JSON as median_lo/median_hi)",
         kLooseMedianMark, core::kFirmMedian * 100);
+  if (any_thin)
+    note += fmt::format(
+        "; {} after a p99: fewer than 100 single-operation samples, so it is (close to) their "
+        "largest, not a measured 1-in-100 tail",
+        kThinTailMark);
   std::vector<std::string> absent;
   if (!columns.faults) absent.emplace_back("faults");
   if (!columns.switches) absent.emplace_back("context switches");

@@ -54,7 +54,13 @@ struct RowCells {
   bool from_rusage = false;   // a counter cell fell back to getrusage ("*")
   bool no_op_tail = false;    // batched, no single-operation samples: p99 and max are "—"
   bool loose_median = false;  // the median's 95% interval is wider than ±1% (or unknown): "~"
+  bool thin_tail = false;     // fewer single-op samples than a p99 needs: "†"
 };
+
+// A percentile q is a measured tail only when the samples reach it: n >= 1 / (1 - q) (100 for
+// p99, 1000 for p99.9). Below that it is the largest sample or an interpolation next to it.
+bool tail_supported(std::size_t n, double q);
+inline constexpr const char* kThinTailMark = "†";
 
 // Marks a p50 whose interval misses core::kFirmMedian.
 inline constexpr const char* kLooseMedianMark = "~";

@@ -14,7 +14,9 @@
 #include "report/cells.h"
 #include "report/chart_sources.h"
 #include "report/cost_ladder.h"
+#include "report/html_spread.h"
 #include "report/html_style.h"
+#include "report/html_table.h"
 #include "report/svg_chart.h"
 
 namespace illusion::report {
@@ -24,28 +26,6 @@ std::string join_escaped(const std::vector<std::string>& parts) {
   std::string text;
   for (const std::string& p : parts) text += (text.empty() ? "" : " · ") + escape_html(p);
   return text;
-}
-
-// A header row's cells are column headers; a body row's first cell names the row (a row
-// header, for screen readers), the rest are numbers.
-void write_row(std::ostream& out, const std::vector<std::string>& cells, bool header) {
-  out << "<tr>";
-  for (std::size_t i = 0; i < cells.size(); ++i) {
-    const char* tag = header || i == 0 ? "th" : "td";
-    const char* scope = header ? " scope=\"col\"" : i == 0 ? " scope=\"row\"" : "";
-    out << '<' << tag << scope << (i == 0 ? "" : " class=\"num\"") << '>' << escape_html(cells[i])
-        << "</" << tag << '>';
-  }
-  out << "</tr>\n";
-}
-
-// A table opens inside its own scrolling box, with a caption naming it.
-void open_table(std::ostream& out, const std::string& caption) {
-  out << "<div class=\"scroll\"><table>\n<caption>" << escape_html(caption) << "</caption>\n";
-}
-
-void close_table(std::ostream& out) {
-  out << "</tbody>\n</table></div>\n";
 }
 
 void write_list(std::ostream& out, const std::string& heading,
@@ -363,6 +343,7 @@ void write_html(std::ostream& out, const RunRecord& record) {
     if (!s.lab.question.empty())
       out << "<p class=\"question\">" << escape_html(s.lab.question) << "</p>\n";
     write_lab_table(out, s.results, s.lab.title + ": one row per experiment");
+    write_spread_table(out, s.results, s.lab.title);
     write_budget_table(out, s.budget);
     out << "</section>\n";
   }

@@ -223,6 +223,27 @@ TEST(Html, ReadsOnPhonesInDarkModeAndInPrint) {
   EXPECT_TRUE(has(html, "svg .line.s1, svg .key.s1 { stroke-dasharray"));
 }
 
+TEST(Html, SpreadShowsSampleSizeAndMarksTailsTheSamplesCannotReach) {
+  RunRecord record = base_record();
+  core::Result many = make_result("syscalls.other_call", 50);  // n = 100: p99 reachable
+  core::Result few = make_result("syscalls.slow_call", 5000);
+  few.stats->n = 30;  // a p99 of 30 samples is their largest
+  record.results = {many, few};
+  const std::string html = html_of(record);
+  EXPECT_TRUE(has(html, "<caption>Syscalls: spread and sample size</caption>")) << html;
+  for (const char* column : {">n</th>", ">p90</th>", ">p99.9</th>", ">mean ± sd</th>",
+                             ">outliers</th>", ">samples are</th>"})
+    EXPECT_TRUE(has(html, column)) << column;
+  EXPECT_TRUE(has(html, "<th scope=\"row\">slow_call</th><td class=\"num\">single ops</td>"
+                        "<td class=\"num\">30</td>"))
+      << html;
+  // p99 of 30 samples and p99.9 of 100 are marked, in the spread table and the main table.
+  EXPECT_TRUE(has(html, "7.50 µs†")) << html;   // slow_call's p99
+  EXPECT_TRUE(has(html, "82.5 ns†")) << html;   // other_call's p99.9 (n = 100)
+  EXPECT_FALSE(has(html, "75.0 ns†")) << html;  // other_call's p99 is reachable
+  EXPECT_TRUE(has(html, "fewer than 100 single-operation samples")) << html;
+}
+
 // The ladder's bars, in chart order: (label, width).
 std::vector<std::pair<std::string, double>> bars_of(const std::string& html) {
   std::vector<std::pair<std::string, double>> out;
