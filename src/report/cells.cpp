@@ -193,7 +193,7 @@ std::vector<WarningLine> deduplicated_warnings(const std::vector<core::Result>& 
       for (std::size_t i = 0; i < ids.size() && i < kShown; ++i) from += (i ? ", " : "") + ids[i];
       if (ids.size() > kShown) from += fmt::format(" and {} more", ids.size() - kShown);
     }
-    lines.push_back({w, from});
+    lines.push_back({w, from, ids.size()});
   }
   return lines;
 }

@@ -79,6 +79,7 @@ std::vector<LabInfo> labs_to_show(const RunRecord& record);
 // ids and "and N more"), in order of first appearance.
 struct WarningLine {
   std::string text, from;
+  std::size_t rows = 0;  // how many rows gave it
 };
 std::vector<WarningLine> deduplicated_warnings(const std::vector<core::Result>& results);
 

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -14,6 +16,7 @@
 #include "report/cells.h"
 #include "report/chart_sources.h"
 #include "report/cost_ladder.h"
+#include "report/html_charts.h"
 #include "report/html_spread.h"
 #include "report/html_style.h"
 #include "report/html_table.h"
@@ -28,12 +31,13 @@ std::string join_escaped(const std::vector<std::string>& parts) {
   return text;
 }
 
-void write_list(std::ostream& out, const std::string& heading,
+void write_list(std::ostream& out, const std::string& anchor, const std::string& heading,
                 const std::vector<std::string>& escaped_items) {
   if (escaped_items.empty()) return;
-  out << "<h2>" << escape_html(heading) << "</h2>\n<ul>\n";
+  out << "<section id=\"" << escape_html(anchor) << "\">\n<h2>" << escape_html(heading)
+      << "</h2>\n<ul>\n";
   for (const std::string& item : escaped_items) out << "<li>" << item << "</li>\n";
-  out << "</ul>\n";
+  out << "</ul>\n</section>\n";
 }
 
 void write_header(std::ostream& out, const RunRecord& record) {
@@ -47,8 +51,38 @@ void write_header(std::ostream& out, const RunRecord& record) {
            "experiments that finished.</p>\n";
 }
 
+// A warning given by this many rows or more is listed once at the end, not under each row.
+constexpr std::size_t kSharedWarningRows = 3;
+
+// `escaped_head` then `escaped_body`, folded into <details> when the plain `text` is long: the
+// summary line is its first clause.
+std::string folded(const std::string& escaped_head, const std::string& text,
+                   const std::string& escaped_body) {
+  constexpr std::size_t kLong = 160, kSummary = 110;
+  if (text.size() <= kLong) return escaped_head + escaped_body;
+  // The first sentence or clause; a comma only when no clause ends early enough.
+  std::size_t cut = std::string::npos;
+  for (const char* end : {". ", "; ", ": "}) {
+    const std::size_t at = text.find(end, 30);
+    if (at != std::string::npos && at < kSummary) cut = std::min(cut, at);
+  }
+  if (cut == std::string::npos) {
+    const std::size_t at = text.find(", ", 30);
+    if (at != std::string::npos && at < kSummary) cut = at;
+  }
+  std::string summary;
+  if (cut != std::string::npos) {
+    summary = text.substr(0, cut) + " …";
+  } else {
+    const std::size_t space = text.rfind(' ', kSummary);
+    summary = text.substr(0, space == std::string::npos ? kSummary : space) + " …";
+  }
+  return "<details><summary>" + escaped_head + escape_html(summary) + "</summary>" +
+         escaped_body + "</details>";
+}
+
 void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& results,
-                     const std::string& caption) {
+                     const std::string& caption, const std::set<std::string>& shared) {
   // Columns only for figures some row has (GB/s for the IO lab's, syscalls with tracefs).
   const TableColumns columns = table_columns(results);
   open_table(out, caption);
@@ -65,8 +99,18 @@ void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& 
   std::vector<std::string> items;
   for (const core::Result* r : results) {
     const std::string text = status_text(*r);
-    if (text.empty()) continue;
-    items.push_back("<strong>" + escape_html(short_id(*r)) + "</strong>: " + escape_html(text));
+    std::vector<std::string> own;  // its warnings that few other rows share
+    for (const std::string& w : r->warnings)
+      if (!shared.count(w)) own.push_back(w);
+    if (text.empty() && own.empty()) continue;
+    std::string item = "<strong>" + escape_html(short_id(*r)) + "</strong>: ";
+    std::string body = escape_html(text);
+    if (!own.empty()) {
+      body += "\n<ul class=\"warn\">";
+      for (const std::string& w : own) body += "<li>⚠ " + escape_html(w) + "</li>";
+      body += "</ul>";
+    }
+    items.push_back(folded(item, text, body));
   }
   if (items.empty()) return;
   out << "<ul class=\"meanings\">\n";
@@ -105,192 +149,6 @@ void write_ladder_section(std::ostream& out, const std::vector<LadderRung>& rung
   close_table(out);
 }
 
-// ---- charts ----
-
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.rfind(prefix, 0) == 0;
-}
-
-const core::Series* find_series(const core::Result& r, const std::string& name) {
-  for (const core::Series& s : r.series)
-    if (s.name == name) return &s;
-  return nullptr;
-}
-
-// "x (unit)" or just "x" when the unit is unknown.
-std::string with_unit(const std::string& what, const std::string& unit) {
-  return unit.empty() ? what : fmt::format("{} ({})", what, core::display_unit(unit));
-}
-
-// The chart's numbers as a table, for readers who cannot see it: per series, at most
-// kFallbackRows points, evenly spaced through the series (its first and last kept).
-constexpr std::size_t kFallbackRows = 16;
-
-void write_chart_data(std::ostream& out, const LineChart& chart) {
-  out << "<details class=\"data\"><summary>" << escape_html(chart.title)
-      << ": the data</summary>\n";
-  open_table(out, chart.title);
-  out << "<thead>";
-  write_row(out, {"series", chart.x_label, chart.y_label}, true);
-  out << "</thead>\n<tbody>\n";
-  for (const ChartLine& line : chart.lines) {
-    const std::size_t n = line.points.size();
-    const std::size_t shown = std::min(n, kFallbackRows);
-    for (std::size_t k = 0; k < shown; ++k) {
-      const std::size_t i = shown == 1 ? 0 : k * (n - 1) / (shown - 1);
-      const auto& [x, y] = line.points[i];
-      write_row(out, {line.label, core::format_sig3(x), core::format_sig3(y)}, false);
-    }
-  }
-  close_table(out);
-  out << "</details>\n";
-}
-
-void write_figure(std::ostream& out, const LineChart& chart, const std::string& caption) {
-  if (!has_drawable_points(chart)) return;
-  out << "<figure>\n";
-  write_line_chart(out, chart);
-  if (!caption.empty())
-    out << "<figcaption class=\"note\">" << escape_html(caption) << "</figcaption>\n";
-  write_chart_data(out, chart);
-  out << "</figure>\n";
-}
-
-// The same rungs as the console's ladder table (cost_ladder.h).
-BarChart ladder_chart(const RunRecord& record) {
-  BarChart chart;
-  chart.title = "Cost ladder: p50 per operation";
-  chart.x_label = "p50 (log scale)";
-  chart.x_time = true;
-  std::vector<LadderRung> rungs = cost_ladder(record.results);
-  // Drawn only beside its table (write_ladder_section), which holds its numbers; named as the
-  // table names them, cheapest first.
-  if (rungs.size() < 2) return chart;
-  std::stable_sort(rungs.begin(), rungs.end(),
-                   [](const LadderRung& a, const LadderRung& b) { return a.p50 < b.p50; });
-  for (const LadderRung& r : rungs)
-    chart.bars.push_back({r.label, r.p50, core::format_value(r.p50, r.unit)});
-  return chart;
-}
-
-bool draws_from(const ChartSource& source, const std::string& id) {
-  return source.prefix ? starts_with(id, source.id) : id == source.id;
-}
-
-// How many ns one of `unit` is, for the time units series use; 0 for any other unit.
-double ns_per(const std::string& unit) {
-  if (unit == "ns") return 1;
-  if (unit == "us") return 1e3;
-  if (unit == "ms") return 1e6;
-  if (unit == "s") return 1e9;
-  return 0;
-}
-
-// A series' points, with times in ns so the axis reads them as times.
-std::vector<std::pair<double, double>> in_ns(std::vector<std::pair<double, double>> points,
-                                             double x_scale, double y_scale) {
-  for (auto& [x, y] : points) {
-    if (x_scale > 0) x *= x_scale;
-    if (y_scale > 0) y *= y_scale;
-  }
-  return points;
-}
-
-// Adds one series as a line; the first sets the axes: a time unit makes that axis a time axis
-// (the label then needs no unit), any other unit goes into the label as "(KiB)".
-void add_line(LineChart& chart, std::string label, const core::Series& s) {
-  const double xs = ns_per(s.x_unit), ys = ns_per(s.y_unit);
-  if (chart.lines.empty()) {
-    chart.x_time = xs > 0;
-    chart.y_time = ys > 0;
-    chart.x_label = chart.x_time ? "" : s.x_unit;
-    chart.y_label = chart.y_time ? "" : s.y_unit;
-  }
-  chart.lines.push_back({std::move(label), in_ns(s.points, chart.x_time ? xs : 0,
-                                                 chart.y_time ? ys : 0)});
-}
-
-// One line per result `source` names that carries its series.
-LineChart lines_of(const RunRecord& record, const ChartSource& source) {
-  LineChart chart;
-  for (const core::Result& r : record.results) {
-    if (!draws_from(source, r.id)) continue;
-    const core::Series* s = find_series(r, source.series);
-    if (s == nullptr) continue;
-    add_line(chart, short_id(r), *s);
-  }
-  return chart;
-}
-
-void write_charts(std::ostream& out, const RunRecord& record) {
-  const BarChart ladder = ladder_chart(record);
-
-  LineChart wake = lines_of(record, kWakeupChart);
-  wake.title = "Wake-up lateness (CDF)";
-  wake.x_label = with_unit("lateness", wake.x_label);
-  wake.y_label = "fraction of wake-ups at or below";
-  wake.log_x = true;
-
-  LineChart touch = lines_of(record, kFirstTouchChart);
-  touch.title = "First-touch fault timeline";
-  touch.x_label = with_unit("page index", "");
-  touch.y_label = with_unit("fault latency", touch.y_label);
-  touch.log_y = true;
-  touch.dots = true;
-
-  LineChart io = lines_of(record, kReadSweepChart);
-  io.title = "Read throughput vs buffer size";
-  io.x_label = with_unit("buffer", io.x_label);
-  io.y_label = with_unit("throughput", io.y_label);
-  io.log_x = true;
-
-  LineChart fork = lines_of(record, kForkSizeChart);
-  fork.title = "Process creation latency vs parent size";
-  fork.x_label = with_unit("parent size", fork.x_label);
-  fork.y_label = with_unit("p50 latency", fork.y_label);
-  // fork grows to milliseconds while vfork and posix_spawn stay at tens of microseconds: on a
-  // linear axis they would lie flat on zero.
-  fork.log_y = true;
-
-  LineChart reach;
-  for (const core::Result& r : record.results) {
-    if (!draws_from(kWorkingSetChart, r.id)) continue;
-    for (const core::Series& s : r.series) {
-      if (!starts_with(s.name, kWorkingSetChart.series)) continue;
-      const std::string label = s.name == "latency_vs_working_set_4k"     ? "4 KiB pages"
-                                : s.name == "latency_vs_working_set_huge" ? "huge pages"
-                                                                          : s.name;
-      add_line(reach, label, s);
-    }
-  }
-  reach.title = "Load latency vs working-set size";
-  reach.x_label = with_unit("working set", reach.x_label);
-  reach.y_label = with_unit("latency per load", reach.y_label);
-  reach.log_x = true;
-  reach.log_y = true;
-
-  const bool any = has_drawable_bars(ladder) || has_drawable_points(wake) ||
-                   has_drawable_points(touch) || has_drawable_points(io) ||
-                   has_drawable_points(fork) || has_drawable_points(reach);
-  if (!any) return;
-  out << "<h2>Charts</h2>\n";
-  if (has_drawable_bars(ladder)) {
-    out << "<figure>\n";
-    write_log_bar_chart(out, ladder);
-    out << "<figcaption class=\"note\">The p50 of each operation on a log scale: one grid step "
-           "is ten times slower. Its numbers are the cost ladder's table above.</figcaption>\n"
-           "</figure>\n";
-  }
-  write_figure(out, wake, "How late a 1 ms sleeper woke, per scenario.");
-  write_figure(out, touch,
-               "In touch order, each dot is the slowest first write of a run of consecutive "
-               "pages (the run's length is in the vm.first_touch row's params): the tail, not "
-               "the typical fault.");
-  write_figure(out, io, "read(2) throughput per buffer size.");
-  write_figure(out, fork, "p50 of creating a child, by how much memory the parent holds.");
-  write_figure(out, reach, "Pointer-chase p50 per load as the working set grows.");
-}
-
 }  // namespace
 
 std::string escape_html(std::string_view text) {
@@ -326,31 +184,58 @@ void write_html(std::ostream& out, const RunRecord& record) {
       << "<meta name=\"color-scheme\" content=\"light dark\">\n"
       << "<title>" << join_escaped(run_header_parts(record)) << "</title>\n"
       << "<style>" << kHtmlStyle << "</style>\n</head>\n<body>\n";
-  // A reader's order: the prices, the pictures, what they mean, under which conditions; then
-  // every lab's full table.
+  // A reader's order: the prices, what they mean, under which conditions; then every lab's
+  // table with its charts; warnings many rows share last (the others sit under their row).
   write_header(out, record);
-  write_ladder_section(out, cost_ladder(record.results));
-  write_charts(out, record);
-  std::vector<std::string> commentary;
-  for (const Insight& in : record.insights) commentary.push_back(escape_html(in.text));
-  write_list(out, "Commentary", commentary);
+  const std::vector<LadderRung> rungs = cost_ladder(record.results);
+  const std::vector<LabSection> labs = lab_sections(record);
   std::vector<std::string> caveats;
   for (const std::string& c : record.env.caveats) caveats.push_back(escape_html(c));
-  write_list(out, "Caveats (details: illusion env)", caveats);
+  std::vector<std::string> shared_lines;
+  std::set<std::string> shared;
+  for (const WarningLine& w : deduplicated_warnings(record.results)) {
+    if (w.rows < kSharedWarningRows) continue;
+    shared.insert(w.text);
+    shared_lines.push_back(fmt::format("{} — {}", escape_html(w.text), escape_html(w.from)));
+  }
 
-  for (const LabSection& s : lab_sections(record)) {
-    out << "<section class=\"lab\">\n<h2>" << lab_heading(s.lab, escape_html) << "</h2>\n";
-    if (!s.lab.question.empty())
-      out << "<p class=\"question\">" << escape_html(s.lab.question) << "</p>\n";
-    write_lab_table(out, s.results, s.lab.title + ": one row per experiment");
-    write_spread_table(out, s.results, s.lab.title);
-    write_budget_table(out, s.budget);
+  std::vector<std::pair<std::string, std::string>> toc;  // anchor, heading
+  if (rungs.size() >= 2) toc.emplace_back("ladder", "Cost ladder");
+  if (!record.insights.empty()) toc.emplace_back("commentary", "Commentary");
+  if (!caveats.empty()) toc.emplace_back("caveats", "Caveats");
+  for (const LabSection& s : labs) toc.emplace_back("lab-" + s.lab.id, s.lab.title);
+  if (!shared_lines.empty()) toc.emplace_back("warnings", "Warnings");
+  out << "<nav class=\"toc\" aria-label=\"Contents\"><ul>";
+  for (const auto& [anchor, heading] : toc)
+    out << "<li><a href=\"#" << escape_html(anchor) << "\">" << escape_html(heading) << "</a></li>";
+  out << "</ul></nav>\n";
+
+  if (rungs.size() >= 2) {
+    out << "<section id=\"ladder\">\n";
+    write_ladder_section(out, rungs);
+    write_ladder_figure(out, ladder_chart(record));
     out << "</section>\n";
   }
-  std::vector<std::string> warnings;
-  for (const WarningLine& w : deduplicated_warnings(record.results))
-    warnings.push_back(fmt::format("{} — {}", escape_html(w.text), escape_html(w.from)));
-  write_list(out, "Warnings", warnings);
+  std::vector<std::string> commentary;
+  for (const Insight& in : record.insights)
+    commentary.push_back(folded("", in.text, escape_html(in.text)));
+  write_list(out, "commentary", "Commentary", commentary);
+  write_list(out, "caveats", "Caveats (details: illusion env)", caveats);
+
+  const std::vector<PlacedChart> charts = line_charts(record);
+  for (const LabSection& s : labs) {
+    out << "<section class=\"lab\" id=\"lab-" << escape_html(s.lab.id) << "\">\n<h2>"
+        << lab_heading(s.lab, escape_html) << "</h2>\n";
+    if (!s.lab.question.empty())
+      out << "<p class=\"question\">" << escape_html(s.lab.question) << "</p>\n";
+    write_lab_table(out, s.results, s.lab.title + ": one row per experiment", shared);
+    write_spread_table(out, s.results, s.lab.title);
+    write_budget_table(out, s.budget);
+    for (const PlacedChart& c : charts)
+      if (c.lab == s.lab.id) write_figure(out, c.chart, c.caption);
+    out << "</section>\n";
+  }
+  write_list(out, "warnings", "Warnings (each given by several rows)", shared_lines);
   out << "</body>\n</html>\n";
 }
 

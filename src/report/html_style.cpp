@@ -46,13 +46,17 @@ svg .line.s5, svg .key.s5 { stroke-dasharray: 12 6; } svg .line.s6, svg .key.s6 
 svg .line.s7, svg .key.s7 { stroke-dasharray: 6 2 2 2 2 2; }
 svg .key { fill: none; stroke-width: 2; }
 details.data summary { cursor: pointer; color: var(--muted); }
+details > summary { cursor: pointer; } li:has(> details) { list-style: none; }
+nav.toc ul { display: flex; flex-wrap: wrap; gap: .2em 1.2em; list-style: none; padding: 0; }
+ul.warn { list-style: none; padding-left: .8em; margin: .2em 0;
+          border-left: 3px solid var(--alert-border); }
 @media print {
   body { max-width: none; margin: 0; }
   .interrupted { background: none; }
   section.lab { break-before: page; }
   figure, svg, tr, .scroll { break-inside: avoid; }
   .scroll { overflow: visible; }
-  details.data { display: none; }
+  details.data, nav.toc { display: none; }
 }
 )css";
 

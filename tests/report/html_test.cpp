@@ -244,6 +244,45 @@ TEST(Html, SpreadShowsSampleSizeAndMarksTailsTheSamplesCannotReach) {
   EXPECT_TRUE(has(html, "fewer than 100 single-operation samples")) << html;
 }
 
+TEST(Html, ContentsChartsInTheirLabWarningsUnderTheirRowLongTextFolded) {
+  RunRecord record = base_record();
+  record.labs.push_back({"scheduling", "Scheduling", "Who runs when?"});
+  core::Result call = make_result("syscalls.function_call", 1.2);
+  call.warnings = {"only this row saw it", "every row saw it"};
+  core::Result ppid = make_result("syscalls.getppid_raw", 80);
+  ppid.warnings = {"every row saw it"};
+  core::Result wake = with_series(make_result("scheduling.wakeup_idle", 1000), "cdf", cdf_points());
+  wake.warnings = {"every row saw it"};
+  record.results = {call, ppid, wake};
+  const std::string long_text =
+      "The first clause of a long paragraph, which is the summary: then many more words follow "
+      "that only a reader who opens it needs, about the figures, their causes and what to do.";
+  record.insights = {{"long", long_text, {}}, {"short", "A short one.", {}}};
+  const std::string html = html_of(record);
+  for (const char* link : {"href=\"#ladder\"", "href=\"#commentary\"", "href=\"#lab-syscalls\"",
+                           "href=\"#lab-scheduling\"", "href=\"#warnings\""})
+    EXPECT_TRUE(has(html, link)) << link << "\n" << html;
+  for (const char* anchor : {"id=\"ladder\"", "id=\"lab-syscalls\"", "id=\"lab-scheduling\"",
+                             "id=\"commentary\"", "id=\"warnings\""})
+    EXPECT_TRUE(has(html, anchor)) << anchor;
+  // The wake-up chart sits in the scheduling lab's section, the ladder chart with the ladder.
+  const std::size_t lab = html.find("id=\"lab-scheduling\"");
+  const std::size_t chart = html.find("Wake-up lateness (CDF)</title>");
+  ASSERT_NE(chart, std::string::npos);
+  EXPECT_GT(chart, lab);
+  EXPECT_LT(html.find("Cost ladder: p50 per operation"), html.find("id=\"commentary\""));
+  // A warning of one row sits under that row; one that three rows gave is listed once at the
+  // end with where it came from.
+  EXPECT_LT(html.find("only this row saw it"), html.find("id=\"lab-scheduling\""));
+  EXPECT_EQ(count(html, "every row saw it"), 1u);
+  EXPECT_GT(html.find("every row saw it"), html.find("id=\"warnings\""));
+  // A long paragraph folds behind its first clause; a short one does not.
+  EXPECT_TRUE(has(html, "<details><summary>The first clause of a long paragraph, which is the "
+                        "summary …</summary>"))
+      << html;
+  EXPECT_TRUE(has(html, "<li>A short one.</li>"));
+}
+
 // The ladder's bars, in chart order: (label, width).
 std::vector<std::pair<std::string, double>> bars_of(const std::string& html) {
   std::vector<std::pair<std::string, double>> out;
