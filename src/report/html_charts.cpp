@@ -49,7 +49,13 @@ void write_chart_data(std::ostream& out, const LineChart& chart) {
     for (std::size_t k = 0; k < shown; ++k) {
       const std::size_t i = shown == 1 ? 0 : k * (n - 1) / (shown - 1);
       const auto& [x, y] = line.points[i];
-      write_row(out, {line.label, core::format_sig3(x), core::format_sig3(y)}, false);
+      write_row(out,
+                {line.label,
+                 chart.x_nines  ? nines_tick(chart, x)
+                 : chart.x_time ? core::format_ns(x)
+                                : core::format_sig3(x),
+                 chart.y_time ? core::format_ns(y) : core::format_sig3(y)},
+                false);
     }
   }
   close_table(out);
@@ -106,14 +112,44 @@ LineChart lines_of(const RunRecord& record, const ChartSource& source) {
   return chart;
 }
 
+// A "nines" plot of the rows `source` names: per row its p50, p90, p99 and p99.9 where its
+// sample count reaches them (cells.h, tail_supported), then its maximum, all at one "max"
+// position one nine past the rarest percentile shown. Tails are the point of such rows, and
+// a CDF on a linear axis draws everything past ~p98 as one segment.
+LineChart nines_of_rows(const RunRecord& record, const ChartSource& source) {
+  LineChart chart;
+  chart.x_nines = true;
+  chart.y_time = true;
+  double rarest = 0;
+  std::vector<const core::Result*> rows;
+  for (const core::Result& r : record.results) {
+    if (!draws_from(source, r.id) || !find_series(r, source.series)) continue;
+    const core::Stats* s = r.status == core::Status::ok ? core::per_op_stats(r) : nullptr;
+    if (s == nullptr || ns_per(r.unit.substr(0, r.unit.find('/'))) <= 0) continue;
+    const double scale = ns_per(r.unit.substr(0, r.unit.find('/')));
+    ChartLine line{short_id(r), {}};
+    for (const auto& [q, v] :
+         {std::pair{0.5, s->p50}, {0.9, s->p90}, {0.99, s->p99}, {0.999, s->p999}}) {
+      if (!tail_supported(s->n, q)) break;
+      line.points.emplace_back(nines_of(q), v * scale);
+      rarest = std::max(rarest, nines_of(q));
+    }
+    line.points.emplace_back(0, s->max * scale);  // its x is set below, once all rows are in
+    chart.lines.push_back(std::move(line));
+  }
+  chart.nines_max = std::floor(rarest + 1e-9) + 1;
+  for (ChartLine& line : chart.lines) line.points.back().first = chart.nines_max;
+  return chart;
+}
+
 }  // namespace
 
 std::vector<PlacedChart> line_charts(const RunRecord& record) {
-  LineChart wake = lines_of(record, kWakeupChart);
-  wake.title = "Wake-up lateness (CDF)";
-  wake.x_label = with_unit("lateness", wake.x_label);
-  wake.y_label = "fraction of wake-ups at or below";
-  wake.log_x = true;
+  LineChart wake = nines_of_rows(record, kWakeupChart);
+  wake.title = "Wake-up lateness by percentile";
+  wake.x_label = "percentile";
+  wake.y_label = "lateness";
+  wake.log_y = true;
 
   LineChart touch = lines_of(record, kFirstTouchChart);
   touch.title = "First-touch fault timeline";
@@ -153,7 +189,9 @@ std::vector<PlacedChart> line_charts(const RunRecord& record) {
   reach.log_x = true;
   reach.log_y = true;
 
-  return {{"scheduling", std::move(wake), "How late a 1 ms sleeper woke, per scenario."},
+  return {{"scheduling", std::move(wake),
+           "How late a 1 ms sleeper woke, per scenario, at each percentile its samples reach "
+           "and at its worst; each step right is a ten times rarer wake-up."},
           {"vm", std::move(touch),
            "In touch order, each dot is the slowest first write of a run of consecutive pages "
            "(the run's length is in the vm.first_touch row's params): the tail, not the typical "

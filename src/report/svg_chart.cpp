@@ -202,6 +202,21 @@ std::string bar_chart_desc(const BarChart& chart, const std::vector<Bar>& bars) 
 
 }  // namespace
 
+double nines_of(double q) {
+  return -std::log10(1 - q);
+}
+
+std::string nines_label(double nines) {
+  // p(100 * (1 - 10^-nines)): 0.301 -> p50, 1 -> p90, 2 -> p99, 3 -> p99.9.
+  const double percent = 100 * (1 - std::pow(10.0, -nines));
+  return fmt::format("p{:g}", std::round(percent * 1e4) / 1e4);
+}
+
+std::string nines_tick(const LineChart& chart, double nines) {
+  if (chart.nines_max > 0 && std::fabs(nines - chart.nines_max) < 1e-9) return "max";
+  return nines_label(nines);
+}
+
 bool has_drawable_points(const LineChart& chart) {
   for (const ChartLine& line : chart.lines)
     for (const auto& [x, y] : line.points)
@@ -235,7 +250,14 @@ void write_line_chart(std::ostream& out, const LineChart& chart) {
   const bool legend = lines.size() > 1;
   const double width = legend ? 860 : 720, height = 380;
   const double left = 78, right = legend ? 640 : 700, top = 40, bottom = height - 56;
-  const Axis ax = make_axis(xmin, xmax, chart.log_x, left, right);
+  Axis ax = make_axis(xmin, xmax, chart.log_x, left, right);
+  if (chart.x_nines) {
+    // From p50 to the rarest point, a tick at each nine.
+    ax.lo = std::min(nines_of(0.5), xmin);
+    ax.hi = std::max(xmax, ax.lo + 1);
+    ax.ticks = {nines_of(0.5)};
+    for (double t = 1; t <= ax.hi + 1e-9; t += 1) ax.ticks.push_back(t);
+  }
   const Axis ay = make_axis(ymin, ymax, chart.log_y, bottom, top);
 
   open_svg(out, width, height, chart.title, line_chart_desc(chart, lines));
@@ -248,7 +270,7 @@ void write_line_chart(std::ostream& out, const LineChart& chart) {
         "<line class=\"axis\" x1=\"{0}\" y1=\"{2}\" x2=\"{0}\" y2=\"{3}\"/>"
         "<text class=\"tick\" x=\"{0}\" y=\"{4}\" text-anchor=\"middle\">{5}</text>\n",
         px(x), px(top), px(bottom), px(bottom + 5), px(bottom + 18),
-        escape_html(tick_label(t, chart.x_time)));
+        escape_html(chart.x_nines ? nines_tick(chart, t) : tick_label(t, chart.x_time)));
   }
   for (double t : ay.ticks) {
     const double y = ay.map(t);

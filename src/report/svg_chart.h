@@ -22,6 +22,10 @@ struct LineChart {
   bool log_x = false, log_y = false;
   // Values in ns: ticks then read as times ("10 µs", "1 ms") and the title needs no unit.
   bool x_time = false, y_time = false;
+  // x is a percentile's "nines", -log10(1 - q) (p90 is 1, p99 is 2): ticks read p50, p90,
+  // p99, p99.9, so each tenfold rarer tail gets the same width.
+  bool x_nines = false;
+  double nines_max = 0;  // on a nines axis, where each line's maximum sits (the tick "max")
   bool dots = false;  // a scatter of points instead of lines (the fault timeline)
   std::vector<ChartLine> lines;
 };
@@ -38,6 +42,12 @@ struct BarChart {
   bool x_time = false;  // values in ns, ticks as times
   std::vector<Bar> bars;
 };
+
+// A percentile's position on a nines axis, and back to its name: 0.99 -> 2 -> "p99".
+double nines_of(double q);
+std::string nines_label(double nines);
+// A nines-axis tick or cell: "max" at `chart.nines_max`, else nines_label.
+std::string nines_tick(const LineChart& chart, double nines);
 
 // True when `chart` has at least one point it would draw.
 bool has_drawable_points(const LineChart& chart);

@@ -102,29 +102,32 @@ bool has_series(const json& doc, const std::string& prefix, const std::string& s
   return false;
 }
 
-// The charts the HTML report draws for this run (src/report/html.cpp write_charts): the
-// ladder when a rung row has a median in ns, each line chart when a row carries its series.
+// The charts the HTML report draws for this run (src/report/html_charts.cpp): the ladder
+// when at least two rung rows have a median in ns (it is drawn beside its table), the
+// wake-up percentiles when a wake-up row with its series has a finite positive p50, each other
+// line chart when a row carries its series.
 std::size_t charts_expected(const json& doc) {
-  std::size_t n = 0;
+  std::size_t n = 0, rungs = 0;
   for (const char* rung :
        {"syscalls.function_call", "syscalls.vdso_clock_gettime", "syscalls.getppid_raw",
         "scheduling.futex_same_cpu", "vm.first_touch", "processes.pthread_create",
         "processes.fork_exit", "mmap_vs_read.rand_pread_cold", "vm.major_fault"}) {
-    bool drawn = false;
     for (const json& e : doc.at("experiments"))
       if (e.at("id") == rung && e.at("status") == "ok" && e.at("stats").is_object() &&
           e.at("unit").get<std::string>().rfind("ns", 0) == 0 &&
           finite_positive(e.at("stats").value("p50", json())))
-        drawn = true;
-    if (drawn) {
-      ++n;
-      break;
-    }
+        ++rungs;
   }
-  n += has_series(doc, "scheduling.wakeup_", "cdf", false, true, false);
+  n += rungs >= 2;
+  bool wake = false;
+  for (const json& e : doc.at("experiments"))
+    wake = wake || (e.at("id").get<std::string>().rfind("scheduling.wakeup_", 0) == 0 &&
+                    e.at("status") == "ok" && e.contains("series") && e.at("stats").is_object() &&
+                    finite_positive(e.at("stats").value("p50", json())));
+  n += wake;
   n += has_series(doc, "vm.", "first_touch_timeline", false, false, true);
   n += has_series(doc, "mmap_vs_read.read_sweep_", "throughput_vs_buffer", false, true, false);
-  n += has_series(doc, "processes.", "latency_vs_size", false, false, false);
+  n += has_series(doc, "processes.", "latency_vs_size", false, false, true);
   n += has_series(doc, "vm.tlb_reach", "latency_vs_working_set", true, true, true);
   return n;
 }

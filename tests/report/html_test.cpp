@@ -128,8 +128,13 @@ TEST(Html, ASeriesWithOnlyNonFinitePointsDrawsNothing) {
   RunRecord record = base_record();
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
-  record.results = {with_series(make_result("scheduling.wakeup_idle", 1), "cdf",
-                                {{nan, 0.5}, {inf, 1.0}, {-5, 0.2}})};
+  core::Result wake = with_series(make_result("scheduling.wakeup_idle", 1), "cdf",
+                                  {{nan, 0.5}, {inf, 1.0}, {-5, 0.2}});
+  // The wake-up chart plots the row's percentiles: none of them finite either.
+  for (double* v : {&wake.stats->p50, &wake.stats->p90, &wake.stats->p99, &wake.stats->p999,
+                    &wake.stats->max})
+    *v = nan;
+  record.results = {wake};
   EXPECT_EQ(count(html_of(record), "<svg"), 0u);
 }
 
@@ -215,7 +220,7 @@ TEST(Html, ReadsOnPhonesInDarkModeAndInPrint) {
   EXPECT_TRUE(has(html, "@media print"));
   // Every chart says what it shows in text, and a line chart carries its numbers as a table.
   EXPECT_EQ(count(html, "<desc>"), count(html, "<svg"));
-  EXPECT_TRUE(has(html, "<desc>2 series; x: lateness")) << html;
+  EXPECT_TRUE(has(html, "<desc>2 series; x: percentile")) << html;
   EXPECT_EQ(count(html, "<details class=\"data\">"), 1u);  // the CDF; the ladder has its table
   // Series differ by dash and marker too, not by colour alone.
   EXPECT_TRUE(has(svg, "class=\"line s0\""));
@@ -267,7 +272,7 @@ TEST(Html, ContentsChartsInTheirLabWarningsUnderTheirRowLongTextFolded) {
     EXPECT_TRUE(has(html, anchor)) << anchor;
   // The wake-up chart sits in the scheduling lab's section, the ladder chart with the ladder.
   const std::size_t lab = html.find("id=\"lab-scheduling\"");
-  const std::size_t chart = html.find("Wake-up lateness (CDF)</title>");
+  const std::size_t chart = html.find("Wake-up lateness by percentile</title>");
   ASSERT_NE(chart, std::string::npos);
   EXPECT_GT(chart, lab);
   EXPECT_LT(html.find("Cost ladder: p50 per operation"), html.find("id=\"commentary\""));
@@ -281,6 +286,24 @@ TEST(Html, ContentsChartsInTheirLabWarningsUnderTheirRowLongTextFolded) {
                         "summary …</summary>"))
       << html;
   EXPECT_TRUE(has(html, "<li>A short one.</li>"));
+}
+
+TEST(Html, WakeUpTailsAsANinesPlotOfWhatTheSamplesReach) {
+  RunRecord record = base_record();
+  core::Result many = with_series(make_result("scheduling.wakeup_idle", 30e3), "cdf", cdf_points());
+  many.stats->n = 1000;  // reaches p99.9
+  core::Result fewer =
+      with_series(make_result("scheduling.wakeup_loaded", 20e3), "cdf", cdf_points());
+  fewer.stats->n = 995;  // does not
+  record.results = {many, fewer};
+  const std::string html = html_of(record);
+  for (const char* tick : {">p50</text>", ">p90</text>", ">p99</text>", ">p99.9</text>",
+                           ">max</text>", ">10 µs</text>"})
+    EXPECT_TRUE(has(html, tick)) << tick << "\n" << html;
+  // The folded data: idle has p50, p90, p99, p99.9 and max; loaded stops at p99, then max.
+  EXPECT_TRUE(has(html, "<th scope=\"row\">wakeup_idle</th><td class=\"num\">p99.9</td>"));
+  EXPECT_FALSE(has(html, "<th scope=\"row\">wakeup_loaded</th><td class=\"num\">p99.9</td>"));
+  EXPECT_TRUE(has(html, "<th scope=\"row\">wakeup_loaded</th><td class=\"num\">max</td>"));
 }
 
 // The ladder's bars, in chart order: (label, width).
