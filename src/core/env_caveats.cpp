@@ -50,8 +50,9 @@ void virtualization_caveats(const EnvInfo& env, std::vector<std::string>& out) {
                   " has no vDSO mode): the vDSO row measures a syscall, and rows timed by "
                   "clock_gettime count its syscalls too");
   } else if (!env.clocksource.empty() && env.clocksource != "tsc" && !env.clock_in_user_space.value) {
-    out.push_back("clocksource is " + env.clocksource +
-                  ", not tsc: clock_gettime may take the slow path (a syscall, not the vDSO)");
+    out.push_back("the kernel's clocksource is " + env.clocksource +
+                  ", not tsc: clock_gettime may take the slow path (a syscall, not the vDSO); "
+                  "illusion's own timer is named in the header");
   }
   if (env.invariant_tsc && env.kernel_trusts_tsc == false) {
     out.push_back(

@@ -215,7 +215,8 @@ std::vector<std::string> machine_parts(const RunRecord& record) {
     parts.push_back(name.empty() ? "VM" : "VM under " + name);
   }
   if (!record.clock.source.empty())
-    parts.push_back(fmt::format("clock {} ({} per reading)", record.clock.source,
+    // illusion's own timer, not the kernel's clocksource (a caveat may name that one).
+    parts.push_back(fmt::format("illusion's timer {} ({} per reading)", record.clock.source,
                                 core::format_ns(record.clock.overhead_ns)));
   if (!record.pinned_cpu.empty()) parts.push_back("pinned to CPU " + record.pinned_cpu);
   return parts;

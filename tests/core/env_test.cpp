@@ -256,7 +256,7 @@ TEST(EnvCaveats, VmParanoiaAndClocksourceAreNamed) {
   EXPECT_TRUE(mentions(env_caveats(env), "in a VM under KVM (CPUID signature):"))
       << join(env_caveats(env));
   EXPECT_TRUE(mentions(caveats, "perf_event_paranoid=3")) << join(caveats);
-  EXPECT_TRUE(mentions(caveats, "clocksource is kvm-clock")) << join(caveats);
+  EXPECT_TRUE(mentions(caveats, "the kernel's clocksource is kvm-clock")) << join(caveats);
   // Paranoia already explains the missing counters; "no PMU" would be a guess.
   EXPECT_FALSE(mentions(caveats, "no PMU")) << join(caveats);
 }

@@ -401,6 +401,30 @@ TEST(VmCommentary, FaultInFrameNeedsFaultsAndARise) {
                                                              {"missed_deadlines_faulting", 0}})}));
 }
 
+// "Worst frame" is a span from the frame's scheduled start (a late wake-up included); the major
+// fault's frame is its work. The sentence names the span as such and sets the major fault's
+// work against a prefaulted frame's mean work, never against the worst span.
+TEST(VmCommentary, FaultInFrameKeepsSpanAndWorkApart) {
+  const auto in = checked_rule(
+      "fault_in_frame",
+      {with_metrics(make_result("vm.frame_loop_faults", 1), {{"worst_frame_ms_faulting", 1471},
+                                                             {"worst_frame_ms_prefaulted", 5.06},
+                                                             {"faults_per_frame", 2000},
+                                                             {"missed_deadlines_faulting", 18},
+                                                             {"major_fault_frame_ms", 6.61},
+                                                             {"mean_work_ms_prefaulted", 1.13},
+                                                             {"major_faults_in_frame", 1}})});
+  ASSERT_TRUE(in);
+  EXPECT_TRUE(has(in->text, "worst frame (scheduled start to done) from 5.06 ms")) << in->text;
+  EXPECT_TRUE(has(in->text, "to 1.47 s")) << in->text;  // not "1471 ms"
+  EXPECT_TRUE(has(in->text, "one major fault lasted 6.61 ms against 1.13 ms for a prefaulted "
+                            "frame on average"))
+      << in->text;
+  // A major fault frame longer than the mean work but shorter than the worst span is still a
+  // rise: the comparison is work with work.
+  EXPECT_TRUE(has(in->text, "sleeps on the device")) << in->text;
+}
+
 TEST(VmCommentary, ChurnWithoutAStallBlamesNoFlush) {
   const auto calm =
       checked_rule("munmap_stalls_others", {churn({{"slow_batches_per_s_baseline", 500},

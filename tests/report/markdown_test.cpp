@@ -98,7 +98,7 @@ TEST(Markdown, HeadingWithToolAndMachine) {
   for (const char* part : {"illusion 0.1.0", "profile quick", "2026-11-23T19:40:00Z", "12.3 s"})
     EXPECT_TRUE(has(first, part)) << part << " in: " << first;
   const std::string machine = line_with(text, "Machine");
-  for (const char* part : {"Linux 6.1.0", "Test CPU", "4 CPUs", "VM under KVM", "clock tsc"})
+  for (const char* part : {"Linux 6.1.0", "Test CPU", "4 CPUs", "VM under KVM", "illusion's timer tsc"})
     EXPECT_TRUE(has(machine, part)) << part << " in: " << machine;
 }
 
