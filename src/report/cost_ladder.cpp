@@ -65,7 +65,9 @@ std::vector<std::string> ladder_headings() {
 std::vector<std::string> ladder_cells(const LadderRung& r) {
   return {r.label, core::format_value(r.p50, r.unit),
           r.p99 ? core::format_value(*r.p99, r.unit) : std::string(core::kMissing),
-          r.times_call ? core::format_whole(*r.times_call) : std::string(core::kMissing),
+          // Rounded, as every ratio the labs and commentary print ("30x", not a truncated 29).
+          r.times_call ? core::format_whole(std::round(*r.times_call))
+                       : std::string(core::kMissing),
           // Shares under 0.001% would print as a string of zeros.
           r.frame_share < 1e-5 ? std::string("<0.001%") : core::format_percent(r.frame_share)};
 }

@@ -3,10 +3,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "core/errors.h"
 #include "core/fd.h"
+#include "core/format.h"
 
 namespace illusion::labs::syscalls {
 
@@ -32,7 +35,8 @@ std::string counted_syscalls_note(const core::Result& r, const char* per) {
 std::string vs_function_call(const core::RunContext& ctx, double p50_ns) {
   const auto call = earlier_p50(ctx, "syscalls.function_call");
   if (!call || *call <= 0) return "";
-  return fmt::format(" ({:.0f}x a function call)", p50_ns / *call);
+  // Whole and rounded, with thousands separators, as the cost ladder's "x a call" column.
+  return fmt::format(" ({}x a function call)", core::format_whole(std::round(p50_ns / *call)));
 }
 
 FileRemover::~FileRemover() {

@@ -72,3 +72,14 @@ TEST(CostLadder, BatchMeansGiveNoP99) {
   EXPECT_FALSE(has(out.str(), "400")) << out.str();
   EXPECT_TRUE(has(out.str(), "\u2014")) << out.str();
 }
+
+// "x a call" rounds as every other ratio the report prints: 29.7 is 30, not a truncated 29.
+TEST(CostLadder, TimesACallRounds) {
+  const std::vector<core::Result> results{make_result("syscalls.function_call", 10.0),
+                                          make_result("syscalls.getppid_raw", 297),
+                                          make_result("processes.fork_exit", 12'215)};
+  const auto rungs = report::cost_ladder(results);
+  ASSERT_EQ(rungs.size(), 3u);
+  EXPECT_EQ(report::ladder_cells(rungs[1])[3], "30");
+  EXPECT_EQ(report::ladder_cells(rungs[2])[3], "1,222");  // 1221.5
+}

@@ -306,6 +306,24 @@ TEST(Html, WakeUpTailsAsANinesPlotOfWhatTheSamplesReach) {
   EXPECT_TRUE(has(html, "<th scope=\"row\">wakeup_loaded</th><td class=\"num\">max</td>"));
 }
 
+// One number format everywhere: a rare counter is "1 in …", never scientific notation; the
+// JSON's ASCII "us" unit reads "µs"; no column is all dashes.
+TEST(Html, NoScientificNotationNoAsciiMicroseconds) {
+  RunRecord record = base_record();
+  core::Result rare = make_result("syscalls.function_call", 1.2);
+  rare.counters = {{"page_faults", 7e-07}, {"context_switches", 1e-05}};
+  core::Result fork = make_result("processes.fork_vs_size", 300e3);
+  fork.series.push_back({"latency_vs_size", "MiB", "us", {{0, 200}, {512, 15e3}, {1024, 30e3}}});
+  core::Result vfork = make_result("processes.vfork_vs_size", 30e3);
+  vfork.series.push_back({"latency_vs_size", "MiB", "us", {{0, 30}, {1024, 31}}});
+  record.results = {rare, make_result("syscalls.getppid_raw", 80), fork, vfork};
+  const std::string html = html_of(record);
+  EXPECT_FALSE(std::regex_search(html, std::regex("[0-9]e[-+][0-9]"))) << html;
+  EXPECT_FALSE(std::regex_search(html, std::regex("[0-9] us\\b|\\(us\\)"))) << html;
+  EXPECT_TRUE(has(html, "1 in 1.43M")) << html;
+  EXPECT_FALSE(has(html, ">syscalls</th>")) << "no row counted syscalls";
+}
+
 // The ladder's bars, in chart order: (label, width).
 std::vector<std::pair<std::string, double>> bars_of(const std::string& html) {
   std::vector<std::pair<std::string, double>> out;
