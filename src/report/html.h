@@ -1,12 +1,12 @@
 // A run as one self-contained HTML page: what `run --html` and `report --html` write.
 //
-// The same content as the Markdown report (markdown.h), cell for cell (report/cells.h): the
-// header with the tool and the machine, the caveats, the commentary, per lab its question,
-// table, meaning lines and syscall budget, the warnings; then inline SVG charts (svg_chart.h),
-// each only when the run holds its data: the cost ladder, wake-up lateness CDFs, the
-// first-touch fault timeline, IO throughput vs buffer size, fork latency vs parent size and
-// latency vs working-set size. Inline CSS, no script, nothing fetched from the network; every
-// string from the machine or a file is escaped.
+// The same figures as the Markdown report (markdown.h), cell for cell (report/cells.h), laid
+// out for reading: the header with the tool and the machine, a contents line, the cost ladder
+// with its chart, the commentary (long paragraphs folded), the caveats, then per lab its
+// question, table, row notes with their own warnings, each row's spread (html_spread.h), the
+// syscall budget and the lab's charts (html_charts.h); warnings many rows share last. Inline
+// CSS with light, dark and print styles (html_style.h), no script, nothing fetched from the
+// network; every string from the machine or a file is escaped.
 #pragma once
 
 #include <ostream>
