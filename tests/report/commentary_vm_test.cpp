@@ -423,6 +423,19 @@ TEST(VmCommentary, FaultInFrameKeepsSpanAndWorkApart) {
   // A major fault frame longer than the mean work but shorter than the worst span is still a
   // rise: the comparison is work with work.
   EXPECT_TRUE(has(in->text, "sleeps on the device")) << in->text;
+  // Work no longer than a prefaulted frame's: no sleep on a device is claimed.
+  const auto cached = checked_rule(
+      "fault_in_frame",
+      {with_metrics(make_result("vm.frame_loop_faults", 1), {{"worst_frame_ms_faulting", 1471},
+                                                             {"worst_frame_ms_prefaulted", 5.06},
+                                                             {"faults_per_frame", 2000},
+                                                             {"missed_deadlines_faulting", 18},
+                                                             {"major_fault_frame_ms", 1.15},
+                                                             {"mean_work_ms_prefaulted", 1.13},
+                                                             {"major_faults_in_frame", 1}})});
+  ASSERT_TRUE(cached);
+  EXPECT_FALSE(has(cached->text, "sleeps on the device")) << cached->text;
+  EXPECT_TRUE(has(cached->text, "no longer than a prefaulted frame's 1.13 ms")) << cached->text;
 }
 
 TEST(VmCommentary, ChurnWithoutAStallBlamesNoFlush) {
