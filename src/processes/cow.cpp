@@ -188,9 +188,9 @@ Result run_first_touch(RunContext& ctx, Result r) {
         "by that factor",
         fpp));
   r.meaning = fmt::format(
-      "the first write to a fresh anonymous page costs {:.0f} ns ({:.3f} faults per page: the "
+      "the first write to a fresh anonymous page costs {} ({:.3f} faults per page: the "
       "kernel allocates and zeroes one 4 KiB page per fault)",
-      r.stats->p50, fpp);
+      core::format_ns(r.stats->p50), fpp);
   return r;
 }
 
@@ -246,11 +246,12 @@ Result run_cow_write(RunContext& ctx, Result r) {
     r.warnings.push_back(fmt::format(
         "the child counted {:.3f} faults per page written, expected 1 ({})", fpp, by_k));
   r.meaning = fmt::format(
-      "a child's write to a page shared since fork costs {:.0f} ns per copy-on-write fault "
-      "({:.2f}x a first-touch fault, {:.0f} ns); the child counted {:.3f} faults per page "
+      "a child's write to a page shared since fork costs {} per copy-on-write fault "
+      "({:.2f}x a first-touch fault, {}); the child counted {:.3f} faults per page "
       "written (pages -> faults: {}): fork copied none of the {} buffer, each written page is "
       "copied alone",
-      p50, ft > 0 ? p50 / ft : 0.0, ft, fpp, by_k, core::format_size(kBufferBytes));
+      core::format_ns(p50), ft > 0 ? p50 / ft : 0.0, core::format_ns(ft), fpp, by_k,
+      core::format_size(kBufferBytes));
   return r;
 }
 
@@ -275,13 +276,15 @@ Result run_cow_read(RunContext& ctx, Result r) {
   if (ctx.earlier) {
     const Result* w = core::find_result(*ctx.earlier, "processes.cow_write_fault");
     if (w && w->stats && w->stats->p50 > 0)
-      vs_write = fmt::format(", against {:.0f} ns for a write that copies", w->stats->p50);
+      vs_write =
+          fmt::format(", against {} for a write that copies", core::format_ns(w->stats->p50));
   }
   r.meaning = fmt::format(
       "reading {:.0f} pages shared since fork caused {} faults: fork copied the page-table "
-      "entries, so reads find the parent's pages; {:.0f} ns per read (one clock reading's "
-      "{:.0f} ns included; the rest is a TLB and cache miss per page){}",
-      pages, faults, r.stats->p50, ctx.clock->info().overhead_ns, vs_write);
+      "entries, so reads find the parent's pages; {} per read (one clock reading's "
+      "{} included; the rest is a TLB and cache miss per page){}",
+      pages, faults, core::format_ns(r.stats->p50), core::format_ns(ctx.clock->info().overhead_ns),
+      vs_write);
   return r;
 }
 

@@ -182,10 +182,10 @@ core::Result run_fork_vs_size(core::RunContext& ctx, core::Result r) {
                           largest.bytes >> 20, core::format_ns(*largest.parent_cpu_ns_per_op));
   if (sw.fit)
     r.meaning = fmt::format(
-        "fork + exit grows by {} per GiB the parent has touched, {:.0f} ns per 4 KiB page "
+        "fork + exit grows by {} per GiB the parent has touched, {} per 4 KiB page "
         "({}){}{}",
-        core::format_ns(sw.fit->slope * 1e3), sw.fit->slope * 1e3 / 262144.0, end_points(sw), tables,
-        faults_range(sw));
+        core::format_ns(sw.fit->slope * 1e3), core::format_ns(sw.fit->slope * 1e3 / 262144.0),
+        end_points(sw), tables, faults_range(sw));
   else
     r.meaning =
         fmt::format("fork + exit took {} (one size only){}", end_points(sw), faults_range(sw));

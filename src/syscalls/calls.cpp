@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/barrier.h"
+#include "core/format.h"
 #include "core/measure.h"
 #include "syscalls/common.h"
 #include "syscalls/rows.h"
@@ -34,12 +35,12 @@ core::Result run_function_call(core::RunContext& ctx, core::Result r) {
   const double p50 = r.stats->p50;
   if (const auto cycles = counter_per_op(r, "cycles"))
     r.meaning = fmt::format(
-        "a call and return costs {:.2f} ns ({:.1f} cycles): the yardstick for "
+        "a call and return costs {} ({:.1f} cycles): the yardstick for "
         "every other figure",
-        p50, *cycles);
+        core::format_ns(p50), *cycles);
   else
-    r.meaning =
-        fmt::format("a call and return costs {:.2f} ns: the yardstick for every other figure", p50);
+    r.meaning = fmt::format("a call and return costs {}: the yardstick for every other figure",
+                            core::format_ns(p50));
   return r;
 }
 
@@ -63,7 +64,7 @@ core::Result run_vdso_clock_gettime(core::RunContext& ctx, core::Result r) {
         *sys));
   const double p50 = r.stats->p50;
   r.meaning = fmt::format(
-      "{:.1f} ns per clock read{}{}{}", p50, vs_function_call(ctx, p50),
+      "{} per clock read{}{}{}", core::format_ns(p50), vs_function_call(ctx, p50),
       entered_kernel ? ": this clock_gettime is a real syscall" : " without leaving user mode",
       counted_syscalls_note(r));
   return r;
@@ -86,7 +87,7 @@ core::Result run_getppid_glibc(core::RunContext& ctx, core::Result r) {
         "cache, so this is not a syscall figure",
         *sys));
   const double p50 = r.stats->p50;
-  r.meaning = fmt::format("{:.0f} ns per getppid() round trip into the kernel{}{}", p50,
+  r.meaning = fmt::format("{} per getppid() round trip into the kernel{}{}", core::format_ns(p50),
                           vs_function_call(ctx, p50), counted_syscalls_note(r));
   return r;
 }
@@ -109,13 +110,14 @@ core::Result run_getppid_raw(core::RunContext& ctx, core::Result r) {
   if (const auto glibc = earlier_p50(ctx, "syscalls.getppid_glibc")) {
     const double ratio = *glibc / p50;
     if (ratio < 0.5 || ratio > 2.0)
-      r.warnings.push_back(fmt::format(
-          "getppid() via glibc took {:.0f} ns against {:.0f} ns for syscall(SYS_getppid): the "
-          "wrapper is not a plain syscall here (or one of them was disturbed)",
-          *glibc, p50));
+      r.warnings.push_back(
+          fmt::format("getppid() via glibc took {} against {} for syscall(SYS_getppid): the "
+                      "wrapper is not a plain syscall here (or one of them was disturbed)",
+                      core::format_ns(*glibc), core::format_ns(p50)));
   }
-  r.meaning = fmt::format("one syscall round trip through the kernel costs {:.0f} ns{}{}", p50,
-                          vs_function_call(ctx, p50), counted_syscalls_note(r));
+  r.meaning =
+      fmt::format("one syscall round trip through the kernel costs {}{}{}", core::format_ns(p50),
+                  vs_function_call(ctx, p50), counted_syscalls_note(r));
   return r;
 }
 

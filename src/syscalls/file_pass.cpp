@@ -16,6 +16,7 @@
 #include "core/barrier.h"
 #include "core/counters.h"
 #include "core/errors.h"
+#include "core/format.h"
 #include "core/measure.h"
 #include "core/resources.h"
 #include "core/sampler.h"
@@ -156,8 +157,8 @@ core::Result measure_passes(core::RunContext& ctx, core::Result r, const Amortis
   std::string counted;
   if (const core::Metric* m = r.metric("syscalls_per_mib_measured"))
     counted = fmt::format("; counted {:.1f} syscalls/MiB", m->value);
-  r.meaning = fmt::format("{:.1f} syscalls per MiB: {:.2f} ns/KiB ({:.0f} MiB/s){}{}",
-                          syscalls_per_mib, p50, mib_per_s, vs, counted);
+  r.meaning = fmt::format("{:.1f} syscalls per MiB: {}/KiB ({:.0f} MiB/s){}{}", syscalls_per_mib,
+                          core::format_ns(p50), mib_per_s, vs, counted);
   return r;
 }
 

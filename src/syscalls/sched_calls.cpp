@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/barrier.h"
+#include "core/format.h"
 #include "core/measure.h"
 #include "syscalls/common.h"
 #include "syscalls/rows.h"
@@ -34,8 +35,9 @@ core::Result run_sched_yield(core::RunContext& ctx, core::Result r) {
         "yields handed it over and the figure includes their run time",
         *switches));
   const double p50 = r.stats->p50;
-  r.meaning = fmt::format("{:.0f} ns per sched_yield() that found nothing else to run{}{}", p50,
-                          vs_function_call(ctx, p50), counted_syscalls_note(r));
+  r.meaning =
+      fmt::format("{} per sched_yield() that found nothing else to run{}{}", core::format_ns(p50),
+                  vs_function_call(ctx, p50), counted_syscalls_note(r));
   return r;
 }
 
@@ -58,7 +60,7 @@ core::Result run_futex_wake(core::RunContext& ctx, core::Result r) {
                     "on: the figure is not the no-waiter path",
                     woken));
   const double p50 = r.stats->p50;
-  r.meaning = fmt::format("{:.0f} ns per FUTEX_WAKE that found no waiter{}{}", p50,
+  r.meaning = fmt::format("{} per FUTEX_WAKE that found no waiter{}{}", core::format_ns(p50),
                           vs_function_call(ctx, p50), counted_syscalls_note(r));
   return r;
 }

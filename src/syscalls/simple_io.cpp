@@ -13,6 +13,7 @@
 #include "core/barrier.h"
 #include "core/errors.h"
 #include "core/fd.h"
+#include "core/format.h"
 #include "core/measure.h"
 #include "syscalls/common.h"
 #include "syscalls/rows.h"
@@ -61,8 +62,8 @@ core::Result run_read_dev_zero(core::RunContext& ctx, core::Result r) {
   r.add_param("category", kCategorySyscall);
   r.add_param("op", "read(fd, buf, 1) on /dev/zero");
   const double p50 = r.stats->p50;
-  r.meaning = fmt::format("{:.0f} ns per 1-byte read(){}{}", p50, vs_function_call(ctx, p50),
-                          counted_syscalls_note(r));
+  r.meaning = fmt::format("{} per 1-byte read(){}{}", core::format_ns(p50),
+                          vs_function_call(ctx, p50), counted_syscalls_note(r));
   return r;
 }
 
@@ -78,8 +79,8 @@ core::Result run_write_dev_null(core::RunContext& ctx, core::Result r) {
   r.add_param("category", kCategorySyscall);
   r.add_param("op", "write(fd, buf, 1) on /dev/null");
   const double p50 = r.stats->p50;
-  r.meaning = fmt::format("{:.0f} ns per 1-byte write(){}{}", p50, vs_function_call(ctx, p50),
-                          counted_syscalls_note(r));
+  r.meaning = fmt::format("{} per 1-byte write(){}{}", core::format_ns(p50),
+                          vs_function_call(ctx, p50), counted_syscalls_note(r));
   return r;
 }
 
@@ -94,7 +95,7 @@ core::Result run_close_ebadf(core::RunContext& ctx, core::Result r) {
   r.add_param("category", kCategorySyscall);
   r.add_param("op", "close(-1) -> EBADF");
   const double p50 = r.stats->p50;
-  r.meaning = fmt::format("{:.0f} ns for a syscall that fails at once (EBADF){}{}", p50,
+  r.meaning = fmt::format("{} for a syscall that fails at once (EBADF){}{}", core::format_ns(p50),
                           vs_function_call(ctx, p50), counted_syscalls_note(r));
   return r;
 }
@@ -104,7 +105,8 @@ core::Result run_close_ebadf(core::RunContext& ctx, core::Result r) {
 // and a loop timed as a whole (perf bench, a hand-written loop) can only report the mean.
 std::string loop_mean_note(const core::Result& r) {
   if (!r.stats) return "";
-  return fmt::format(" (mean {:.0f} ns, the figure a whole-loop timer gives)", r.stats->mean);
+  return fmt::format(" (mean {}, the figure a whole-loop timer gives)",
+                     core::format_ns(r.stats->mean));
 }
 
 core::Result run_stat(core::RunContext& ctx, core::Result r) {
@@ -123,8 +125,8 @@ core::Result run_stat(core::RunContext& ctx, core::Result r) {
   r.add_param("op", "stat(path)");
   r.add_param("path", file.path());
   const double p50 = r.stats->p50;
-  r.meaning = fmt::format("{:.0f} ns per stat() of a cached path{}{}{}", p50, loop_mean_note(r),
-                          vs_function_call(ctx, p50), counted_syscalls_note(r));
+  r.meaning = fmt::format("{} per stat() of a cached path{}{}{}", core::format_ns(p50),
+                          loop_mean_note(r), vs_function_call(ctx, p50), counted_syscalls_note(r));
   return r;
 }
 
@@ -148,9 +150,9 @@ core::Result run_open_close(core::RunContext& ctx, core::Result r) {
   r.add_param("op", "open+close");
   r.add_param("path", file.path());
   const double p50 = r.stats->p50;
-  r.meaning =
-      fmt::format("{:.0f} ns per open+close pair (two syscalls and a path lookup){}{}{}", p50,
-                  loop_mean_note(r), vs_function_call(ctx, p50), counted_syscalls_note(r, "pair"));
+  r.meaning = fmt::format("{} per open+close pair (two syscalls and a path lookup){}{}{}",
+                          core::format_ns(p50), loop_mean_note(r), vs_function_call(ctx, p50),
+                          counted_syscalls_note(r, "pair"));
   return r;
 }
 

@@ -206,9 +206,9 @@ core::Result run_tight_loop(core::RunContext& ctx, core::Result r, std::uint64_t
   if (p50 > 0) r.add_metric("iterations_per_s", 1e9 / p50, "iterations/s");
   if (k == 0) {
     r.meaning = fmt::format(
-        "{:.1f} ns per iteration of the compute loop with no syscall: the "
+        "{} per iteration of the compute loop with no syscall: the "
         "baseline the other loops are compared with",
-        p50);
+        core::format_ns(p50));
     return r;
   }
 
@@ -244,13 +244,14 @@ core::Result run_tight_loop(core::RunContext& ctx, core::Result r, std::uint64_t
   if (pure > 0) {
     r.meaning = fmt::format(
         "a getppid {} makes the loop {:.2f}x slower than the pure loop "
-        "({:.1f} vs {:.1f} ns/iter){}",
-        every, p50 / pure, p50, pure, split ? describe_split(*split) : std::string());
+        "({} vs {}/iter){}",
+        every, p50 / pure, core::format_ns(p50), core::format_ns(pure),
+        split ? describe_split(*split) : std::string());
   } else {
     r.meaning = fmt::format(
-        "{:.1f} ns per iteration with a getppid {} (no pure-loop result in "
+        "{} per iteration with a getppid {} (no pure-loop result in "
         "this run to compare with)",
-        p50, every);
+        core::format_ns(p50), every);
   }
   return r;
 }

@@ -15,11 +15,12 @@
 #include <fmt/format.h>
 
 #include "core/counters.h"
+#include "core/format.h"
 #include "core/measure.h"
 #include "core/resources.h"
+#include "core/scratch_file.h"
 #include "core/stats.h"
 #include "vm/alloc.h"
-#include "core/scratch_file.h"
 #include "vm/alloc_probe.h"
 
 namespace illusion::labs::vm::alloc {
@@ -140,17 +141,15 @@ std::string cow_words(const CowFigures& f) {
   // "per copy-on-write fault" only where the count says each timed write was one.
   std::string writes;
   if (!f.write_faults_per_page)
-    writes = fmt::format("the first write to each page took {:.0f} ns (its faults could not be "
-                         "counted)",
-                         f.write_p50_ns);
+    writes = fmt::format("the first write to each page took {} (its faults could not be counted)",
+                         core::format_ns(f.write_p50_ns));
   else if (*f.write_faults_per_page >= 0.9 && *f.write_faults_per_page <= 1.1)
-    writes = fmt::format("the first write to each page took {:.2f} faults/page, {:.0f} ns per "
-                         "copy-on-write fault",
-                         *f.write_faults_per_page, f.write_p50_ns);
+    writes = fmt::format(
+        "the first write to each page took {:.2f} faults/page, {} per copy-on-write fault",
+        *f.write_faults_per_page, core::format_ns(f.write_p50_ns));
   else
-    writes = fmt::format("the first write to each page took {:.2f} faults/page, {:.0f} ns per "
-                         "write",
-                         *f.write_faults_per_page, f.write_p50_ns);
+    writes = fmt::format("the first write to each page took {:.2f} faults/page, {} per write",
+                         *f.write_faults_per_page, core::format_ns(f.write_p50_ns));
   const std::string rss = f.rss_anon_growth_kib
                               ? fmt::format(", RssAnon +{:.0f} KiB", *f.rss_anon_growth_kib)
                               : std::string();

@@ -22,8 +22,8 @@
 
 #include <fmt/format.h>
 
-#include "core/format.h"
 #include "core/counters.h"
+#include "core/format.h"
 #include "core/measure.h"
 #include "core/resources.h"
 #include "core/sample_each.h"
@@ -203,10 +203,11 @@ core::Result run_minor_fault_file(core::RunContext& ctx, core::Result r) {
         fmt::format("{:.0f} of the faults were major (read from disk)", total.major));
 
   r.meaning = fmt::format(
-      "a minor fault on a cached file: {:.0f} ns, and one fault maps ~{:.0f} pages "
+      "a minor fault on a cached file: {}, and one fault maps ~{:.0f} pages "
       "(fault-around maps the cached neighbours: {:.3f} faults per page read), so dividing a "
-      "pass by pages would say {:.0f} ns per page",
-      r.stats->p50, ppf, faults_per_page, all_total / static_cast<double>(pages));
+      "pass by pages would say {} per page",
+      core::format_ns(r.stats->p50), ppf, faults_per_page,
+      core::format_ns(all_total / static_cast<double>(pages)));
   return r;
 }
 

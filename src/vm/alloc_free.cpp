@@ -17,9 +17,9 @@
 
 #include <fmt/format.h>
 
-#include "core/format.h"
 #include "core/barrier.h"
 #include "core/counters.h"
+#include "core/format.h"
 #include "core/measure.h"
 #include "core/resources.h"
 #include "vm/alloc.h"
@@ -213,11 +213,11 @@ std::string free_words(const FreeFigures& f) {
   } else {
     small = "RSS could not be followed through the frees";
   }
-  const std::string trim =
-      f.trim_kib ? fmt::format("malloc_trim(0) returned {:.0f} KiB in {:.1f} ms", *f.trim_kib,
-                               f.trim_ns / 1e6)
-                 : fmt::format("malloc_trim(0) took {:.1f} ms (what it returned is unknown)",
-                               f.trim_ns / 1e6);
+  const std::string trim = f.trim_kib
+                               ? fmt::format("malloc_trim(0) returned {:.0f} KiB in {}",
+                                             *f.trim_kib, core::format_ns(f.trim_ns))
+                               : fmt::format("malloc_trim(0) took {} (what it returned is unknown)",
+                                             core::format_ns(f.trim_ns));
   const std::string large =
       f.large_kib && f.large_returned_kib
           ? fmt::format("returned {:.0f} of {:.0f} KiB on free ({})", *f.large_returned_kib,

@@ -28,6 +28,7 @@
 
 #include "core/barrier.h"
 #include "core/counters.h"
+#include "core/format.h"
 #include "core/measure.h"
 #include "core/sizes.h"
 #include "core/syscall_count.h"
@@ -115,11 +116,12 @@ core::Result run_malloc_row(core::RunContext& ctx, core::Result r, std::size_t b
     vs = fmt::format(" ({:.0f}x a {} one)", r.stats->p50 / small->stats->p50,
                      core::format_size(kSmallBlockBytes));
   r.meaning = fmt::format(
-      "{} malloc+free: {:.0f} ns{}, {} ({}{} per op); touching a fresh block then took {} at "
-      "{:.0f} ns/page{}",
-      core::format_size(bytes), r.stats->p50, vs,
+      "{} malloc+free: {}{}, {} ({}{} per op); touching a fresh block then took {} at "
+      "{}/page{}",
+      core::format_size(bytes), core::format_ns(r.stats->p50), vs,
       by_mmap ? "its own mmap, unmapped by free" : "from the heap", syscalls, faults,
-      per_page(touch.faults_per_page), touch.ns_per_page, huge_note(huge_fraction, " (", ")"));
+      per_page(touch.faults_per_page), core::format_ns(touch.ns_per_page),
+      huge_note(huge_fraction, " (", ")"));
   return r;
 }
 

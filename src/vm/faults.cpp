@@ -186,10 +186,11 @@ Result run_first_touch(RunContext& ctx, Result r) {
         "migrated between the passes",
         second_fpp));
   r.meaning = fmt::format(
-      "the first write to each 4 KiB page of a fresh {} mapping costs {:.0f} ns (p50; {:.3f} "
-      "faults/page counted); the second write to the same page costs {:.1f} ns ({:.3f} "
+      "the first write to each 4 KiB page of a fresh {} mapping costs {} (p50; {:.3f} "
+      "faults/page counted); the second write to the same page costs {} ({:.3f} "
       "faults/page): {:.0f}x, the price of memory that was only promised",
-      core::format_size(m.size()), r.stats->p50, fpp, second_per_page, second_fpp, ratio);
+      core::format_size(m.size()), core::format_ns(r.stats->p50), fpp,
+      core::format_ns(second_per_page), second_fpp, ratio);
   return r;
 }
 

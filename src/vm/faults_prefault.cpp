@@ -25,10 +25,11 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/format.h"
 #include "core/measure.h"
 #include "core/resources.h"
-#include "vm/faults_probe.h"
 #include "vm/faults.h"
+#include "vm/faults_probe.h"
 
 namespace illusion::labs::vm::faults {
 namespace {
@@ -224,14 +225,14 @@ Result run_prefault(RunContext& ctx, Result r, Prefault how) {
     if (lm && lm->value > 0) {
       const double ratio = (total_ns / pages) / lm->value;
       r.add_metric("total_vs_lazy", ratio, "x");
-      vs_lazy = fmt::format(" ({:.2f}x lazy's {:.0f})", ratio, lm->value);
+      vs_lazy = fmt::format(" ({:.2f}x lazy's {})", ratio, core::format_ns(lm->value));
     }
   }
   r.meaning = fmt::format(
-      "{}: {:.0f} ns/page at the call ({:.3f} faults/page counted there), {:.0f} ns/page at first "
-      "use ({:.3f} faults/page); {:.0f} ns/page in all{}: {}",
-      call_name(how), map_ns / pages, map_fpp, use_ns / pages, use_fpp, total_ns / pages, vs_lazy,
-      verdict(how, map_fpp, use_fpp));
+      "{}: {}/page at the call ({:.3f} faults/page counted there), {}/page at first "
+      "use ({:.3f} faults/page); {}/page in all{}: {}",
+      call_name(how), core::format_ns(map_ns / pages), map_fpp, core::format_ns(use_ns / pages),
+      use_fpp, core::format_ns(total_ns / pages), vs_lazy, verdict(how, map_fpp, use_fpp));
   return r;
 }
 

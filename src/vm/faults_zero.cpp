@@ -19,11 +19,12 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/format.h"
 #include "core/mapping.h"
 #include "core/measure.h"
 #include "core/resources.h"
-#include "vm/faults_probe.h"
 #include "vm/faults.h"
+#include "vm/faults_probe.h"
 #include "vm/faults_zero.h"
 
 namespace illusion::labs::vm::faults {
@@ -76,23 +77,23 @@ RowWords describe_zero_page(const ZeroPageFigures& f, const core::BehaviourFact&
                                              zero_page.evidence + ")";
   if (private_pages) {
     out.meaning = fmt::format(
-        "this kernel maps no shared zero page: reading untouched memory took {:.0f} ns/page "
+        "this kernel maps no shared zero page: reading untouched memory took {}/page "
         "(p50, {:.3f} faults/page) and RssAnon grew {} of {}, a page of its own for every page "
-        "read, as a write would have; the first write after it took {:.3f} faults/page ({:.0f} "
-        "ns p50) and RssAnon grew {}{}: {:.2f} faults per page in all{}",
-        f.read_p50_ns, f.read_faults_per_page, size(f.rss_growth_read_bytes),
-        size(f.region_bytes), f.write_faults_per_page, f.write_p50_ns,
+        "read, as a write would have; the first write after it took {:.3f} faults/page ({} "
+        "p50) and RssAnon grew {}{}: {:.2f} faults per page in all{}",
+        core::format_ns(f.read_p50_ns), f.read_faults_per_page, size(f.rss_growth_read_bytes),
+        size(f.region_bytes), f.write_faults_per_page, core::format_ns(f.write_p50_ns),
         size(f.rss_growth_write_bytes), f.versus_first_touch,
         f.read_faults_per_page + f.write_faults_per_page, detected);
     return out;
   }
   out.meaning = fmt::format(
-      "reading untouched memory faults too: {:.0f} ns/page (p50, {:.3f} faults/page) while "
+      "reading untouched memory faults too: {}/page (p50, {:.3f} faults/page) while "
       "RssAnon grew {} of {}{}; the first write after it faults again ({:.3f} faults/page, "
-      "{:.0f} ns p50) and RssAnon grows {}{}: {:.2f} faults per page in all{}",
-      f.read_p50_ns, f.read_faults_per_page, size(f.rss_growth_read_bytes), size(f.region_bytes),
-      shared ? " (the shared zero page)" : "", f.write_faults_per_page, f.write_p50_ns,
-      size(f.rss_growth_write_bytes), f.versus_first_touch,
+      "{} p50) and RssAnon grows {}{}: {:.2f} faults per page in all{}",
+      core::format_ns(f.read_p50_ns), f.read_faults_per_page, size(f.rss_growth_read_bytes),
+      size(f.region_bytes), shared ? " (the shared zero page)" : "", f.write_faults_per_page,
+      core::format_ns(f.write_p50_ns), size(f.rss_growth_write_bytes), f.versus_first_touch,
       f.read_faults_per_page + f.write_faults_per_page, shared ? detected : "");
   return out;
 }
@@ -119,11 +120,12 @@ RowWords zero_page_words(ZeroPageFigures f, const RssGrowth& rss,
                                          : "no zero page, a page of its own per read",
                         zero_page.evidence);
   out.meaning = fmt::format(
-      "reading untouched memory faults too: {:.0f} ns/page (p50, {:.3f} faults/page); the first "
-      "write after it took {:.3f} faults/page ({:.0f} ns p50){}: {:.2f} faults per page in all; "
+      "reading untouched memory faults too: {}/page (p50, {:.3f} faults/page); the first "
+      "write after it took {:.3f} faults/page ({} p50){}: {:.2f} faults per page in all; "
       "RssAnon was unreadable, so whether the reads shared the zero page is not measured{}",
-      f.read_p50_ns, f.read_faults_per_page, f.write_faults_per_page, f.write_p50_ns,
-      f.versus_first_touch, f.read_faults_per_page + f.write_faults_per_page, probe);
+      core::format_ns(f.read_p50_ns), f.read_faults_per_page, f.write_faults_per_page,
+      core::format_ns(f.write_p50_ns), f.versus_first_touch,
+      f.read_faults_per_page + f.write_faults_per_page, probe);
   return out;
 }
 
@@ -183,8 +185,8 @@ core::Result run_zero_page(core::RunContext& ctx, core::Result r) {
     if (ft && ft->stats && ft->stats->p50 > 0) {
       const double both = r.stats->p50 + write_p50;
       r.add_metric("read_then_write_vs_first_touch", both / ft->stats->p50, "x");
-      vs_first = fmt::format(" ({:.0f} ns per page in all, {:.2f}x a write-only first touch)", both,
-                             both / ft->stats->p50);
+      vs_first = fmt::format(" ({} per page in all, {:.2f}x a write-only first touch)",
+                             core::format_ns(both), both / ft->stats->p50);
     }
   }
   if (read_fpp < 0.95)

@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "core/format.h"
 #include "core/measure.h"
 #include "core/resources.h"
 #include "vm/reach_chase.h"
@@ -63,10 +64,6 @@ core::Series series_of(const Curve& c, std::string name) {
   for (const ChasePoint& p : c.points)
     s.points.emplace_back(static_cast<double>(p.bytes) / kKiB, p.stats.p50);
   return s;
-}
-
-std::string ns_text(double ns) {
-  return ns < 10 ? fmt::format("{:.1f} ns", ns) : fmt::format("{:.0f} ns", ns);
 }
 
 // The largest working set that fits beside the other regions, in 4x steps down from `wanted`;
@@ -212,21 +209,22 @@ core::Result run_tlb_reach(core::RunContext& ctx, core::Result r) {
   const ChasePoint* l1 = small.at(kL1Bytes);
   const ChasePoint* llc = small.at(kLlcBytes);
   std::string ladder =
-      fmt::format("{} per dependent load at {}", ns_text(small.points.front().stats.p50),
+      fmt::format("{} per dependent load at {}", core::format_ns(small.points.front().stats.p50),
                   size_label(small.points.front().bytes));
   if (l1)
-    ladder = fmt::format("{} per dependent load at {} (L1)", ns_text(l1->stats.p50),
+    ladder = fmt::format("{} per dependent load at {} (L1)", core::format_ns(l1->stats.p50),
                          size_label(kL1Bytes));
-  if (llc) ladder += fmt::format(", {} at {}", ns_text(llc->stats.p50), size_label(kLlcBytes));
-  ladder +=
-      fmt::format(", {} at {} with 4 KiB pages", ns_text(big.stats.p50), size_label(big.bytes));
+  if (llc)
+    ladder += fmt::format(", {} at {}", core::format_ns(llc->stats.p50), size_label(kLlcBytes));
+  ladder += fmt::format(", {} at {} with 4 KiB pages", core::format_ns(big.stats.p50),
+                        size_label(big.bytes));
   if (ratio) {
     const ChasePoint& hb = huge.points.back();
     r.meaning = fmt::format(
         "{}; huge pages bring {} to {} ({:.2f}x): {} of every load there was page walks, the "
         "TLB's reach with 4 KiB pages being a few MiB",
-        ladder, size_label(big.bytes), ns_text(hb.stats.p50), *ratio,
-        ns_text(big.stats.p50 - hb.stats.p50));
+        ladder, size_label(big.bytes), core::format_ns(hb.stats.p50), *ratio,
+        core::format_ns(big.stats.p50 - hb.stats.p50));
   } else {
     r.meaning = ladder + " (no huge-page run to separate the TLB's share)";
   }

@@ -172,10 +172,10 @@ core::Result run_frame_loop_faults(core::RunContext& ctx, core::Result r) {
     faults_to_miss = (kPeriodNs - prefaulted.mean_work_ns()) / per_fault_ns;
     r.add_metric("faults_to_fill_frame", *faults_to_miss, "faults");
   } else {
-    r.warnings.push_back(
-        fmt::format("the faulting frames were not slower than the prefaulted "
-                    "ones ({:.2f} vs {:.2f} ms mean work): no per-fault cost",
-                    ms(faulting.mean_work_ns()), ms(prefaulted.mean_work_ns())));
+    r.warnings.push_back(fmt::format(
+        "the faulting frames were not slower than the prefaulted "
+        "ones ({} vs {} mean work): no per-fault cost",
+        core::format_ns(faulting.mean_work_ns()), core::format_ns(prefaulted.mean_work_ns())));
   }
   if (faults < 0.9 * kFreshPagesPerFrame || faults > 1.1 * kFreshPagesPerFrame)
     r.warnings.push_back(fmt::format("counted {:.0f} minor faults per frame for {} fresh pages",
@@ -201,8 +201,8 @@ core::Result run_frame_loop_faults(core::RunContext& ctx, core::Result r) {
           "have been served another way");
     major_text = fmt::format(
         "; one major fault (an evicted file page) made its frame's work "
-        "{:.2f} ms against {:.2f} ms mean",
-        ms(f.work_ns), ms(prefaulted.mean_work_ns()));
+        "{} against {} mean",
+        core::format_ns(f.work_ns), core::format_ns(prefaulted.mean_work_ns()));
   } else {
     r.add_param("major_fault", "skipped: " + why);
     r.warnings.push_back("major-fault scenario skipped: " + why);
@@ -212,27 +212,27 @@ core::Result run_frame_loop_faults(core::RunContext& ctx, core::Result r) {
   const int late_b = faulting.missed_late_start(kLateStartNs);
   if (late_b > 0 || prefaulted.missed_late_start(kLateStartNs) > 0)
     r.warnings.push_back(fmt::format(
-        "{} missed frames (prefaulted {}, faulting {}) woke more than {:.0f} ms late: another "
+        "{} missed frames (prefaulted {}, faulting {}) woke more than {} late: another "
         "task held the CPU when they were due, so those misses are not the faults' alone",
         prefaulted.missed_late_start(kLateStartNs) + late_b,
-        prefaulted.missed_late_start(kLateStartNs), late_b, ms(kLateStartNs)));
+        prefaulted.missed_late_start(kLateStartNs), late_b, core::format_ns(kLateStartNs)));
   if (missed_b > missed_a) {
     r.meaning = fmt::format(
-        "{} of {} frames missed the {:.2f} ms deadline once each frame also took {:.0f} "
+        "{} of {} frames missed the {} deadline once each frame also took {:.0f} "
         "first-touch faults ({} each; worst frame {} from its scheduled start to done, a late "
         "wake-up included, where the table's p50 to max are the frames' own work; {} of the "
-        "misses woke over {:.0f} ms late), against {} prefaulted{}",
-        missed_b, frames, ms(kPeriodNs), faults, core::format_ns(per_fault_ns),
-        core::format_ns(faulting.worst_span_ns()), late_b, ms(kLateStartNs), missed_a,
+        "misses woke over {} late), against {} prefaulted{}",
+        missed_b, frames, core::format_ns(kPeriodNs), faults, core::format_ns(per_fault_ns),
+        core::format_ns(faulting.worst_span_ns()), late_b, core::format_ns(kLateStartNs), missed_a,
         major_text);
   } else {
     r.meaning = fmt::format(
         "{:.0f} first-touch faults per frame ({} each) took the worst frame (scheduled start "
         "to done, a late wake-up included; the table's p50 to max are the frames' own work) "
-        "from {} to {}, {:.0f}% of the {:.2f} ms budget: no extra missed deadline here{}{}",
+        "from {} to {}, {:.0f}% of the {} budget: no extra missed deadline here{}{}",
         faults, core::format_ns(per_fault_ns), core::format_ns(prefaulted.worst_span_ns()),
-        core::format_ns(faulting.worst_span_ns()),
-        100 * faulting.worst_span_ns() / kPeriodNs, ms(kPeriodNs),
+        core::format_ns(faulting.worst_span_ns()), 100 * faulting.worst_span_ns() / kPeriodNs,
+        core::format_ns(kPeriodNs),
         faults_to_miss
             ? fmt::format(", but ~{:.0f} such faults would fill a frame", *faults_to_miss)
             : "",
