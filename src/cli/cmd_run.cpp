@@ -1,6 +1,7 @@
 // `illusion run`: validate everything the user gave, then measure, then report.
-// All usage errors surface before the first experiment starts. Ctrl-C or SIGTERM during the
-// run writes the experiments finished so far (JSON "complete": false) and exits 130 / 143.
+// All usage errors surface before the first experiment starts. Ctrl-C, SIGTERM or SIGHUP during
+// the run writes the experiments finished so far (JSON "complete": false) and exits 130 / 143 /
+// 129.
 #include <time.h>
 
 #include <chrono>

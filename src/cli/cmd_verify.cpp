@@ -80,7 +80,7 @@ Command add_verify(CLI::App& app) {
       "Examples:\n  illusion verify\n  illusion verify --peers --json peers.json\n"
       "  illusion verify --peers --rounds 5 --cpu 1\n\n"
       "Exit status: 0 done (with --peers, whatever the verdicts: they are findings), 1 a count "
-      "check disagrees or a failure, 2 a usage error, 130/143 interrupted.\n"
+      "check disagrees or a failure, 2 a usage error, 130/143/129 interrupted.\n"
       "The pairs and their methods: tools.md; the JSON: docs/json_schema.md.");
   verify->add_flag("--peers", options->peers,
                    "Compare timings with the peer tools instead of checking counts");

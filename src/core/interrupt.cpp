@@ -11,16 +11,23 @@
 namespace illusion::core {
 namespace {
 
-// The watcher is told to stop with this signal, sent to it alone (pthread_kill): SIGINT and
-// SIGTERM must keep meaning "the user wants out" until the very end.
+// The watcher is told to stop with this signal, sent to it alone (pthread_kill): SIGINT,
+// SIGTERM and SIGHUP must keep meaning "the user wants out" until the very end.
 constexpr int kStopSignal = SIGUSR2;
+
+// The signals that end a run cleanly: Ctrl-C, kill, and a hang-up (a dropped ssh session).
+bool ends_the_run(int sig) {
+  return sig == SIGINT || sig == SIGTERM || sig == SIGHUP;
+}
+
+const char* signal_name(int sig) {
+  return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP";
+}
 
 sigset_t watched_signals() {
   sigset_t set;
   sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, kStopSignal);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, kStopSignal}) sigaddset(&set, sig);
   return set;
 }
 
@@ -52,7 +59,7 @@ InterruptWatch::~InterruptWatch() {
 void InterruptWatch::watch() {
   const sigset_t set = watched_signals();
   int sig = 0;
-  while (sigwait(&set, &sig) != 0 || (sig != SIGINT && sig != SIGTERM)) {
+  while (sigwait(&set, &sig) != 0 || !ends_the_run(sig)) {
     if (sig == kStopSignal) return;
   }
   // Children first: a child blocked on a pipe to the parent must not outlive it, and killing
@@ -61,8 +68,7 @@ void InterruptWatch::watch() {
   // them, and any left unregistered die with the process (reset_signals_in_child).
   stop_registering_children();
   kill_registered_children();
-  write_stderr(std::string("\nillusion: interrupted by ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
-               ": stopping\n");
+  write_stderr(std::string("\nillusion: interrupted by ") + signal_name(sig) + ": stopping\n");
   try {
     if (on_interrupt_) on_interrupt_(sig);
   } catch (const std::exception& e) {

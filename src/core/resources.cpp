@@ -125,9 +125,11 @@ void install_cleanup_handlers() {
   sigemptyset(&sa.sa_mask);
   sigaddset(&sa.sa_mask, SIGINT);
   sigaddset(&sa.sa_mask, SIGTERM);
+  sigaddset(&sa.sa_mask, SIGHUP);
   sigaddset(&sa.sa_mask, SIGPIPE);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);  // a dropped ssh session: clean up as for SIGTERM
   // `illusion run | head -1`: the reader is gone; clean up and exit 141 as the default
   // action would, instead of dying with the temp directory still there.
   sigaction(SIGPIPE, &sa, nullptr);
@@ -156,11 +158,13 @@ void reset_signals_in_child(pid_t parent) {
   // block them (InterruptWatch hands them to a watcher thread), and a child inherits the mask.
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
+  signal(SIGHUP, SIG_DFL);
   signal(SIGPIPE, SIG_DFL);
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   sigaddset(&set, SIGPIPE);
   sigprocmask(SIG_UNBLOCK, &set, nullptr);
   prctl(PR_SET_PDEATHSIG, SIGKILL);

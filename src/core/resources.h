@@ -1,7 +1,7 @@
 // Resources a lab borrows from the machine, and the promise to give them back.
 //
-// A TempDir is a private mkdtemp(3) directory. On SIGINT/SIGTERM the handler empties it with
-// async-signal-safe calls only (getdents64 into a static buffer, unlinkat, rmdir: no
+// A TempDir is a private mkdtemp(3) directory. On SIGINT/SIGTERM/SIGHUP the handler empties it
+// with async-signal-safe calls only (getdents64 into a static buffer, unlinkat, rmdir: no
 // allocation, no nftw) before the process exits with 128+signal. Labs keep plain files there
 // (no subdirectories); registering a file is optional and only makes its removal certain when
 // the directory listing cannot be read.
@@ -20,7 +20,7 @@
 
 namespace illusion::core {
 
-// Installs the cleanup handlers for SIGINT, SIGTERM and SIGPIPE (idempotent).
+// Installs the cleanup handlers for SIGINT, SIGTERM, SIGHUP and SIGPIPE (idempotent).
 void install_cleanup_handlers();
 
 // Registers a child process to be killed (SIGKILL) and reaped if the run is interrupted.
@@ -29,7 +29,7 @@ void register_child(pid_t pid);
 void unregister_child(pid_t pid);
 
 // In a freshly forked child of `parent` (its getpid() before the fork): restore the default
-// actions of SIGINT, SIGTERM and SIGPIPE and unblock them, and die with the parent
+// actions of SIGINT, SIGTERM, SIGHUP and SIGPIPE and unblock them, and die with the parent
 // (PR_SET_PDEATHSIG): a child forked in the instant an interrupt ends the run, too late to be
 // registered, must not outlive it. Fork from a thread that lives as long as the child: the
 // kernel sends the death signal when the forking thread exits.

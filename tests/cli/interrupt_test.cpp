@@ -1,7 +1,7 @@
 // Ctrl-C and `kill` in the middle of `illusion run`: at several points (children alive, the IO
-// lab's test file open, busy threads running) the run must exit 130 (SIGINT) or 143 (SIGTERM),
-// leave its temp directory empty and no process behind, and write the experiments that had
-// finished as JSON marked "complete": false.
+// lab's test file open, busy threads running) the run must exit 130 (SIGINT), 143 (SIGTERM) or
+// 129 (SIGHUP), leave its temp directory empty and no process behind, and write the experiments
+// that had finished as JSON marked "complete": false.
 //
 // The test process makes itself a child subreaper for the duration, so any process illusion
 // leaves behind is re-parented here, where the test can see it (and reap it).
@@ -68,8 +68,8 @@ Interrupted interrupt_run(const ScratchDir& dir, const std::string& row, int sig
 
 void expect_clean_partial_run(const ScratchDir& dir, const Interrupted& run, int sig) {
   EXPECT_EQ(run.exit_code, 128 + sig) << run.err;
-  EXPECT_NE(run.err.find(sig == SIGINT ? "interrupted by SIGINT" : "interrupted by SIGTERM"),
-            std::string::npos)
+  const char* name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP";
+  EXPECT_NE(run.err.find(std::string("interrupted by ") + name), std::string::npos)
       << run.err;
   EXPECT_TRUE(illusion::testing::dir_entries(dir.file("tmp")).empty())
       << "the temp directory was left with files in it";
@@ -87,6 +87,16 @@ TEST(Interrupt, SigintWhileAHundredChildrenAreAlive) {
   const ScratchDir dir;
   const Interrupted run = interrupt_run(dir, "processes.spawn_processes_100", SIGINT, 5ms);
   expect_clean_partial_run(dir, run, SIGINT);
+  EXPECT_EQ(reap_leftovers(), 0) << "processes were left behind";
+}
+
+// A dropped ssh session: SIGHUP ends the run as SIGTERM does (exit 129, partial JSON, nothing
+// left), rather than killing it with the temp directory and no results.
+TEST(Interrupt, SighupEndsTheRunCleanly) {
+  const Subreaper reaper;
+  const ScratchDir dir;
+  const Interrupted run = interrupt_run(dir, "processes.spawn_processes_100", SIGHUP, 5ms);
+  expect_clean_partial_run(dir, run, SIGHUP);
   EXPECT_EQ(reap_leftovers(), 0) << "processes were left behind";
 }
 
