@@ -12,8 +12,9 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
-#include "core/resources.h"
 #include "core/page_cache.h"
+#include "core/resources.h"
+#include "core/test_hooks.h"
 
 namespace illusion::core {
 namespace {
@@ -27,15 +28,23 @@ void fill_chunk(std::vector<std::uint64_t>& chunk, std::uint64_t offset) {
   for (std::size_t i = 0; i < chunk.size(); ++i) chunk[i] = ScratchFile::pattern_word(first + i);
 }
 
-// Unlinks a path when it goes out of scope: covers an exception while the file is written.
-struct Unlinker {
-  std::string path;
-  ~Unlinker() {
-    if (!path.empty()) ::unlink(path.c_str());
-  }
-};
-
 }  // namespace
+
+Fd open_nameless_file(const std::string& dir, const std::string& stem) {
+  Fd fd(retry_eintr([&] { return ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600); }));
+  if (fd.valid()) return fd;
+  // EOPNOTSUPP (or EISDIR/ENOENT from a kernel or filesystem without O_TMPFILE): a name that
+  // lives for two system calls, with nothing written under it.
+  const int tmpfile_errno = errno;
+  std::string name = fmt::format("{}/{}-XXXXXX", dir, stem);
+  fd.reset(retry_eintr([&] { return ::mkostemp(name.data(), O_CLOEXEC); }));
+  if (!fd.valid()) {
+    throw_errno(fmt::format("cannot create a file in {} (O_TMPFILE: {}; a named file)", dir,
+                            std::strerror(tmpfile_errno)));
+  }
+  if (::unlink(name.c_str()) != 0) throw_errno("cannot unlink " + name);
+  return fd;
+}
 
 std::uint64_t ScratchFile::pattern_sum(std::uint64_t offset, std::uint64_t bytes) {
   std::uint64_t sum = 0;
@@ -45,37 +54,29 @@ std::uint64_t ScratchFile::pattern_sum(std::uint64_t offset, std::uint64_t bytes
 }
 
 ScratchFile::ScratchFile(const std::string& dir, const std::string& stem, std::uint64_t size_bytes,
-                   const std::function<void(double)>& progress)
+                         const std::function<void(double)>& progress)
     : size_(size_bytes) {
   if (dir.empty()) throw std::runtime_error("the run has no temporary directory for its files");
   if (size_bytes == 0 || size_bytes % kChunk != 0)
     throw std::invalid_argument("test file size must be a whole number of MiB");
   require_free_disk(dir, size_bytes, "a " + format_size(size_bytes) + " test file");
-  path_ = fmt::format("{}/{}-{}.dat", dir, stem, static_cast<long>(::getpid()));
-  const int fd = retry_eintr(
-      [&] { return ::open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600); });
-  if (fd < 0) throw_errno("cannot create " + path_);
-  fd_.reset(fd);
-  Unlinker name{path_};
-  try {
-    std::vector<std::uint64_t> chunk(kChunk / sizeof(std::uint64_t));
-    for (std::uint64_t off = 0; off < size_; off += kChunk) {
-      fill_chunk(chunk, off);
-      const char* data = reinterpret_cast<const char*>(chunk.data());
-      std::size_t left = kChunk, done = 0;
-      while (left > 0) {
-        const ssize_t n = retry_eintr([&] {
-          return ::pwrite(fd_.get(), data + done, left, static_cast<off_t>(off + done));
-        });
-        if (n <= 0) throw_errno("cannot write " + path_);
-        done += static_cast<std::size_t>(n);
-        left -= static_cast<std::size_t>(n);
-      }
-      if (progress) progress(static_cast<double>(off + kChunk) / static_cast<double>(size_));
+  path_ = fmt::format("{}/{} (nameless)", dir, stem);
+  fd_ = open_nameless_file(dir, stem);
+  // On a throw, fd_ (a finished member) closes and the nameless inode is freed.
+  std::vector<std::uint64_t> chunk(kChunk / sizeof(std::uint64_t));
+  for (std::uint64_t off = 0; off < size_; off += kChunk) {
+    fill_chunk(chunk, off);
+    const char* data = reinterpret_cast<const char*>(chunk.data());
+    std::size_t left = kChunk, done = 0;
+    while (left > 0) {
+      const ssize_t n = retry_eintr(
+          [&] { return ::pwrite(fd_.get(), data + done, left, static_cast<off_t>(off + done)); });
+      if (n <= 0) throw_errno("cannot write " + path_);
+      done += static_cast<std::size_t>(n);
+      left -= static_cast<std::size_t>(n);
     }
-  } catch (...) {
-    fd_.reset();
-    throw;
+    test_stop_point(kStopAfterFirstWrite);
+    if (progress) progress(static_cast<double>(off + kChunk) / static_cast<double>(size_));
   }
 }
 
@@ -124,8 +125,7 @@ bool ScratchFile::contents_unchanged() const {
 FileMapping::FileMapping(const ScratchFile& file, int prot, int flags)
     : size_(static_cast<std::size_t>(file.size())) {
   void* p = ::mmap(nullptr, size_, prot, flags, file.fd(), 0);
-  if (p == MAP_FAILED)
-    throw_errno(fmt::format("mmap of {} ({})", file.path(), format_size(size_)));
+  if (p == MAP_FAILED) throw_errno(fmt::format("mmap of {} ({})", file.path(), format_size(size_)));
   data_ = static_cast<char*>(p);
 }
 

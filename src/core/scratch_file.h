@@ -2,10 +2,10 @@
 // or evict a file (the VM lab's file faults, the mmap vs read() lab), and a file mapping that is
 // always unmapped.
 //
-// The file is created in the run's private directory with a known pattern and unlinked as soon
-// as it is written: it lives on through the open descriptor (unlink(2): the inode is freed when
-// the last descriptor closes and the last mapping goes), so no path is left behind on any exit,
-// even SIGKILL. Eviction, mapping and reading back all work on the unlinked inode.
+// The file has no name from before its first byte (open_nameless_file): it lives through the
+// open descriptor only (the inode is freed when the last descriptor closes and the last mapping
+// goes), so no exit, not even SIGKILL in the middle of writing it, can leave it on disk.
+// Eviction, mapping and reading back all work on the nameless inode.
 #pragma once
 
 #include <cstddef>
@@ -18,10 +18,17 @@
 
 namespace illusion::core {
 
+// A new read-write file in `dir` that no path names: O_TMPFILE (open(2), Linux 3.11) where the
+// filesystem supports it; else `<dir>/<stem>-XXXXXX` created with O_EXCL and unlinked before
+// this returns, so the name exists only between two system calls and no byte is ever written
+// under it. Throws std::system_error naming `dir` when neither works.
+Fd open_nameless_file(const std::string& dir, const std::string& stem);
+
 class ScratchFile {
  public:
-  // Creates `<dir>/<stem>-<pid>.dat` of `size_bytes` (a whole number of MiB), checking free
-  // disk space first (require_free_disk). `progress`, when set, hears the fraction written.
+  // Creates a nameless file in `dir` (open_nameless_file; `stem` names it in messages) of
+  // `size_bytes` (a whole number of MiB), checking free disk space first (require_free_disk).
+  // `progress`, when set, hears the fraction written.
   ScratchFile(const std::string& dir, const std::string& stem, std::uint64_t size_bytes,
               const std::function<void(double)>& progress = {});
   ScratchFile(const ScratchFile&) = delete;
@@ -29,7 +36,8 @@ class ScratchFile {
 
   int fd() const { return fd_.get(); }
   std::uint64_t size() const { return size_; }
-  const std::string& path() const { return path_; }  // gone from the directory already
+  // "<dir>/<stem> (nameless)": for messages only, no file has this name.
+  const std::string& path() const { return path_; }
 
   // Reads the whole file with pread(2), so its pages are in the page cache.
   void warm() const;

@@ -15,6 +15,7 @@
 
 #include "core/errors.h"
 #include "core/scratch_file.h"
+#include "core/test_hooks.h"
 #include "mmap_vs_read/io_file.h"
 
 namespace illusion::labs::mmap_vs_read::writes {
@@ -82,17 +83,14 @@ void fill_pattern(char* buf, std::uint64_t offset, std::size_t bytes) {
 WriteFile::WriteFile(const std::string& dir, const std::string& stem, std::uint64_t bytes,
                      bool prefill)
     : bytes_(bytes) {
-  const std::string path = fmt::format("{}/{}-{}.dat", dir, stem, ::getpid());
-  fd_ = core::Fd(core::retry_eintr(
-      [&] { return ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600); }));
-  if (!fd_.valid()) core::throw_errno("cannot create " + path);
-  // Before anything else can fail: from here on the inode lives through fd_ only.
-  if (::unlink(path.c_str()) != 0) core::throw_errno("cannot unlink " + path);
+  fd_ = core::open_nameless_file(dir, stem);
   if (!prefill) return;
   AlignedBuffer chunk(kWriteChunk);
   std::memset(chunk.data(), kFillByte, chunk.size());
-  for (std::uint64_t off = 0; off < bytes; off += kWriteChunk)
+  for (std::uint64_t off = 0; off < bytes; off += kWriteChunk) {
     pwrite_all(fd(), chunk.data(), std::min<std::uint64_t>(kWriteChunk, bytes - off), off);
+    core::test_stop_point(core::kStopAfterFirstWrite);
+  }
   if (::fdatasync(fd()) != 0) core::throw_errno("fdatasync of a write row's file after its fill");
 }
 

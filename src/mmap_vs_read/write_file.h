@@ -41,23 +41,22 @@ using core::AlignedBuffer;
 
 class WriteFile {
  public:
-  // Creates `<dir>/<stem>-<pid>.dat` (O_RDWR|O_CREAT|O_EXCL|O_CLOEXEC, mode 0600) and unlinks
-  // it. With `prefill`, writes kFillByte over all `bytes` and fdatasyncs, untimed: the timed
-  // writes then overwrite blocks that are allocated and written, so they take the data path
-  // only. (fallocate(2) would be quicker, but on ext4 it leaves unwritten extents, and the first
-  // write into each one converts it: a metadata change the journal commits on the next sync.)
-  // Without `prefill` the file starts empty and every write extends it.
+  // Creates a file in `dir` that no path names (core::open_nameless_file). With `prefill`, writes
+  // kFillByte over all `bytes` and fdatasyncs, untimed: the timed writes then overwrite blocks that
+  // are allocated and written, so they take the data path only. (fallocate(2) would be quicker, but
+  // on ext4 it leaves unwritten extents, and the first write into each one converts it: a metadata
+  // change the journal commits on the next sync.) Without `prefill` the file starts empty and every
+  // write extends it.
   WriteFile(const std::string& dir, const std::string& stem, std::uint64_t bytes, bool prefill);
 
   int fd() const { return fd_.get(); }
   std::uint64_t capacity() const { return bytes_; }
 
-  // A second open file description of the same (already unlinked) inode, through
+  // A second open file description of the same nameless inode, through
   // /proc/self/fd, with `flags` added to O_RDWR|O_CLOEXEC: how O_DSYNC, which fcntl(F_SETFL)
-  // cannot set, gets onto a file that has no name any more. (Creating the file with O_DIRECT
-  // would be worse: open(2) creates the name before it checks that the filesystem does
-  // O_DIRECT, so a refusal would leave the file behind.) Returns an empty Fd with errno set
-  // when open(2) refuses (EINVAL: the filesystem does not do O_DIRECT).
+  // cannot set, gets onto a file that has no name. (Creating the file with O_DIRECT would
+  // make a refusal fail the creation instead of only the direct row.) Returns an empty Fd with
+  // errno set when open(2) refuses (EINVAL: the filesystem does not do O_DIRECT).
   core::Fd reopen(int flags) const;
 
   // fdatasync(2), then POSIX_FADV_DONTNEED: the file's clean pages leave the page cache, so

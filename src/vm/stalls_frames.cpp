@@ -9,11 +9,14 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <system_error>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "core/barrier.h"
+#include "core/scratch_file.h"
+#include "core/test_hooks.h"
 
 namespace illusion::labs::vm {
 namespace {
@@ -56,8 +59,8 @@ void FrameWork::calibrate(const core::Clock& clock, double target_ns) {
     run();
     best = std::min(best, clock.now_ns() - t0);
   }
-  passes_ = best > 0 ? std::max<std::uint64_t>(1, static_cast<std::uint64_t>(
-                                                      std::llround(target_ns / best)))
+  passes_ = best > 0 ? std::max<std::uint64_t>(
+                           1, static_cast<std::uint64_t>(std::llround(target_ns / best)))
                      : saved;
 }
 
@@ -76,16 +79,10 @@ std::unique_ptr<EvictedFilePage> EvictedFilePage::make(const std::string& dir, s
     return nullptr;
   }
   std::unique_ptr<EvictedFilePage> f(new EvictedFilePage());
-  // O_TMPFILE (open(2), Linux 3.11): a file with no name at all, so nothing can be left behind;
-  // where the filesystem refuses it, a mkstemp name is unlinked at once.
-  f->fd_.reset(open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
-  if (!f->fd_.valid()) {
-    std::string templ = dir + "/major-fault-XXXXXX";
-    f->fd_.reset(mkostemp(templ.data(), O_CLOEXEC));
-    if (f->fd_.valid()) unlink(templ.c_str());
-  }
-  if (!f->fd_.valid()) {
-    why = fmt::format("cannot create a file in {}: {}", dir, std::strerror(errno));
+  try {
+    f->fd_ = core::open_nameless_file(dir, "major-fault");
+  } catch (const std::system_error& e) {
+    why = e.what();
     return nullptr;
   }
   f->bytes_ = 1u << 20;
@@ -97,6 +94,7 @@ std::unique_ptr<EvictedFilePage> EvictedFilePage::make(const std::string& dir, s
       why = fmt::format("writing the file failed: {}", std::strerror(errno));
       return nullptr;
     }
+    core::test_stop_point(core::kStopAfterFirstWrite);
   }
   // Dirty pages cannot be dropped: write them back first, then ask the kernel to drop the clean
   // ones (posix_fadvise(2): POSIX_FADV_DONTNEED is advice, tmpfs and busy pages ignore it).
@@ -117,8 +115,9 @@ std::unique_ptr<EvictedFilePage> EvictedFilePage::make(const std::string& dir, s
     posix_fadvise(f->fd_.get(), 0, 0, POSIX_FADV_DONTNEED);
   }
   if (f->resident()) {
-    why = "the page stayed in the page cache after fdatasync and POSIX_FADV_DONTNEED "
-          "(tmpfs, or a filesystem that keeps it)";
+    why =
+        "the page stayed in the page cache after fdatasync and POSIX_FADV_DONTNEED "
+        "(tmpfs, or a filesystem that keeps it)";
     return nullptr;
   }
   return f;
