@@ -47,26 +47,30 @@ std::vector<report::LabInfo> labs_in(const std::vector<core::Lab>& labs,
 }
 
 // Passes every event on to the progress display and keeps a copy of each finished result, for
-// the interrupt watcher to write while the main thread goes on adding to it.
+// the interrupt watcher to write while the main thread goes on adding to it. Once an interrupt
+// has begun nothing more reaches the display: the watcher's "wrote …" is the last line. Both
+// happen under one lock, so no line can start after the watcher has taken its snapshot.
 class FinishedResults : public core::RunObserver {
  public:
   explicit FinishedResults(core::RunObserver& display) : display_(display) {}
   void on_run_start(std::size_t total, double eta_s) override {
-    display_.on_run_start(total, eta_s);
+    show([&] { display_.on_run_start(total, eta_s); });
   }
   void on_experiment_start(const core::Selected& s, std::size_t index, std::size_t total,
                            double eta_s) override {
-    display_.on_experiment_start(s, index, total, eta_s);
+    show([&] { display_.on_experiment_start(s, index, total, eta_s); });
   }
   void on_experiment_progress(double fraction) override {
-    display_.on_experiment_progress(fraction);
+    show([&] { display_.on_experiment_progress(fraction); });
   }
   void on_experiment_end(const core::Selected& s, const core::Result& r) override {
-    display_.on_experiment_end(s, r);
     const std::lock_guard lock(mutex_);
+    if (!core::run_is_stopping()) display_.on_experiment_end(s, r);
     done_.push_back(r);
   }
-  void on_run_end() override { display_.on_run_end(); }
+  void on_run_end() override {
+    show([&] { display_.on_run_end(); });
+  }
 
   std::vector<core::Result> snapshot() const {
     const std::lock_guard lock(mutex_);
@@ -74,6 +78,12 @@ class FinishedResults : public core::RunObserver {
   }
 
  private:
+  template <class Draw>
+  void show(Draw&& draw) {
+    const std::lock_guard lock(mutex_);
+    if (!core::run_is_stopping()) draw();
+  }
+
   core::RunObserver& display_;
   mutable std::mutex mutex_;
   std::vector<core::Result> done_;

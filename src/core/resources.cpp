@@ -175,6 +175,16 @@ void stop_registering_children() {
   g_stopping.store(true);
 }
 
+bool run_is_stopping() {
+  return g_stopping.load();
+}
+
+void park_until_exit() {
+  // The watcher _exits the process once the partial results are written; pause(2) returns
+  // only for a handled signal, which this thread has blocked, so the loop is for safety.
+  for (;;) ::pause();
+}
+
 int register_temp_file(const std::string& path) {
   for (int i = 0; i < kMaxLooseFiles; ++i) {
     bool expected = false;

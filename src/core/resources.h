@@ -38,6 +38,12 @@ void reset_signals_in_child(pid_t parent);
 // Called when an interrupt begins: from now on register_child kills the child it is given at
 // once and throws, so an experiment still running cannot start children the cleanup misses.
 void stop_registering_children();
+// True once an interrupt has begun (stop_registering_children was called): the runner starts
+// no new experiment and the progress display prints nothing more.
+bool run_is_stopping();
+// Blocks the calling thread until the process exits (the interrupt watcher ends it): how a
+// thread that finds the run stopping gets out of the way without starting anything new.
+[[noreturn]] void park_until_exit();
 
 // What an interrupted run must undo, callable from a signal handler (async-signal-safe) or from
 // the interrupt watcher: SIGKILL and reap every registered child; empty and remove every live

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/errors.h"
+#include "core/resources.h"
 
 namespace illusion::core {
 namespace {
@@ -78,6 +79,10 @@ std::vector<Result> run_experiments(const std::vector<Selected>& selected, RunCo
   ctx.progress = [&observer](double f) { observer.on_experiment_progress(f); };
   for (std::size_t i = 0; i < selected.size(); ++i) {
     const Selected& s = selected[i];
+    // An interrupt is being handled on the watcher thread: it writes what has finished and
+    // ends the process. Starting another row would only add work, children and progress
+    // lines after its "stopping".
+    if (run_is_stopping()) park_until_exit();
     if (i > 0 && selected[i - 1].lab_id != s.lab_id) ctx.drop_lab_shared();
     observer.on_experiment_start(s, i, selected.size(), remaining);
     Result r = run_one(s, ctx);

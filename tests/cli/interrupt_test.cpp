@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -66,11 +67,27 @@ Interrupted interrupt_run(const ScratchDir& dir, const std::string& row, int sig
   return out;
 }
 
+// Once "stopping" is printed the run starts nothing: no progress line ("[i/n] id (ETA …)")
+// follows, and the last line says what was written.
+void expect_nothing_after_stopping(const std::string& err) {
+  const auto stop = err.find("interrupted by");
+  ASSERT_NE(stop, std::string::npos) << err;
+  std::istringstream rest(err.substr(stop));
+  std::string line, last;
+  std::getline(rest, line);  // the "stopping" line itself
+  while (std::getline(rest, line)) {
+    EXPECT_NE(line.rfind('[', 0), 0u) << "a row started after the run was stopping:\n" << err;
+    if (!line.empty()) last = line;
+  }
+  EXPECT_NE(last.find("had finished"), std::string::npos) << "the last line is not the summary:\n"
+                                                          << err;
+}
+
 void expect_clean_partial_run(const ScratchDir& dir, const Interrupted& run, int sig) {
+  expect_nothing_after_stopping(run.err);
   EXPECT_EQ(run.exit_code, 128 + sig) << run.err;
   const char* name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP";
-  EXPECT_NE(run.err.find(std::string("interrupted by ") + name), std::string::npos)
-      << run.err;
+  EXPECT_NE(run.err.find(std::string("interrupted by ") + name), std::string::npos) << run.err;
   EXPECT_TRUE(illusion::testing::dir_entries(dir.file("tmp")).empty())
       << "the temp directory was left with files in it";
   ASSERT_FALSE(run.doc.is_discarded()) << "the partial JSON does not parse";
