@@ -34,7 +34,7 @@ int cmd_list() {
       "'illusion run' with no targets runs the {} [headline] experiments (estimated {:.0f} s, "
       "{:.0f} s with --quick); 'illusion run all' runs all {}.\n"
       "Run one lab with 'illusion run LAB', one experiment with its id, or a group with an "
-      "id prefix.\n",
+      "id prefix ending in '*' (quoted: 'illusion run \'syscalls.getppid*\'').\n",
       headline, headline_s, quick_s, total);
   return 0;
 }

@@ -176,8 +176,9 @@ Command add_run(CLI::App& app) {
   auto quick = std::make_shared<bool>(false), thorough = std::make_shared<bool>(false);
   CLI::App* run = app.add_subcommand("run", "Run experiments and print their results");
   run->add_option("targets", options->targets,
-                  "Labs, experiment ids, id prefixes, or 'all' (default: the headline set "
-                  "from every lab, marked in 'illusion list')");
+                  "Labs, experiment ids (each selects itself only), id prefixes ending in "
+                  "'*' or '.' (quote the '*': 'syscalls.getppid*'), or 'all' (default: the "
+                  "headline set from every lab, marked in 'illusion list')");
   auto* quick_flag = run->add_flag("--quick", *quick, "Smoke profile: seconds, wider intervals");
   auto* thorough_flag =
       run->add_flag("--thorough", *thorough, "Longer sampling for tighter intervals");

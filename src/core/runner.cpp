@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
+#include <optional>
 #include <set>
 
 #include "core/errors.h"
@@ -12,10 +14,45 @@
 namespace illusion::core {
 namespace {
 
+// A pattern ending in '*' or '.' is a prefix ("syscalls.getppid*", "vm."): its text before the
+// '*'. Anything else names a lab or one experiment exactly, so "processes.spawn_threads_100"
+// cannot also pick spawn_threads_1000.
+std::optional<std::string> prefix_of(const std::string& pattern) {
+  if (pattern.back() == '*') return pattern.substr(0, pattern.size() - 1);
+  if (pattern.back() == '.') return pattern;
+  return std::nullopt;
+}
+
 bool matches(const std::string& pattern, const Lab& lab, const Experiment& e) {
-  if (pattern == lab.id) return true;
-  if (pattern == e.id) return true;
-  return e.id.compare(0, pattern.size(), pattern) == 0;  // prefix: "syscalls.getppid"
+  if (pattern == kEverything || pattern == lab.id || pattern == e.id) return true;
+  const auto prefix = prefix_of(pattern);
+  return prefix && e.id.compare(0, prefix->size(), *prefix) == 0;
+}
+
+// Why `pattern` selects nothing, with the fix: the ids it begins (then the prefix form to
+// write), else the labs and where every id is listed.
+std::string no_match_words(const std::vector<Lab>& labs, const std::string& pattern) {
+  std::vector<std::string> begun;
+  for (const Lab& lab : labs)
+    for (const Experiment& e : lab.experiments)
+      if (!prefix_of(pattern) && e.id.compare(0, pattern.size(), pattern) == 0)
+        begun.push_back(e.id);
+  if (!begun.empty()) {
+    const std::size_t shown = std::min<std::size_t>(begun.size(), 3);
+    std::string ids;
+    for (std::size_t i = 0; i < shown; ++i) ids += (i ? ", " : "") + begun[i];
+    if (shown < begun.size()) ids += fmt::format(" and {} more", begun.size() - shown);
+    return fmt::format(
+        "no experiment is called '{}'; {} id(s) begin with it ({}): write '{}*' (quoted) to "
+        "run them all",
+        pattern, begun.size(), ids, pattern);
+  }
+  std::string known;
+  for (const Lab& lab : labs) known += (known.empty() ? "" : ", ") + lab.id;
+  return fmt::format(
+      "no lab or experiment matches '{}'. Labs: {} (or '{}' for every experiment). Run "
+      "'illusion list' to see every experiment id",
+      pattern, known, kEverything);
 }
 
 }  // namespace
@@ -24,23 +61,21 @@ std::vector<Selected> select_experiments(const std::vector<Lab>& labs,
                                          const std::vector<std::string>& patterns) {
   std::vector<Selected> out;
   for (const std::string& p : patterns) {
-    if (p == kEverything) continue;
+    // An empty argument (an unset shell variable, say) must not mean "everything".
+    if (p.empty())
+      throw UsageError(fmt::format(
+          "an empty target ('') selects nothing: name a lab, an experiment id, a prefix ending "
+          "in '*' or '.', or '{}'",
+          kEverything));
     bool any = false;
     for (const Lab& lab : labs)
       for (const Experiment& e : lab.experiments) any = any || matches(p, lab, e);
-    if (!any) {
-      std::string known;
-      for (const Lab& lab : labs) known += (known.empty() ? "" : ", ") + lab.id;
-      throw UsageError(fmt::format(
-          "no lab or experiment matches '{}'. Labs: {} (or '{}' for every experiment). Run "
-          "'illusion list' to see every experiment id",
-          p, known, kEverything));
-    }
+    if (!any) throw UsageError(no_match_words(labs, p));
   }
   for (const Lab& lab : labs) {
     for (const Experiment& e : lab.experiments) {
       bool take = patterns.empty() && e.headline;
-      for (const std::string& p : patterns) take = take || p == kEverything || matches(p, lab, e);
+      for (const std::string& p : patterns) take = take || matches(p, lab, e);
       if (take) out.push_back({&e, lab.id});
     }
   }

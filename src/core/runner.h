@@ -33,10 +33,11 @@ class RunObserver {
 // The pattern that selects every experiment of every lab.
 inline constexpr const char* kEverything = "all";
 
-// Picks experiments by lab id, exact experiment id or id prefix ("syscalls.getppid" matches
-// both getppid experiments), or every one with "all". Empty patterns select the headline set
+// Picks experiments by lab id, exact experiment id (itself only), id prefix written as one
+// ("syscalls.getppid*" or "vm.": a trailing '*' or '.'), or every one with "all". Empty patterns select the headline set
 // (Experiment::headline, the default run). Order follows the tables.
-// Throws UsageError naming the pattern that matched nothing and how to list what exists.
+// Throws UsageError for an empty pattern, and for one that matched nothing, naming it and the
+// fix (the prefix form when it begins some ids, else how to list what exists).
 std::vector<Selected> select_experiments(const std::vector<Lab>& labs,
                                          const std::vector<std::string>& patterns);
 

@@ -18,12 +18,32 @@ void expect_usage_error(const std::vector<std::string>& args, const std::string&
 }
 }  // namespace
 
-TEST(CliErrors, UnknownCommand) { expect_usage_error({"frobnicate"}, "frobnicate"); }
-TEST(CliErrors, UnknownLab) { expect_usage_error({"run", "nosuchlab"}, "'nosuchlab'"); }
-TEST(CliErrors, UnknownLabSuggestsList) { expect_usage_error({"run", "nosuchlab"}, "illusion list"); }
-TEST(CliErrors, UnknownFlag) { expect_usage_error({"run", "--bogus"}, "--bogus"); }
-TEST(CliErrors, BadPinNumber) { expect_usage_error({"run", "--pin", "abc"}, "--pin"); }
-TEST(CliErrors, PinOutsideAllowedCpus) { expect_usage_error({"run", "--pin", "4096"}, "--pin 4096"); }
+TEST(CliErrors, UnknownCommand) {
+  expect_usage_error({"frobnicate"}, "frobnicate");
+}
+TEST(CliErrors, UnknownLab) {
+  expect_usage_error({"run", "nosuchlab"}, "'nosuchlab'");
+}
+TEST(CliErrors, UnknownLabSuggestsList) {
+  expect_usage_error({"run", "nosuchlab"}, "illusion list");
+}
+// `illusion run "$ROWS"` with ROWS unset must not run all 124 experiments.
+TEST(CliErrors, EmptyTarget) {
+  expect_usage_error({"run", ""}, "empty target");
+}
+// A pattern that only begins ids names the prefix form to write.
+TEST(CliErrors, IncompleteIdSuggestsThePrefixForm) {
+  expect_usage_error({"run", "syscalls.getppid"}, "'syscalls.getppid*'");
+}
+TEST(CliErrors, UnknownFlag) {
+  expect_usage_error({"run", "--bogus"}, "--bogus");
+}
+TEST(CliErrors, BadPinNumber) {
+  expect_usage_error({"run", "--pin", "abc"}, "--pin");
+}
+TEST(CliErrors, PinOutsideAllowedCpus) {
+  expect_usage_error({"run", "--pin", "4096"}, "--pin 4096");
+}
 TEST(CliErrors, QuickAndThoroughExclude) {
   expect_usage_error({"run", "--quick", "--thorough"}, "--thorough");
 }

@@ -76,8 +76,12 @@ TEST(Select, MakeExperimentPrefixesTheLabAndRefusesAFullId) {
 }
 
 namespace {
-std::vector<Experiment> group_one() { return {fake("alpha.one", 1), fake("alpha.two", 1)}; }
-std::vector<Experiment> group_two() { return {fake("alpha.three", 1)}; }
+std::vector<Experiment> group_one() {
+  return {fake("alpha.one", 1), fake("alpha.two", 1)};
+}
+std::vector<Experiment> group_two() {
+  return {fake("alpha.three", 1)};
+}
 }  // namespace
 
 TEST(Select, AddGroupsKeepsTheGroupsOrder) {
@@ -93,7 +97,9 @@ TEST(Select, ByLabIdAndPrefix) {
   const auto labs = fake_labs();
   EXPECT_EQ(select_experiments(labs, {"alpha"}).size(), 2u);
   EXPECT_EQ(select_experiments(labs, {"beta.ok"}).size(), 1u);
-  EXPECT_EQ(select_experiments(labs, {"alpha.t"}).size(), 1u);
+  EXPECT_EQ(select_experiments(labs, {"alpha.t*"}).size(), 1u);
+  EXPECT_EQ(select_experiments(labs, {"alpha."}).size(), 2u);
+  EXPECT_EQ(select_experiments(labs, {"*"}).size(), 4u);
   // Order follows the tables, not the patterns; duplicates collapse.
   const auto sel = select_experiments(labs, {"beta.ok", "alpha.one", "alpha"});
   ASSERT_EQ(sel.size(), 3u);
@@ -111,6 +117,33 @@ TEST(Select, UnknownNamesThePatternAndTheFix) {
     EXPECT_NE(msg.find("'gamma'"), std::string::npos);
     EXPECT_NE(msg.find("illusion list"), std::string::npos);
   }
+}
+
+// An exact id selects itself only: "spawn_100" must not also run "spawn_1000" (issue 20).
+TEST(Select, AnExactIdSelectsItselfOnly) {
+  Lab p{"procs", "Procs", "?", {fake("procs.spawn_100", 1), fake("procs.spawn_1000", 2)}};
+  const std::vector<Lab> labs{p};
+  const auto one = select_experiments(labs, {"procs.spawn_100"});
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].experiment->id, "procs.spawn_100");
+  EXPECT_EQ(select_experiments(labs, {"procs.spawn_100*"}).size(), 2u);
+  // A pattern that only begins ids is refused with the prefix form to write.
+  try {
+    select_experiments(labs, {"procs.spawn"});
+    FAIL();
+  } catch (const UsageError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("no experiment is called 'procs.spawn'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("'procs.spawn*'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("procs.spawn_1000"), std::string::npos) << msg;
+  }
+}
+
+// An empty argument (an unset shell variable) is refused, never "everything".
+TEST(Select, AnEmptyTargetIsRefused) {
+  const auto labs = fake_labs();
+  EXPECT_THROW(select_experiments(labs, {""}), UsageError);
+  EXPECT_THROW(select_experiments(labs, {"alpha", ""}), UsageError);
 }
 
 TEST(Runner, FailureIsContainedAndIdentityFilled) {
