@@ -8,6 +8,7 @@
 #include <cmath>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,19 +40,20 @@ namespace {
 // temp dir goes when this returns.
 report::RunRecord measure_costs(core::Profile profile) {
   const std::vector<core::Lab> labs = labs::all_labs();
-  const auto selected = core::select_experiments(labs, report::frame_op_ids());
-  const std::string parent = test_file_parent("");
+  auto selected = core::select_experiments(labs, report::frame_op_ids());
+  const core::DiskRoom room = test_file_parent("");
   core::RunContext ctx;
   ctx.profile = profile;
   ctx.file_bytes = parse_file_size("");
-  check_disk_room(parent, selected, ctx);
+  std::cerr << skipped_for_room_words(skip_rows_without_room(room, selected, ctx), room, selected);
 
   core::install_cleanup_handlers();
-  core::TempDir temp(parent);
+  std::optional<core::TempDir> temp;
+  if (room.unusable.empty()) temp.emplace(room.dir);
   // Ctrl-C: children killed, temp dir removed, exit 130; a budget half-measured is not written.
   const core::InterruptWatch watch(nullptr);
   const auto clock = core::make_clock();
-  core::EnvInfo env = core::probe_env("", parent);
+  core::EnvInfo env = core::probe_env("", room.dir);
   env.caveats = core::env_caveats(env);
 
   report::RunRecord record;
@@ -62,7 +64,7 @@ report::RunRecord measure_costs(core::Profile profile) {
 
   ctx.clock = clock.get();
   ctx.env = &env;
-  ctx.temp_dir = temp.path();
+  ctx.temp_dir = temp ? temp->path() : "";
 
   const auto t0 = std::chrono::steady_clock::now();
   {

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -97,21 +98,24 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 int cmd_run(const RunOptions& options) {
   const std::vector<core::Lab> labs = labs::all_labs();
-  const auto selected = core::select_experiments(labs, options.targets);
+  auto selected = core::select_experiments(labs, options.targets);
   report::check_outputs(options.outputs);
   if (options.pin_cpu) validate_pin(*options.pin_cpu);
-  const std::string parent = test_file_parent(options.dir);
+  const core::DiskRoom room = test_file_parent(options.dir);
   core::RunContext ctx;
   ctx.profile = options.profile;
   ctx.file_bytes = parse_file_size(options.file_size);
-  check_disk_room(parent, selected, ctx);
+  const std::vector<std::string> skipped = skip_rows_without_room(room, selected, ctx);
+  std::cerr << skipped_for_room_words(skipped, room, selected);
 
   // Until the watch below exists, a signal is the cleanup handler's: temp dir and children
   // go, nothing has finished to be written.
   core::install_cleanup_handlers();
-  core::TempDir temp(parent);
+  // No private directory where none can be made: the rows that need one are skipped above.
+  std::optional<core::TempDir> temp;
+  if (room.unusable.empty()) temp.emplace(room.dir);
   const auto clock = core::make_clock();
-  core::EnvInfo env = core::probe_env("", parent);
+  core::EnvInfo env = core::probe_env("", room.dir);
   env.caveats = core::env_caveats(env);
 
   // The header is complete before the watcher starts, and the watcher reads nothing else of
@@ -129,7 +133,7 @@ int cmd_run(const RunOptions& options) {
   ctx.clock = clock.get();
   ctx.env = &env;
   ctx.pin_cpu = options.pin_cpu;
-  ctx.temp_dir = temp.path();
+  ctx.temp_dir = temp ? temp->path() : "";
 
   report::ConsoleProgress progress(std::cerr, report::stderr_is_live(), options.profile);
   FinishedResults finished(progress);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -57,6 +58,11 @@ std::string extras_problem(const CLI::App& app) {
 
 int main(int argc, char** argv) {
   using namespace illusion;
+  // Past RLIMIT_FSIZE (`ulimit -f`) the kernel sends SIGXFSZ, whose default action kills the
+  // process with no results and its temp files left. Ignored, the write fails with EFBIG
+  // instead: the row (or the output) fails with that reason and every cleanup runs. The run
+  // checks the limit before any work (core::disk_shortfall), so this is the last resort.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{
       "illusion — measures what the Linux kernel's illusions cost on this machine: process and "
       "thread creation, the syscall boundary, page faults, mmap vs read(), scheduling.",

@@ -195,19 +195,21 @@ int cmd_verify_peers(const VerifyOptions& options) {
   const int cpu = options.cpu ? *options.cpu : last_allowed_cpu();
   const std::vector<core::Lab> labs = labs::all_labs();
   const std::vector<PeerCheck> checks = peer_checks();
-  const std::string parent = test_file_parent(options.dir);
+  const core::DiskRoom room = test_file_parent(options.dir);
   core::RunContext ctx;
   ctx.profile = options.profile;
   ctx.file_bytes = parse_file_size(options.file_size);
   std::vector<core::Selected> io_rows;
   for (const PeerCheck& c : checks)
     if (c.needs_io_file && missing_peer(c).empty()) io_rows.push_back(find_row(labs, c.row));
-  check_disk_room(parent, io_rows, ctx);
+  require_room_for_all(room, io_rows, ctx);
 
   core::install_cleanup_handlers();
-  core::TempDir temp(parent);
+  // The peer tools write their reports in the private directory, so every check needs one.
+  if (!room.unusable.empty()) throw core::UsageError(room.unusable);
+  core::TempDir temp(room.dir);
   const auto clock = core::make_clock();
-  core::EnvInfo env = core::probe_env("", parent);
+  core::EnvInfo env = core::probe_env("", room.dir);
   ctx.clock = clock.get();
   ctx.env = &env;
   ctx.pin_cpu = cpu;

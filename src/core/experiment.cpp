@@ -30,12 +30,12 @@ Result result_for(const Experiment& e, const std::string& lab_id) {
 Experiment make_experiment(const std::string& lab_id, const std::string& name, std::string title,
                            std::string shows, std::string unit, DurationHint hint,
                            ExperimentBody body) {
-  const bool well_formed =
-      !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-      });
+  const bool well_formed = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
   if (!well_formed)
-    throw std::logic_error("make_experiment: '" + name + "' is not a short row name (lower-case "
+    throw std::logic_error("make_experiment: '" + name +
+                           "' is not a short row name (lower-case "
                            "letters, digits, '_'; the lab's prefix is added)");
   Experiment e;
   e.id = lab_id + "." + name;
@@ -67,6 +67,11 @@ void mark_headline(Lab& lab, std::initializer_list<std::string_view> names) {
     }
     if (!found) throw std::logic_error("mark_headline: no experiment " + id);
   }
+}
+
+Experiment with_disk(Experiment e, std::function<DiskNeed(const RunContext&)> need) {
+  e.disk = std::move(need);
+  return e;
 }
 
 }  // namespace illusion::core

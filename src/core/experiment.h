@@ -19,6 +19,7 @@
 #include "core/env.h"
 #include "core/profile.h"
 #include "core/result.h"
+#include "core/room.h"
 
 namespace illusion::core {
 
@@ -65,8 +66,9 @@ struct Experiment {
   DurationHint duration;
   std::function<Result(RunContext&)> run;
   bool headline = false;  // in the default run (`illusion run` with no targets): mark_headline
-  // Bytes of disk the row writes in the run's directory (checked before any work); none if unset.
-  std::function<std::uint64_t(const RunContext&)> disk_bytes;
+  // The files the row writes in the run's directory, checked before any work (a row that
+  // does not fit is skipped with the arithmetic); unset for a row that writes no file.
+  std::function<DiskNeed(const RunContext&)> disk;
 };
 
 struct Lab {
@@ -88,6 +90,10 @@ using ExperimentBody = std::function<Result(RunContext&, Result)>;
 Experiment make_experiment(const std::string& lab_id, const std::string& name, std::string title,
                            std::string shows, std::string unit, DurationHint hint,
                            ExperimentBody body);
+
+// `e` with the files it writes declared (Experiment::disk), as a row table writes it:
+// `with_disk(experiment(...), need)`.
+Experiment with_disk(Experiment e, std::function<DiskNeed(const RunContext&)> need);
 
 // A lab's group of rows: one function per file of the lab (its rows.h declares them).
 using RowGroup = std::vector<Experiment> (*)();

@@ -160,6 +160,7 @@ void reset_signals_in_child(pid_t parent) {
   signal(SIGTERM, SIG_DFL);
   signal(SIGHUP, SIG_DFL);
   signal(SIGPIPE, SIG_DFL);
+  signal(SIGXFSZ, SIG_DFL);  // ignored in the parent (main.cpp); an exec'ed program expects it
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);

@@ -3,7 +3,12 @@
 #include <sys/resource.h>
 #include <sys/statvfs.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <stdexcept>
 
@@ -77,18 +82,57 @@ void require_free_memory(std::uint64_t bytes, const std::string& what, bool mapp
         format_size(as->room), format_size(kAddressMargin)));
 }
 
-void require_free_disk(const std::string& path, std::uint64_t bytes, const std::string& what) {
+namespace {
+
+// The free space and the file size limit; `unusable` set only when statvfs fails.
+DiskRoom space_and_limit(const std::string& dir) {
+  DiskRoom room;
+  room.dir = dir;
   struct statvfs st {};
-  if (statvfs(path.c_str(), &st) != 0)
-    throw std::system_error(errno, std::generic_category(), "cannot check free space in " + path);
-  const std::uint64_t avail = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
-  const std::uint64_t total = static_cast<std::uint64_t>(st.f_blocks) * st.f_frsize;
-  const std::uint64_t margin = total / 20;
-  if (avail < bytes + margin)
-    throw std::runtime_error(fmt::format(
-        "{} needs {} in {} but only {} is free (keeping 5% of the filesystem spare); free "
+  if (statvfs(dir.c_str(), &st) == 0) {
+    room.available = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+    room.margin = static_cast<std::uint64_t>(st.f_blocks) * st.f_frsize / 20;
+  } else {
+    room.unusable = fmt::format("cannot check the free space in {}: {}", dir, std::strerror(errno));
+  }
+  rlimit rl{};
+  if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+    room.file_size_limit = rl.rlim_cur;
+  return room;
+}
+
+}  // namespace
+
+DiskRoom disk_room(const std::string& dir) {
+  DiskRoom room = space_and_limit(dir);
+  std::string probe = dir + "/illusion-check-XXXXXX";
+  if (::mkdtemp(probe.data()) == nullptr) {
+    room.unusable = fmt::format("cannot create files in {}: {}", dir, std::strerror(errno));
+    return room;
+  }
+  ::rmdir(probe.c_str());
+  return room;
+}
+
+std::string disk_shortfall(const DiskNeed& need, const DiskRoom& room) {
+  if (need.total == 0) return "";
+  if (!room.unusable.empty()) return room.unusable;
+  if (room.file_size_limit && need.largest_file > *room.file_size_limit)
+    return fmt::format(
+        "needs a {} file but RLIMIT_FSIZE (ulimit -f) allows at most {} per file; raise the "
+        "limit",
+        format_size(need.largest_file), format_size(*room.file_size_limit));
+  if (room.available < need.total + room.margin)
+    return fmt::format(
+        "needs {} in {} but only {} is free (keeping {}, 5% of the filesystem, spare); free "
         "some space or choose another directory",
-        what, format_size(bytes), path, format_size(avail)));
+        format_size(need.total), room.dir, format_size(room.available), format_size(room.margin));
+  return "";
+}
+
+void require_free_disk(const std::string& path, std::uint64_t bytes, const std::string& what) {
+  if (const std::string why = disk_shortfall(one_file(bytes), space_and_limit(path)); !why.empty())
+    throw std::runtime_error(what + " " + why);
 }
 
 }  // namespace illusion::core

@@ -86,7 +86,8 @@ Result run_one(const Selected& s, RunContext& ctx) {
   Result r;
   const auto started = std::chrono::steady_clock::now();
   try {
-    r = s.experiment->run(ctx);
+    r = s.skip_reason.empty() ? s.experiment->run(ctx)
+                              : skipped(result_for(*s.experiment, s.lab_id), s.skip_reason);
   } catch (const UsageError&) {
     throw;
   } catch (const std::exception& ex) {

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/experiment.h"
@@ -15,8 +16,14 @@
 namespace illusion::core {
 
 struct Selected {
+  Selected() = default;
+  Selected(const Experiment* e, std::string lab) : experiment(e), lab_id(std::move(lab)) {}
+
   const Experiment* experiment = nullptr;
   std::string lab_id;
+  // Set before the run when the machine cannot give the row what it needs (the room for its
+  // files): the row is reported skipped with this reason instead of being run.
+  std::string skip_reason;
 };
 
 class RunObserver {
@@ -34,10 +41,10 @@ class RunObserver {
 inline constexpr const char* kEverything = "all";
 
 // Picks experiments by lab id, exact experiment id (itself only), id prefix written as one
-// ("syscalls.getppid*" or "vm.": a trailing '*' or '.'), or every one with "all". Empty patterns select the headline set
-// (Experiment::headline, the default run). Order follows the tables.
-// Throws UsageError for an empty pattern, and for one that matched nothing, naming it and the
-// fix (the prefix form when it begins some ids, else how to list what exists).
+// ("syscalls.getppid*" or "vm.": a trailing '*' or '.'), or every one with "all". Empty patterns
+// select the headline set (Experiment::headline, the default run). Order follows the tables. Throws
+// UsageError for an empty pattern, and for one that matched nothing, naming it and the fix (the
+// prefix form when it begins some ids, else how to list what exists).
 std::vector<Selected> select_experiments(const std::vector<Lab>& labs,
                                          const std::vector<std::string>& patterns);
 

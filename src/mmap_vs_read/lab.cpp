@@ -1,5 +1,7 @@
 #include "mmap_vs_read/lab.h"
 
+#include <algorithm>
+
 #include "mmap_vs_read/io_file.h"
 #include "mmap_vs_read/rows.h"
 
@@ -10,8 +12,9 @@ core::Experiment experiment(std::string id, std::string title, std::string shows
                             std::uint64_t extra_disk) {
   core::Experiment e = core::make_experiment(kLabId, id, std::move(title), std::move(shows),
                                              std::move(unit), hint, std::move(body));
-  e.disk_bytes = [extra_disk](const core::RunContext& ctx) {
-    return test_file_bytes(ctx) + extra_disk;
+  e.disk = [extra_disk](const core::RunContext& ctx) {
+    const std::uint64_t file = test_file_bytes(ctx);
+    return core::DiskNeed{file + extra_disk, std::max(file, extra_disk)};
   };
   return e;
 }

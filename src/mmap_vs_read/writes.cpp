@@ -286,8 +286,9 @@ core::Experiment write_row(std::string id, std::string title, std::string shows,
       [mode](core::RunContext& ctx, core::Result r) { return run_write(ctx, std::move(r), mode); });
   // The row's own file depends on the profile, which `extra_disk` (a fixed number) cannot
   // follow: declare the shared test file (as every row of the lab does) plus this exact size.
-  e.disk_bytes = [](const core::RunContext& ctx) {
-    return test_file_bytes(ctx) + writes::write_file_bytes(ctx);
+  e.disk = [](const core::RunContext& ctx) {
+    const std::uint64_t shared = test_file_bytes(ctx), own = writes::write_file_bytes(ctx);
+    return core::DiskNeed{shared + own, std::max(shared, own)};
   };
   return e;
 }

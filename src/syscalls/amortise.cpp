@@ -10,8 +10,8 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
-#include "syscalls/rows.h"
 #include "syscalls/file_pass.h"
+#include "syscalls/rows.h"
 
 namespace illusion::labs::syscalls {
 namespace {
@@ -110,19 +110,25 @@ core::Result run_preadv(core::RunContext& ctx, core::Result r) {
 }  // namespace
 
 std::vector<core::Experiment> amortise_rows() {
+  // Each row writes the amortisation file (FilePass) in the run's directory.
+  const auto file = [](const core::RunContext& ctx) {
+    return core::one_file(amortisation_file_bytes(ctx.profile));
+  };
   return {
-      experiment("read_4k", "read() 4 KiB",
-                 "A warm file read with 4 KiB read() calls: one syscall per page.", "ns/KiB", kFile,
-                 run_read_4k),
-      experiment("read_1m", "read() 1 MiB",
-                 "The same file read with 1 MiB read() calls: the syscall cost amortised over 256 "
-                 "pages.",
-                 "ns/KiB", kFile, run_read_1m),
-      experiment(
-          "preadv", "preadv 16 x 64 KiB",
-          "The same file read with preadv() of 16 buffers per call: vectored I/O, one syscall "
-          "per MiB.",
-          "ns/KiB", kFile, run_preadv),
+      core::with_disk(experiment("read_4k", "read() 4 KiB",
+                                 "A warm file read with 4 KiB read() calls: one syscall per page.",
+                                 "ns/KiB", kFile, run_read_4k),
+                      file),
+      core::with_disk(experiment("read_1m", "read() 1 MiB",
+                                 "The same file read with 1 MiB read() calls: the syscall cost "
+                                 "amortised over 256 pages.",
+                                 "ns/KiB", kFile, run_read_1m),
+                      file),
+      core::with_disk(experiment("preadv", "preadv 16 x 64 KiB",
+                                 "The same file read with preadv() of 16 buffers per call: "
+                                 "vectored I/O, one syscall per MiB.",
+                                 "ns/KiB", kFile, run_preadv),
+                      file),
   };
 }
 

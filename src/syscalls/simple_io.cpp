@@ -159,6 +159,9 @@ core::Result run_open_close(core::RunContext& ctx, core::Result r) {
 }  // namespace
 
 std::vector<core::Experiment> simple_io_rows() {
+  // stat and open_close time a path lookup, so they need a file with a name: 32 bytes, one
+  // filesystem block.
+  const auto probe_file = [](const core::RunContext&) { return core::one_file(4096); };
   return {
       experiment(
           "read_dev_zero", "read 1 B /dev/zero",
@@ -170,14 +173,16 @@ std::vector<core::Experiment> simple_io_rows() {
       experiment("close_ebadf", "close(-1) EBADF",
                  "A syscall that fails at its first check: the floor of any syscall's cost.",
                  "ns/op", kOp, run_close_ebadf),
-      experiment("stat", "stat()",
-                 "stat() of a cached file: a path walk through the dentry cache per call.", "ns/op",
-                 kOp, run_stat),
-      experiment(
-          "open_close", "open+close",
-          "Opening and closing a cached file (one op is the pair): path lookup plus file and fd "
-          "allocation.",
-          "ns/op", kOp, run_open_close),
+      core::with_disk(
+          experiment("stat", "stat()",
+                     "stat() of a cached file: a path walk through the dentry cache per call.",
+                     "ns/op", kOp, run_stat),
+          probe_file),
+      core::with_disk(experiment("open_close", "open+close",
+                                 "Opening and closing a cached file (one op is the pair): path "
+                                 "lookup plus file and fd allocation.",
+                                 "ns/op", kOp, run_open_close),
+                      probe_file),
   };
 }
 

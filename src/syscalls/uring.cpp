@@ -11,8 +11,8 @@
 
 #include <fmt/format.h>
 
-#include "syscalls/rows.h"
 #include "syscalls/file_pass.h"
+#include "syscalls/rows.h"
 
 namespace illusion::labs::syscalls {
 namespace {
@@ -124,18 +124,25 @@ core::ExperimentBody uring(unsigned n) {
 }  // namespace
 
 std::vector<core::Experiment> uring_rows() {
+  // Each row writes the amortisation file in the run's directory.
+  const auto file = [](const core::RunContext& ctx) {
+    return core::one_file(amortisation_file_bytes(ctx.profile));
+  };
   return {
-      experiment(
-          "uring_batch_1", "io_uring, 1 per enter",
-          "4 KiB reads through io_uring, one per io_uring_enter: the ring's overhead with no "
-          "batching.",
-          "ns/KiB", kFile, uring(1)),
-      experiment("uring_batch_8", "io_uring, 8 per enter",
-                 "4 KiB reads through io_uring, 8 per io_uring_enter.", "ns/KiB", kFile, uring(8)),
-      experiment(
-          "uring_batch_64", "io_uring, 64 per enter",
-          "4 KiB reads through io_uring, 64 per io_uring_enter: many requests per mode switch.",
-          "ns/KiB", kFile, uring(64)),
+      core::with_disk(experiment("uring_batch_1", "io_uring, 1 per enter",
+                                 "4 KiB reads through io_uring, one per io_uring_enter: the "
+                                 "ring's overhead with no batching.",
+                                 "ns/KiB", kFile, uring(1)),
+                      file),
+      core::with_disk(experiment("uring_batch_8", "io_uring, 8 per enter",
+                                 "4 KiB reads through io_uring, 8 per io_uring_enter.", "ns/KiB",
+                                 kFile, uring(8)),
+                      file),
+      core::with_disk(experiment("uring_batch_64", "io_uring, 64 per enter",
+                                 "4 KiB reads through io_uring, 64 per io_uring_enter: many "
+                                 "requests per mode switch.",
+                                 "ns/KiB", kFile, uring(64)),
+                      file),
   };
 }
 

@@ -9,6 +9,9 @@ namespace illusion::labs::vm {
 std::vector<core::Experiment> alloc_rows() {
   using core::DurationHint;
   using namespace alloc;
+  const auto fault_file = [](const core::RunContext& ctx) {
+    return core::one_file(fault_file_bytes(ctx.profile));
+  };
   return {
       experiment("malloc_small", "malloc+free 64 KiB",
                  "A block below M_MMAP_THRESHOLD comes from the heap: no syscall, no fault, its "
@@ -26,19 +29,23 @@ std::vector<core::Experiment> alloc_rows() {
                  "Freed heap blocks stay in RSS until malloc_trim; a freed mmap'ed block "
                  "leaves RSS at once.",
                  "ns/free", DurationHint{0.15, 0.4, 0.5}, run_free_returns_memory),
-      experiment("private_file_cow", "MAP_PRIVATE file: CoW on write",
-                 "Reads of a private file mapping share the page cache (fault-around maps many "
-                 "pages per fault); the first write to each page copies it, one fault per page, "
-                 "and the file stays unchanged.",
-                 "ns/fault", DurationHint{0.1, 0.15, 0.2}, run_private_file_cow),
-      experiment("minor_fault_file", "minor fault, cached file",
-                 "A fault on a file page already in the page cache, counted per fault (one "
-                 "fault maps a whole fault-around window).",
-                 "ns/fault", DurationHint{0.1, 0.5, 1.7}, run_minor_fault_file),
-      experiment("major_fault", "major fault, evicted file",
-                 "A fault that must read its page from disk, with readahead off (MADV_RANDOM): "
-                 "the distribution per fault.",
-                 "ns/fault", DurationHint{0.4, 2.0, 7.0}, run_major_fault),
+      core::with_disk(
+          experiment("private_file_cow", "MAP_PRIVATE file: CoW on write",
+                     "Reads of a private file mapping share the page cache (fault-around maps "
+                     "many pages per fault); the first write to each page copies it, one fault "
+                     "per page, and the file stays unchanged.",
+                     "ns/fault", DurationHint{0.1, 0.15, 0.2}, run_private_file_cow),
+          [](const core::RunContext&) { return core::one_file(kCowFileBytes); }),
+      core::with_disk(experiment("minor_fault_file", "minor fault, cached file",
+                                 "A fault on a file page already in the page cache, counted per "
+                                 "fault (one fault maps a whole fault-around window).",
+                                 "ns/fault", DurationHint{0.1, 0.5, 1.7}, run_minor_fault_file),
+                      fault_file),
+      core::with_disk(experiment("major_fault", "major fault, evicted file",
+                                 "A fault that must read its page from disk, with readahead off "
+                                 "(MADV_RANDOM): the distribution per fault.",
+                                 "ns/fault", DurationHint{0.4, 2.0, 7.0}, run_major_fault),
+                      fault_file),
   };
 }
 

@@ -64,7 +64,7 @@ TEST(CliErrors, DirThatIsAFile) {
 }
 // procfs refuses new files even to root, for whom access(2) would say "writable".
 TEST(CliErrors, DirWhereFilesCannotBeCreated) {
-  expect_usage_error({"run", "mmap_vs_read", "--dir", "/proc"}, "cannot create files there");
+  expect_usage_error({"run", "mmap_vs_read", "--dir", "/proc"}, "cannot create files in /proc");
 }
 TEST(CliErrors, DirWithoutRoomForTheTestFile) {
   expect_usage_error({"run", "mmap_vs_read", "--file-size", "100000T"}, "free");
