@@ -26,9 +26,9 @@ ARTIFACTS="$FUZZ_DIR/artifacts"
 # core/result.cpp: the reader marks batched rows (set_ops_per_sample) as it reads them;
 # core/text_file.cpp reads the file (read_input_file) through core/fd.cpp's owner and
 # core/errors.cpp's messages; core/json_words.cpp names a wrong type; report/json_text.cpp
-# parses the text.
+# parses the text, through report/json_caps.cpp's counting builder.
 SOURCES=("$ROOT/fuzz/json_read_fuzz.cpp" "$ROOT/src/report/json_read.cpp" "$ROOT/src/report/json_text.cpp"
-         "$ROOT/src/report/json_fields.cpp" "$ROOT/src/core/result.cpp"
+         "$ROOT/src/report/json_caps.cpp" "$ROOT/src/report/json_fields.cpp" "$ROOT/src/core/result.cpp"
          "$ROOT/src/core/text_file.cpp" "$ROOT/src/core/json_words.cpp"
          "$ROOT/src/core/fd.cpp" "$ROOT/src/core/errors.cpp")
 mkdir -p "$FUZZ_DIR" "$ARTIFACTS"

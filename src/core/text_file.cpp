@@ -59,6 +59,18 @@ std::map<std::string, std::string> key_values(const std::string& path) {
   return kv;
 }
 
+namespace {
+
+// Reads block from here on: the descriptor was opened O_NONBLOCK only so that neither the open
+// nor the first read of a FIFO could wait for a writer that may never come.
+void make_blocking(int fd) {
+  const int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0)
+    throw_errno("fcntl(F_SETFL) on an input file");
+}
+
+}  // namespace
+
 std::string read_input_file(const std::string& path, const InputFile& file) {
   const auto refuse = [&](const std::string& why) {
     throw UsageError(fmt::format("{}: {}", path, why));
@@ -70,8 +82,8 @@ std::string read_input_file(const std::string& path, const InputFile& file) {
     refuse(fmt::format("larger than {} MiB, far more than {} writes; this is not a {}",
                        file.max_bytes >> 20, file.written_by, file.what));
   };
-  const int flags = O_RDONLY | O_CLOEXEC | (file.regular_only ? O_NONBLOCK : 0);
-  const Fd fd(retry_eintr([&] { return open(path.c_str(), flags); }));
+  // Always O_NONBLOCK: a blocking open of a FIFO waits for a writer, forever when none comes.
+  const Fd fd(retry_eintr([&] { return open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK); }));
   if (fd.get() < 0) cannot_read(errno);
   struct stat st {};
   if (fstat(fd.get(), &st) != 0) cannot_read(errno);
@@ -81,12 +93,33 @@ std::string read_input_file(const std::string& path, const InputFile& file) {
     refuse(fmt::format("cannot read the {}: it is a directory; give a file written by {}",
                        file.what, file.written_by));
   if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > file.max_bytes) too_large();
+  // A FIFO (or a pipe, as /dev/fd/63 of a process substitution) is read non-blocking until it
+  // shows a writer; anything else (a terminal, /dev/zero) blocks as it always did.
+  const bool fifo = S_ISFIFO(st.st_mode);
+  bool blocking = !fifo;
+  if (!fifo) make_blocking(fd.get());
   std::string data;
+  if (S_ISREG(st.st_mode)) data.reserve(static_cast<std::size_t>(st.st_size));
   char buf[65536];
   for (;;) {
     const ssize_t n = retry_eintr([&] { return ::read(fd.get(), buf, sizeof buf); });
+    if (n < 0 && errno == EAGAIN && !blocking) {
+      // A writer is attached but has not written yet (or not all): wait for it as cat would.
+      make_blocking(fd.get());
+      blocking = true;
+      continue;
+    }
     if (n < 0) cannot_read(errno);
-    if (n == 0) break;
+    if (n == 0) {
+      // End of file before any byte and before any sign of a writer: a FIFO nobody writes to.
+      // Waiting would hang until someone opens it, which is rarely what the user meant.
+      if (!blocking && data.empty())
+        refuse(
+            fmt::format("a FIFO with no writer: nothing to read, and illusion does not "
+                        "wait for one; give a regular file such as one written by {}",
+                        file.written_by));
+      break;
+    }
     data.append(buf, static_cast<std::size_t>(n));
     if (data.size() > file.max_bytes) too_large();  // grew while being read, or has no size
   }

@@ -35,17 +35,18 @@ struct InputFile {
   std::string what;             // "run file": "cannot read the run file: <reason>"
   std::string written_by;       // "'illusion run --json'": what writes such a file, for the hints
   std::uint64_t max_bytes = 0;  // far beyond what `written_by` writes; whole MiB in messages
-  // true: only a regular file is read, and a FIFO, a device or a directory is refused without
-  // blocking (the open is O_NONBLOCK, so a FIFO with no writer cannot hang it). false: a FIFO or
-  // a device (a process substitution, /dev/stdin) is read too, the open waiting for a FIFO's
-  // writer as cat's does, and only a directory is refused.
+  // true: only a regular file is read, and a FIFO, a device or a directory is refused.
+  // false: a FIFO or a device (a process substitution, /dev/stdin) is read too, and only a
+  // directory is refused; a FIFO is read to its end when a writer is attached (or has left data
+  // behind), and refused at once when none is, since nothing may ever come.
+  // Either way nothing waits for a writer that is not there: the open is O_NONBLOCK.
   bool regular_only = true;
 };
 
 // The whole of `path`, read with retry_eintr. Throws core::UsageError "<path>: <why>" when it
-// cannot be opened or read, is not a file `file` accepts, or holds more than file.max_bytes
-// (checked while reading too: /dev/zero and a FIFO have no size). The descriptor is closed on
-// every path.
+// cannot be opened or read, is not a file `file` accepts, is a FIFO with no writer, or holds
+// more than file.max_bytes (checked while reading too: /dev/zero and a FIFO have no size). The
+// descriptor is closed on every path.
 std::string read_input_file(const std::string& path, const InputFile& file);
 
 // A whole number at the start of `s` in `base`; nullopt when there is none.

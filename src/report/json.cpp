@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <string_view>
+#include <unordered_map>
 #include <variant>
 
 #include "report/budget.h"
@@ -154,6 +156,33 @@ Json stats_json(const std::optional<core::Stats>& s) {
   return j;
 }
 
+// An object built key by key as `obj[name] = value` would build it (a repeated name keeps its
+// first place and its last value), but through a hash index: ordered_json's operator[] compares
+// each new key with every key before it, and a run file read back may hold hundreds of keys per
+// object in thousands of rows (report/run_file_limits.h), which made `report --json` take
+// seconds. The names must outlive the builder.
+class ObjectBuilder {
+ public:
+  void set(const std::string& name, Json value) {
+    const auto [it, fresh] = index_.emplace(name, members_.size());
+    if (fresh) {
+      members_.emplace_back(name, std::move(value));
+    } else {
+      members_[it->second].second = std::move(value);
+    }
+  }
+  Json take() {
+    Json j = Json::object();
+    static_cast<Members&>(j.get_ref<Json::object_t&>()) = std::move(members_);
+    return j;
+  }
+
+ private:
+  using Members = Json::object_t::Container;  // ordered_json's object is a vector of pairs
+  Members members_;
+  std::unordered_map<std::string_view, std::size_t> index_;
+};
+
 Json experiment_json(const core::Result& r) {
   Json j = Json::object();
   j["id"] = r.id;
@@ -162,20 +191,20 @@ Json experiment_json(const core::Result& r) {
   j["unit"] = r.unit;
   j["status"] = status_name(r.status);
   j["reason"] = r.reason;
-  Json params = Json::object();
-  for (const core::Param& p : r.params) params[p.name] = param_value(p.value);
-  j["params"] = std::move(params);
+  ObjectBuilder params;
+  for (const core::Param& p : r.params) params.set(p.name, param_value(p.value));
+  j["params"] = params.take();
   j["stats"] = stats_json(r.stats);
   j["ops_per_sample"] = number(r.ops_per_sample);
   j["op_tail"] = stats_json(r.op_tail);
   j["op_tail_note"] = r.op_tail_note;
-  Json counters = Json::object();
-  for (const core::CounterValue& c : r.counters) counters[c.name] = number(c.per_op);
-  j["counters"] = std::move(counters);
-  Json metrics = Json::object();
+  ObjectBuilder counters;
+  for (const core::CounterValue& c : r.counters) counters.set(c.name, number(c.per_op));
+  j["counters"] = counters.take();
+  ObjectBuilder metrics;
   for (const core::Metric& m : r.metrics)
-    metrics[m.name] = Json{{"value", number(m.value)}, {"unit", m.unit}};
-  j["metrics"] = std::move(metrics);
+    metrics.set(m.name, Json{{"value", number(m.value)}, {"unit", m.unit}});
+  j["metrics"] = metrics.take();
   Json series = Json::array();
   for (const core::Series& s : r.series) {
     Json points = Json::array();

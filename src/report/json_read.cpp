@@ -17,17 +17,12 @@
 #include "report/json.h"
 #include "report/json_fields.h"
 #include "report/json_text.h"
+#include "report/run_file_limits.h"
 
 namespace illusion::report {
 namespace {
 
 using namespace json_fields;  // NOLINT(google-build-using-namespace): this file is their user
-
-// Limits that keep a hostile file from exhausting memory or the stack; each is far beyond what
-// `illusion run --json` writes (the headline run: about 0.5 MiB, 7 levels deep).
-constexpr std::size_t kMaxRunFileBytes = std::size_t{64} << 20;
-constexpr std::size_t kMaxDepth = 64;
-constexpr std::size_t kRunFileDepth = 7;
 
 // The path of `key` under `where`. Keys name params, counters and metrics in the report, so
 // they are checked like string values.
@@ -363,7 +358,10 @@ RunRecord read_run_file(const std::string& path) {
     fail(path, fmt::format("the file is empty; expected an illusion run file (\"{}\") as written "
                            "by 'illusion run --json'",
                            kSchema));
-  const Json doc = parse_json_text(path, data, {kMaxDepth, kRunFileDepth, "a run file"});
+  // The limits (run_file_limits.h) keep a hostile file from exhausting the stack, the memory or
+  // the user's patience.
+  const Json doc =
+      parse_json_text(path, data, {kMaxRunFileDepth, kRunFileDepth, "a run file"}, run_file_caps());
   try {
     return read_record(doc);
   } catch (const core::UsageError& e) {

@@ -123,12 +123,13 @@ std::string overflow_message(const nlohmann::json::out_of_range& e, const std::s
 
 }  // namespace
 
-Json parse_json_text(const std::string& path, const std::string& data, const JsonDepth& depth) {
+Json parse_json_text(const std::string& path, const std::string& data, const JsonDepth& depth,
+                     const JsonCaps& caps) {
   check_nesting(path, data, depth);
   const std::size_t nul = data.find('\0');
   Json doc;
   try {
-    doc = Json::parse(data);
+    doc = parse_capped(path, data, caps);
   } catch (const nlohmann::json::parse_error& e) {
     // nlohmann takes a NUL byte for the end of the input ("unexpected end of input" at byte 1
     // of a 1 MiB file): when one stopped it, say what the file is instead.

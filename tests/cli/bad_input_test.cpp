@@ -2,15 +2,20 @@
 // before any work (nothing printed on stdout, no temp dir made, no experiment started). Then
 // the output files: written by rename, so a symlink planted at the target or at the temporary
 // file's name is never written through.
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "report/json.h"
@@ -228,6 +233,81 @@ TEST_F(BadInput, RunFileMissing) {
 
 TEST_F(BadInput, RunFileIsADirectory) {
   run_file_refused(file("adir"), "cannot read the run file: it is a directory");
+}
+
+// Runs illusion with `args` in the background and waits at most 30 s: a reader that waits on a
+// FIFO again fails the test instead of hanging it. The exit code (-1 if it had to be killed)
+// and stderr.
+Outcome run_bounded(const std::vector<std::string>& args, const std::string& err_path,
+                    const std::string& tmpdir) {
+  Outcome o;
+  const pid_t pid = illusion::testing::start_illusion(args, {"TMPDIR=" + tmpdir}, err_path);
+  if (pid <= 0) return o;
+  bool timed_out = false;
+  o.exit_code = illusion::testing::wait_polling(
+      pid, std::chrono::seconds(30), [] {}, &timed_out);
+  o.err = slurp(err_path);
+  if (timed_out) o.err += "(killed after 30 s: it waited on the FIFO)";
+  return o;
+}
+
+// `mkfifo f.json; illusion report f.json` once waited forever for a writer. Every command that
+// reads run files refuses a FIFO with no writer at once, on either side of a comparison.
+TEST_F(BadInput, RunFileIsAFifoWithNoWriter) {
+  ScratchDir dir;  // the FIFOs and the stderr file go with it
+  const std::string fifo = dir.file("f.json"), other = dir.file("g.json");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  ASSERT_EQ(mkfifo(other.c_str(), 0600), 0);
+  const std::vector<std::vector<std::string>> commands{{"report", fifo},
+                                                       {"compare", fifo, other},
+                                                       {"compare", file("valid.json"), fifo},
+                                                       {"budget", "--from", fifo}};
+  for (const auto& args : commands) {
+    const Outcome o = run_bounded(args, dir.file("stderr"), file("tmp"));
+    const std::string shown = args[0] + " " + args[1];
+    EXPECT_EQ(o.exit_code, 2) << shown << "\nstderr: " << o.err;
+    EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << shown << "\nstderr: " << o.err;
+    EXPECT_TRUE(has(o.err, ": a FIFO with no writer: nothing to read")) << shown << "\n" << o.err;
+    EXPECT_TRUE(has(o.err, "give a regular file such as one written by 'illusion run --json'"))
+        << o.err;
+  }
+  EXPECT_TRUE(illusion::testing::dir_entries(file("tmp")).empty());
+}
+
+// A FIFO with a writer is still a run file: `illusion report <(cat run.json)` must keep working.
+// The writer is attached before illusion starts (opened through an O_RDWR end that is closed
+// again), and a second writer, whose open returns once illusion has opened the FIFO, writes the
+// run and ends it.
+TEST_F(BadInput, RunFileIsAFifoWithAWriter) {
+  ScratchDir dir;
+  const std::string fifo = dir.file("run.json");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const int holder = open(fifo.c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(holder, 0);
+  const int early = open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
+  close(holder);
+  ASSERT_GE(early, 0);
+  std::thread writer([&] {
+    // Should illusion exit mid-read, the write fails with EPIPE instead of killing the test.
+    sigset_t pipe_signal;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
+    const int fd = open(fifo.c_str(), O_WRONLY | O_CLOEXEC);  // returns once illusion opened it
+    if (fd >= 0) {
+      const std::string text = valid_run_text();
+      EXPECT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+      close(fd);
+    }
+    close(early);
+  });
+  const Outcome o = run_bounded({"report", fifo}, dir.file("stderr"), file("tmp"));
+  // Had illusion never opened the FIFO, the writer would still wait in open: release it.
+  const int release = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  writer.join();
+  if (release >= 0) close(release);
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(o.err, "");
 }
 
 TEST_F(BadInput, TheValidFileIsRead) {

@@ -112,30 +112,115 @@ TEST(TextFileReadInputFile, AFifoIsRefusedWithoutHanging) {
   EXPECT_TRUE(has(msg, fifo + ": not a regular file")) << msg;
 }
 
-// Where FIFOs are allowed (a process substitution as a run file), one with a writer is read.
+// A writer's end of `fifo`, opened before anyone reads it: the O_RDWR open that lets an
+// O_WRONLY open succeed without a reader is closed again, so the FIFO has a writer and no reader.
+int attached_writer(const std::string& fifo) {
+  const int holder = open(fifo.c_str(), O_RDWR | O_CLOEXEC);
+  const int fd = holder < 0 ? -1 : open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
+  if (holder >= 0) close(holder);
+  return fd;
+}
+
+// Where FIFOs are allowed (a process substitution as a run file), one with no writer is refused
+// at once: the open and the read must not wait for a writer that may never come. Should either
+// block, a watchdog opens the writing end after 5 s so the test fails instead of hanging.
+TEST(TextFileReadInputFile, AFifoWithNoWriterIsRefusedWhereAllowed) {
+  ScratchDir dir;
+  const std::string fifo = dir.file("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::atomic<bool> done{false}, unblocked{false};
+  std::thread watchdog([&] {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!done && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (done) return;
+    const int fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) {
+      unblocked = true;
+      close(fd);
+    }
+  });
+  const std::string msg = refusal(fifo, spec(false));
+  done = true;
+  watchdog.join();
+  EXPECT_FALSE(unblocked) << "the reader waited for a writer";
+  EXPECT_TRUE(has(msg, fifo + ": a FIFO with no writer: nothing to read")) << msg;
+  EXPECT_TRUE(has(msg, "give a regular file such as one written by 'the test'")) << msg;
+}
+
+// A writer attached before the read and slow to write: the reader sees EAGAIN, turns blocking
+// and reads to the writer's end of file. The second writer's open returns only once the reader
+// has opened, so it writes into a FIFO that is being read, whatever the scheduling.
 TEST(TextFileReadInputFile, AFifoWithAWriterIsReadWhereAllowed) {
   ScratchDir dir;
   const std::string fifo = dir.file("fifo");
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const int early = attached_writer(fifo);
+  ASSERT_GE(early, 0);
+  const std::string text = "{\"piped\": true}";
   std::thread writer([&] {
     const int fd = open(fifo.c_str(), O_WRONLY | O_CLOEXEC);  // waits for the reader
-    if (fd < 0) return;
-    const std::string text = "{\"piped\": true}";
-    EXPECT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
-    close(fd);
+    if (fd >= 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the reader finds no data
+      EXPECT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+      close(fd);
+    }
+    close(early);
   });
   std::string data, msg;
+  int release = -1;
   try {
     data = read_input_file(fifo, spec(false));
   } catch (const UsageError& e) {
     msg = e.what();
-    // Release the writer's open so the join below cannot hang.
-    const int fd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd >= 0) close(fd);
+    // Release the writer's open so the join below cannot hang; kept open until the writer is
+    // done, so its write finds a reader (none would raise SIGPIPE).
+    release = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   }
   writer.join();
+  if (release >= 0) close(release);
   EXPECT_EQ(msg, "");
-  EXPECT_EQ(data, "{\"piped\": true}");
+  EXPECT_EQ(data, text);
+}
+
+// A pipe whose writer has written and gone (`<(cat run.json)` once cat is done): read whole.
+TEST(TextFileReadInputFile, APipeWhoseWriterIsDoneIsRead) {
+  int p[2];
+  ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
+  const std::string text = "{\"piped\": true}";
+  EXPECT_EQ(write(p[1], text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  close(p[1]);
+  std::string data, msg;
+  try {
+    data = read_input_file("/dev/fd/" + std::to_string(p[0]), spec(false));
+  } catch (const UsageError& e) {
+    msg = e.what();
+  }
+  close(p[0]);
+  EXPECT_EQ(msg, "");
+  EXPECT_EQ(data, text);
+}
+
+// A pipe that holds more than the limit, its writer still attached: refused at the limit, not
+// read to an end that never comes.
+TEST(TextFileReadInputFile, APipeOverTheLimitIsRefused) {
+  int p[2];
+  ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
+  std::atomic<bool> stop{false};
+  // Non-blocking, so the writer notices `stop` with the pipe full instead of waiting in write.
+  ASSERT_EQ(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
+  std::thread writer([&] {
+    const std::string chunk(4096, 'x');
+    while (!stop)
+      if (write(p[1], chunk.data(), chunk.size()) < 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  });
+  const std::string msg = refusal("/dev/fd/" + std::to_string(p[0]), spec(false, 1 << 20));
+  stop = true;
+  writer.join();
+  close(p[0]);
+  close(p[1]);
+  EXPECT_TRUE(has(msg, ": larger than 1 MiB")) << msg;
 }
 
 }  // namespace

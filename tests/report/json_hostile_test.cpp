@@ -1,14 +1,20 @@
 // Run files built to hurt the reader: nesting deep enough to overflow a recursive walk, numbers
-// past a double or past any measurement, NUL bytes, terminal escapes, endless input. Each gets
-// a UsageError naming the file and the problem; none crashes or reads as a wrong number.
+// past a double or past any measurement, NUL bytes, terminal escapes, endless input, more
+// points, rows, keys or bytes than a run could write (the caps). Each gets a UsageError naming
+// the file and the problem; none crashes, reads as a wrong number or fills the memory.
 // (The ordinary mistakes, such as a wrong schema or a missing field, are in json_read_test.)
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
 
 #include "core/errors.h"
 #include "report/json.h"
+#include "report/run_file_limits.h"
 #include "report/synthetic.h"
 
 using namespace illusion;
@@ -188,7 +194,7 @@ TEST_F(HostileFile, SeriesPointErrorsDescribeInsteadOfDumping) {
 // /dev/zero never ends: the reader must stop, not fill memory.
 TEST_F(HostileFile, EndlessInputStopsAtTheSizeLimit) {
   const std::string msg = refusal_of("/dev/zero");
-  EXPECT_TRUE(has(msg, "/dev/zero: larger than 64 MiB")) << msg;
+  EXPECT_TRUE(has(msg, "/dev/zero: larger than 16 MiB")) << msg;
 }
 
 TEST_F(HostileFile, DirectoryIsNamedAsOne) {
@@ -202,6 +208,166 @@ TEST_F(HostileFile, EveryRefusalIsOneLine) {
     const std::string msg = refusal(bytes);
     EXPECT_FALSE(has(msg, "\n")) << msg;
   }
+}
+
+// The caps of report/run_file_limits.h: a file one past a cap is refused with the path and the
+// cap, one at the cap is read. The files stay small (at most a few MiB): the caps are counts.
+
+// A valid run with a series, so every array a cap names exists.
+Json doc_with_series() {
+  Json doc = valid_doc();
+  doc["experiments"][0]["series"] = Json::array({{{"name", "cdf"}, {"points", Json::array()}}});
+  return doc;
+}
+
+struct ArrayCase {
+  std::string pointer;  // where the array goes, as a JSON pointer
+  std::size_t cap;
+  Json item;
+  std::string refusal;  // the message for one past the cap
+};
+
+TEST_F(HostileFile, EachArrayIsReadAtItsCapAndRefusedOnePast) {
+  const std::vector<ArrayCase> cases{
+      {"/experiments/0/series/0/points", kMaxPoints, Json::array({0, 0}),
+       "experiments[0].series[0].points: 100001 points, more than the 100000 this illusion reads "
+       "in one series"},
+      {"/experiments/0/series",
+       kMaxSeries,
+       {{"name", "cdf"}, {"points", Json::array()}},
+       "experiments[0].series: 65 series, more than the 64 this illusion reads in one "
+       "experiment"},
+      {"/experiments/0/warnings", kMaxWarnings, "w",
+       "experiments[0].warnings: 1001 warnings, more than the 1000 this illusion reads in one "
+       "experiment"},
+      {"/labs",
+       kMaxLabs,
+       {{"id", "syscalls"}},
+       "labs: 101 labs, more than the 100 this illusion reads in a run"},
+      {"/insights",
+       kMaxInsights,
+       {{"id", "i"}, {"text", "t"}},
+       "insights: 1001 insights, more than the 1000 this illusion reads in a run"},
+      {"/selection", kMaxSelection, "syscalls",
+       "selection: 1001 targets, more than the 1000 this illusion reads in a run's selection"},
+      {"/env/caveats", kMaxCaveats, "c",
+       "env.caveats: 1001 caveats, more than the 1000 this illusion reads in a run's "
+       "environment"},
+      // Any other array, such as a field a later version adds.
+      {"/future", kMaxElements, 0,
+       "future: 100001 elements, more than the 100000 this illusion reads in one array"},
+      {"/experiments/0/future", kMaxElements, Json::array(),
+       "experiments[0].future: 100001 elements, more than the 100000 this illusion reads in one "
+       "array"},
+  };
+  for (const ArrayCase& c : cases) {
+    Json doc = doc_with_series();
+    doc[Json::json_pointer(c.pointer)] = Json(c.cap, c.item);
+    expect_reads(doc.dump());
+    doc[Json::json_pointer(c.pointer)].push_back(c.item);
+    const std::string msg = refusal(doc.dump());
+    EXPECT_TRUE(has(msg, path() + ": " + c.refusal)) << msg;
+  }
+}
+
+TEST_F(HostileFile, ExperimentsAreReadAtTheirCapAndRefusedOnePast) {
+  Json doc = valid_doc();
+  const Json row = doc["experiments"][0];
+  doc["experiments"] = Json::array();
+  for (std::size_t i = 0; i < kMaxExperiments; ++i) {
+    doc["experiments"].push_back(row);
+    doc["experiments"].back()["id"] = "syscalls.row_" + std::to_string(i);
+  }
+  expect_reads(doc.dump());
+  doc["experiments"].push_back(row);
+  const std::string msg = refusal(doc.dump());
+  EXPECT_TRUE(has(msg, path() + ": experiments: 5001 experiments, more than the 5000 this "
+                                "illusion reads in a run"))
+      << msg;
+}
+
+TEST_F(HostileFile, ObjectsAreReadAtTheKeyCapAndRefusedOnePast) {
+  const std::pair<const char*, const char*> objects[] = {
+      {"/experiments/0/params", "experiments[0].params"}, {"/env/mitigations", "env.mitigations"}};
+  for (const auto& [pointer, at] : objects) {
+    Json doc = valid_doc();
+    Json& object = doc[Json::json_pointer(pointer)];
+    object = Json::object();
+    for (std::size_t i = 0; i < kMaxKeys; ++i) object[std::to_string(i)] = "v";
+    expect_reads(doc.dump());
+    object["one_more"] = "v";
+    const std::string msg = refusal(doc.dump());
+    EXPECT_TRUE(has(msg, fmt::format("{}: {}: 513 keys, more than the 512 this illusion reads "
+                                     "in one object",
+                                     path(), at)))
+        << msg;
+  }
+}
+
+// A key written twice keeps its last value, as nlohmann's own parse does, however many keys the
+// object has (past 32 the builder looks keys up in an index).
+TEST_F(HostileFile, ARepeatedKeyKeepsItsLastValue) {
+  for (std::size_t keys : {3, 100}) {
+    Json doc = valid_doc();
+    doc["experiments"][0]["params"] = Json::object();
+    for (std::size_t i = 0; i < keys; ++i)
+      doc["experiments"][0]["params"]["k" + std::to_string(i)] = 1.0;
+    doc["experiments"][0]["params"]["title"] = "@DUP@";
+    std::string text = doc.dump();
+    text.replace(text.find("\"@DUP@\""), 7, "\"first\", \"k1\": 2");
+    std::ofstream(path(), std::ios::binary) << text;
+    const RunRecord rec = read_run_file(path());
+    ASSERT_EQ(rec.results.size(), 1u);
+    EXPECT_EQ(rec.results[0].params.size(), keys + 1);
+    EXPECT_EQ(std::get<double>(rec.results[0].params[1].value), 2.0);
+  }
+}
+
+TEST_F(HostileFile, StringsAndKeysAreReadAtTheirLengthCapAndRefusedOnePast) {
+  Json doc = valid_doc();
+  doc["experiments"][0]["title"] = std::string(kMaxStringBytes, 't');
+  expect_reads(doc.dump());
+  doc["experiments"][0]["title"] = std::string(kMaxStringBytes + 1, 't');
+  std::string msg = refusal(doc.dump());
+  EXPECT_TRUE(has(msg, path() + ": experiments[0].title: a string of 65537 bytes, longer than "
+                                "the 65536 this illusion reads"))
+      << msg;
+  doc = valid_doc();
+  doc["experiments"][0]["params"] = {{std::string(kMaxKeyBytes, 'k'), 1}};
+  expect_reads(doc.dump());
+  doc["experiments"][0]["params"] = {{std::string(kMaxKeyBytes + 1, 'k'), 1}};
+  msg = refusal(doc.dump());
+  EXPECT_TRUE(has(msg, path() + ": experiments[0].params: a key of 1025 bytes (\"kkkk")) << msg;
+  EXPECT_TRUE(has(msg, "…\"), longer than the 1024 this illusion reads")) << msg;
+  EXPECT_LT(msg.size(), 300u) << "the key is shown cut short";
+}
+
+// Values of every kind, the document itself included, as the values cap counts them.
+std::size_t values_in(const Json& j) {
+  std::size_t n = 1;
+  if (j.is_structured())
+    for (const Json& v : j) n += values_in(v);
+  return n;
+}
+
+TEST_F(HostileFile, ValuesAreReadAtTheirCapAndRefusedOnePast) {
+  Json doc = valid_doc();
+  doc["future"] = Json::array();
+  // Arrays of at most kMaxElements numbers, so no other cap is reached first.
+  std::size_t left = kMaxRunFileValues - values_in(doc);
+  while (left > 0) {
+    const std::size_t n = std::min(left - 1, kMaxElements);
+    doc["future"].push_back(Json(n, 0));
+    left -= n + 1;
+  }
+  ASSERT_EQ(values_in(doc), kMaxRunFileValues);
+  expect_reads(doc.dump());
+  doc["future"].push_back(0);
+  const std::string msg = refusal(doc.dump());
+  EXPECT_TRUE(has(msg, path() + ": more than 500000 values in all (numbers, strings, arrays and "
+                                "objects together), the most this illusion reads in a run file; "
+                                "the value past the cap is future["))
+      << msg;
 }
 
 }  // namespace

@@ -178,6 +178,25 @@ TEST(JsonWrite, NonFiniteNumbersBecomeNull) {
   EXPECT_NO_THROW(parsed = Json::parse(text));
 }
 
+// A name given twice is one key, in its first place with its last value, as ordered_json's own
+// operator[] would write it (the writer builds these objects through an index instead).
+TEST(JsonWrite, ARepeatedNameIsOneKeyWithItsLastValue) {
+  RunRecord rec = illusion::testing::minimal_run_record();
+  core::Result& r = rec.results.at(0);
+  r.params.clear();
+  r.add_param("a", 1.0);
+  r.add_param("b", 2.0);
+  r.add_param("a", "again");
+  r.metrics.clear();
+  for (int i = 0; i < 100; ++i)
+    r.add_metric(std::string(1, 'm').append(std::to_string(i % 50)), i, "ns");
+  const Json e = to_json(rec).at("experiments").at(0);
+  EXPECT_EQ(e.at("params").dump(), R"({"a":"again","b":2})");
+  ASSERT_EQ(e.at("metrics").size(), 50u);
+  EXPECT_EQ(e.at("metrics").begin().key(), "m0");
+  EXPECT_EQ(e.at("metrics").at("m0").at("value"), 50.0);
+}
+
 TEST(JsonWrite, UnknownEnvCountsAreNullNotZero) {
   RunRecord rec;  // everything unknown
   const Json env = to_json(rec).at("env");
@@ -213,16 +232,22 @@ TEST(JsonWrite, TheScratchDiskIsAFactWithItsDevice) {
   EXPECT_EQ(d.at("virtual").at("evidence"), "vda is driven by virtio_blk");
   EXPECT_EQ(d.at("may_be_virtual"), false);
   // Unknown is null, not false or "".
-  rec.env.scratch_disk = {"/tmp", "/tmp", "tmpfs", "", "", std::nullopt,
-                          {std::nullopt, "tmpfs: memory-backed, no disk under it"}, false};
+  rec.env.scratch_disk = {"/tmp",
+                          "/tmp",
+                          "tmpfs",
+                          "",
+                          "",
+                          std::nullopt,
+                          {std::nullopt, "tmpfs: memory-backed, no disk under it"},
+                          false};
   d = to_json(rec).at("env").at("scratch_disk");
   EXPECT_TRUE(d.at("disk").is_null());
   EXPECT_TRUE(d.at("driver").is_null());
   EXPECT_TRUE(d.at("rotational").is_null());
   EXPECT_TRUE(d.at("virtual").at("value").is_null());
   // An NVMe drive in a VM: unknown, possibly virtual; it reads back as such.
-  rec.env.scratch_disk = {"/tmp", "/", "ext4", "nvme0n1", "nvme", false,
-                          {std::nullopt, "an NVMe drive in a VM"}, true};
+  rec.env.scratch_disk = {
+      "/tmp", "/", "ext4", "nvme0n1", "nvme", false, {std::nullopt, "an NVMe drive in a VM"}, true};
   const RunRecord back = run_from_json(Json::parse(to_json(rec).dump()));
   EXPECT_EQ(back.env.scratch_disk.disk, "nvme0n1");
   EXPECT_EQ(back.env.scratch_disk.rotational, false);
@@ -245,9 +270,9 @@ TEST(JsonRead, AScratchDiskOfTheWrongShapeIsNamed) {
 // Files written before the facts existed still read, with the facts unknown.
 TEST(JsonRoundTrip, OldFilesWithoutFactsReadAsUnknown) {
   Json j = to_json(sample_record());
-  for (const char* key : {"zero_page_on_read", "remote_tlb_flush_ipis", "clock_in_user_space",
-                          "hypervisor_kernel_name",
-                          "hypervisor_kernel_note", "hypervisor_source", "scratch_disk"})
+  for (const char* key :
+       {"zero_page_on_read", "remote_tlb_flush_ipis", "clock_in_user_space",
+        "hypervisor_kernel_name", "hypervisor_kernel_note", "hypervisor_source", "scratch_disk"})
     j.at("env").erase(key);
   const RunRecord back = run_from_json(j);
   EXPECT_FALSE(back.env.zero_page_on_read.value.has_value());
