@@ -26,11 +26,12 @@ ARTIFACTS="$FUZZ_DIR/artifacts"
 # core/result.cpp: the reader marks batched rows (set_ops_per_sample) as it reads them;
 # core/text_file.cpp reads the file (read_input_file) through core/fd.cpp's owner and
 # core/errors.cpp's messages; core/json_words.cpp names a wrong type; report/json_text.cpp
-# parses the text, through report/json_caps.cpp's counting builder.
+# parses the text, through report/json_caps.cpp's counting builder; core/printable.cpp escapes
+# what the messages quote.
 SOURCES=("$ROOT/fuzz/json_read_fuzz.cpp" "$ROOT/src/report/json_read.cpp" "$ROOT/src/report/json_text.cpp"
          "$ROOT/src/report/json_caps.cpp" "$ROOT/src/report/json_fields.cpp" "$ROOT/src/core/result.cpp"
          "$ROOT/src/core/text_file.cpp" "$ROOT/src/core/json_words.cpp"
-         "$ROOT/src/core/fd.cpp" "$ROOT/src/core/errors.cpp")
+         "$ROOT/src/core/fd.cpp" "$ROOT/src/core/errors.cpp" "$ROOT/src/core/printable.cpp")
 mkdir -p "$FUZZ_DIR" "$ARTIFACTS"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/illusion-fuzz-XXXXXX")"
 trap 'rm -rf "$WORK" "$BIN.new.$$"' EXIT

@@ -22,6 +22,7 @@
 #include "core/errors.h"
 #include "core/format.h"
 #include "core/interrupt.h"
+#include "core/printable.h"
 #include "core/resources.h"
 #include "core/runner.h"
 #include "labs/all_labs.h"
@@ -45,7 +46,9 @@ report::RunRecord measure_costs(core::Profile profile) {
   core::RunContext ctx;
   ctx.profile = profile;
   ctx.file_bytes = parse_file_size("");
-  std::cerr << skipped_for_room_words(skip_rows_without_room(room, selected, ctx), room, selected);
+  const std::vector<std::string> skipped = skip_rows_without_room(room, selected, ctx);
+  if (const std::string line = skipped_for_room_words(skipped, room, selected); !line.empty())
+    std::cerr << core::printable_message(line) << '\n';
 
   core::install_cleanup_handlers();
   std::optional<core::TempDir> temp;

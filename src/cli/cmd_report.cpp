@@ -8,6 +8,7 @@
 
 #include "cli/cli_options.h"
 #include "cli/commands.h"
+#include "core/printable.h"
 #include "report/console.h"
 #include "report/json.h"
 #include "report/outputs.h"
@@ -16,7 +17,7 @@
 namespace illusion::cli {
 
 int cmd_report(const ReportOptions& options) {
-  report::check_outputs(options.outputs);
+  report::check_outputs(options.outputs, {options.file});
   const report::RunRecord record = report::read_run_file(options.file);
   if (!report::any_output(options.outputs)) {
     report::write_console(std::cout, record);
@@ -24,7 +25,7 @@ int cmd_report(const ReportOptions& options) {
     return 0;
   }
   for (const std::string& path : report::write_outputs(options.outputs, record))
-    std::cerr << fmt::format("Wrote {}\n", path);
+    std::cerr << fmt::format("Wrote {}\n", core::printable_message(path));
   return 0;
 }
 

@@ -20,6 +20,7 @@
 #include "core/env.h"
 #include "core/format.h"
 #include "core/interrupt.h"
+#include "core/printable.h"
 #include "core/resources.h"
 #include "core/runner.h"
 #include "labs/all_labs.h"
@@ -106,7 +107,8 @@ int cmd_run(const RunOptions& options) {
   ctx.profile = options.profile;
   ctx.file_bytes = parse_file_size(options.file_size);
   const std::vector<std::string> skipped = skip_rows_without_room(room, selected, ctx);
-  std::cerr << skipped_for_room_words(skipped, room, selected);
+  if (const std::string line = skipped_for_room_words(skipped, room, selected); !line.empty())
+    std::cerr << core::printable_message(line) << '\n';
 
   // Until the watch below exists, a signal is the cleanup handler's: temp dir and children
   // go, nothing has finished to be written.
@@ -150,7 +152,7 @@ int cmd_run(const RunOptions& options) {
       std::string text =
           fmt::format("illusion: {} experiment(s) had finished", partial.results.size());
       for (const std::string& path : report::write_outputs(options.outputs, partial))
-        text += fmt::format("; wrote {} (\"complete\": false)", path);
+        text += fmt::format("; wrote {} (\"complete\": false)", core::printable_message(path));
       core::write_stderr(text + "\n");
     });
     ScopedPin pin(options.pin_cpu);
@@ -163,7 +165,7 @@ int cmd_run(const RunOptions& options) {
   // The files first: if stdout is a pipe whose reader has gone (`illusion run | head -1`), the
   // console write ends the process with SIGPIPE, and the files must be written by then.
   for (const std::string& path : report::write_outputs(options.outputs, record))
-    std::cerr << fmt::format("Wrote {}\n", path);
+    std::cerr << fmt::format("Wrote {}\n", core::printable_message(path));
   report::write_console(std::cout, record);
   std::cout.flush();
   // `illusion run > /dev/full`: a results table that was never written is a failure to say.

@@ -12,16 +12,21 @@
 #include "cli/cli_options.h"
 #include "cli/commands.h"
 #include "core/errors.h"
+#include "core/printable.h"
 #include "peers/peer_stability.h"
 #include "peers/verify_read.h"
 #include "report/atomic_file.h"
 #include "report/json.h"
+#include "report/output_paths.h"
 #include "report/stability.h"
 
 namespace illusion::cli {
 
 int cmd_stability(const StabilityOptions& options) {
-  if (!options.md_path.empty()) report::check_output_path(options.md_path, "--md");
+  if (!options.md_path.empty()) {
+    report::check_output_path(options.md_path, "--md");
+    report::check_distinct_paths({{"--md", options.md_path}}, options.files);
+  }
   std::vector<report::RunRecord> runs;
   std::vector<std::string> run_names;
   std::vector<peers::VerifyFile> verifies;
@@ -49,7 +54,7 @@ int cmd_stability(const StabilityOptions& options) {
     std::ostringstream md;
     report::write_stability_markdown(md, s, run_names, p);
     report::write_file_atomically(options.md_path, md.str());
-    std::cerr << fmt::format("Wrote {}\n", options.md_path);
+    std::cerr << fmt::format("Wrote {}\n", core::printable_message(options.md_path));
   }
   report::write_stability(std::cout, s, run_names, p);
   return 0;

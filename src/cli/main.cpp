@@ -17,16 +17,24 @@
 
 #include "cli/commands.h"
 #include "core/errors.h"
+#include "core/printable.h"
 
 namespace {
 
 constexpr int kUsageError = 2;
 constexpr int kRuntimeError = 1;
 
-// One line, so a script or a log shows the whole problem in what it keeps of stderr.
+// One line, so a script or a log shows the whole problem in what it keeps of stderr: quoted
+// arguments and paths may hold escape sequences or be 100 KB long, so the line is escaped and
+// shortened (core::printable_message).
 int usage_error(const std::string& message) {
-  std::fprintf(stderr, "illusion: error: %s\n", message.c_str());
+  std::fprintf(stderr, "illusion: error: %s\n", illusion::core::printable_message(message).c_str());
   return kUsageError;
+}
+
+int runtime_error(const std::string& message) {
+  std::fprintf(stderr, "illusion: %s\n", illusion::core::printable_message(message).c_str());
+  return kRuntimeError;
 }
 
 // Arguments no option or positional took (CLI11 keeps them because extras are allowed, so
@@ -98,11 +106,7 @@ int main(int argc, char** argv) {
     return 0;
   } catch (const core::UsageError& e) {
     return usage_error(e.what());
-  } catch (const std::system_error& e) {
-    std::fprintf(stderr, "illusion: %s\n", e.what());
-    return kRuntimeError;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "illusion: %s\n", e.what());
-    return kRuntimeError;
+    return runtime_error(e.what());
   }
 }

@@ -102,7 +102,7 @@ std::string skipped_for_room_words(const std::vector<std::string>& ids, const co
       reason = s.skip_reason;
       break;
     }
-  return fmt::format("illusion: skipping {} row(s) whose files cannot be written in {} ({}): {}\n",
+  return fmt::format("illusion: skipping {} row(s) whose files cannot be written in {} ({}): {}",
                      ids.size(), room.dir, id_list(ids), reason);
 }
 

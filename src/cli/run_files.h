@@ -36,7 +36,8 @@ std::vector<std::string> skip_rows_without_room(const core::DiskRoom& room,
 void require_room_for_all(const core::DiskRoom& room, const std::vector<core::Selected>& selected,
                           const core::RunContext& ctx);
 
-// The line that tells the user, before any work, which rows will be skipped and why.
+// The line (no newline; "" when none) that tells the user, before any work, which rows will
+// be skipped and why.
 std::string skipped_for_room_words(const std::vector<std::string>& ids, const core::DiskRoom& room,
                                    const std::vector<core::Selected>& selected);
 

@@ -98,7 +98,8 @@ int child_pingpong(long n) {
     }
   });
   bool ok = true;
-  for (long i = 0; i < n && ok; ++i) ok = write_byte(ping.write.get()) && read_byte(pong.read.get());
+  for (long i = 0; i < n && ok; ++i)
+    ok = write_byte(ping.write.get()) && read_byte(pong.read.get());
   ping.write.reset();  // end of file for the partner's read
   partner.join();
   partner_ok = partner_ok && answered == n;

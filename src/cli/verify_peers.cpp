@@ -25,6 +25,7 @@
 #include "core/errors.h"
 #include "core/format.h"
 #include "core/interrupt.h"
+#include "core/printable.h"
 #include "core/runner.h"
 #include "labs/all_labs.h"
 #include "mmap_vs_read/io_file.h"
@@ -305,7 +306,7 @@ int cmd_verify_peers(const VerifyOptions& options) {
   record.comparisons = snapshot();
   if (!options.json_path.empty()) {
     write_json(true);
-    std::cerr << fmt::format("Wrote {}\n", options.json_path);
+    std::cerr << fmt::format("Wrote {}\n", core::printable_message(options.json_path));
   }
   print_table(std::cout, record);
   std::cout.flush();

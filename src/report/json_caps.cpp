@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/printable.h"
 #include "report/json_fields.h"
 
 namespace illusion::report {
@@ -16,20 +17,10 @@ using json_fields::child;
 using json_fields::element;
 using json_fields::Json;
 
-// Keys become part of the paths in messages: unprintable bytes are shown as \xNN and a long key
-// is cut, so a hostile key can neither reach the terminal raw nor flood it.
+// Keys become part of the paths in messages: core::printable escapes them and cuts a long one,
+// so a hostile key can neither reach the terminal raw nor flood it.
 std::string shown_key(std::string_view key) {
-  constexpr std::size_t kShown = 40;
-  std::string out;
-  for (const char ch : key.substr(0, kShown)) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x20 && c < 0x7f) {
-      out += ch;
-    } else {
-      out += fmt::format("\\x{:02x}", c);
-    }
-  }
-  return key.size() > kShown ? out + "…" : out;
+  return core::printable(key, 40);
 }
 
 // An object with more keys than this gets a hash index of them: ordered_json's own insert

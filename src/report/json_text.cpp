@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "core/printable.h"
 #include "report/json_fields.h"
 
 namespace illusion::report {
@@ -64,21 +65,6 @@ void check_nesting(const std::string& path, const std::string& data,
   }
 }
 
-// nlohmann's message names the token it choked on; garbage bytes in it would garble the
-// terminal, so anything unprintable is shown as \xNN.
-std::string printable(std::string_view s, std::size_t limit = 160) {
-  std::string out;
-  for (char ch : s.substr(0, limit)) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x20 && c < 0x7f) {
-      out += ch;
-    } else {
-      out += fmt::format("\\x{:02x}", c);
-    }
-  }
-  return s.size() > limit ? out + "…" : out;
-}
-
 std::string parse_error_message(const nlohmann::json::parse_error& e, const std::string& data) {
   // e.byte is 1-based: the byte that could not be read. Lines are counted here, since the
   // exception text mixes its own wording with the position.
@@ -88,7 +74,7 @@ std::string parse_error_message(const nlohmann::json::parse_error& e, const std:
   const std::size_t colon = col == std::string::npos ? col : detail.find(": ", col);
   if (colon != std::string::npos) detail = detail.substr(colon + 2);
   std::string message = fmt::format("not valid JSON: {} (line {}, column {}, byte {})",
-                                    printable(detail), line, column, e.byte);
+                                    core::printable(detail), line, column, e.byte);
   if (e.byte > data.size())
     message += "; the file ends early: it may have been cut off while being copied or written";
   return message;
@@ -108,7 +94,7 @@ std::string overflow_message(const nlohmann::json::out_of_range& e, const std::s
   const std::string what = e.what();
   const std::size_t open = what.find('\'');
   const std::size_t close = open == std::string::npos ? open : what.find('\'', open + 1);
-  if (close == std::string::npos) return fmt::format("not valid JSON: {}", printable(what));
+  if (close == std::string::npos) return fmt::format("not valid JSON: {}", core::printable(what));
   const std::string token = what.substr(open + 1, close - open - 1);
   std::string where;
   if (const std::size_t at = data.find(token); at != std::string::npos) {
@@ -118,7 +104,7 @@ std::string overflow_message(const nlohmann::json::out_of_range& e, const std::s
   return fmt::format(
       "the number {}{} is too large to read: a run file's numbers fit a double (at most about "
       "1.8e308)",
-      printable(token, 40), where);
+      core::printable(token, 40), where);
 }
 
 }  // namespace
@@ -140,7 +126,7 @@ Json parse_json_text(const std::string& path, const std::string& data, const Jso
   } catch (const nlohmann::json::exception& e) {
     // Nothing else is documented for parse(); should a later version add one, it is still
     // the file's fault, not the machine's.
-    fail(path, fmt::format("not valid JSON: {}", printable(e.what())));
+    fail(path, fmt::format("not valid JSON: {}", core::printable(e.what())));
   }
   // The same NUL after a complete document ended the parse early: the rest was never read.
   if (nul != std::string::npos) fail(path, nul_message(data, nul));

@@ -6,6 +6,7 @@
 #include "report/html.h"
 #include "report/json.h"
 #include "report/markdown.h"
+#include "report/output_paths.h"
 
 namespace illusion::report {
 namespace {
@@ -41,9 +42,15 @@ bool any_output(const OutputPaths& paths) {
   return false;
 }
 
-void check_outputs(const OutputPaths& paths) {
-  for (const OutputFormat& f : output_formats())
-    if (const std::string* path = asked_for(paths, f)) check_output_path(*path, f.flag);
+void check_outputs(const OutputPaths& paths, const std::vector<std::string>& inputs) {
+  FlaggedPaths asked;
+  for (const OutputFormat& f : output_formats()) {
+    if (const std::string* path = asked_for(paths, f)) {
+      check_output_path(*path, f.flag);
+      asked.emplace_back(f.flag, *path);
+    }
+  }
+  check_distinct_paths(asked, inputs);
 }
 
 std::vector<std::string> write_outputs(const OutputPaths& paths, const RunRecord& record) {

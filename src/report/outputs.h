@@ -26,8 +26,9 @@ using OutputPaths = std::map<std::string, std::string>;
 
 bool any_output(const OutputPaths& paths);
 
-// check_output_path for every path asked for (a usage error names the flag).
-void check_outputs(const OutputPaths& paths);
+// check_output_path for every path asked for (a usage error names the flag), and
+// check_distinct_paths: no two outputs on one file, none on an input's file.
+void check_outputs(const OutputPaths& paths, const std::vector<std::string>& inputs = {});
 
 // Renders and writes (atomically) every file asked for, in list order; returns their paths.
 std::vector<std::string> write_outputs(const OutputPaths& paths, const RunRecord& record);

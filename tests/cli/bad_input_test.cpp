@@ -370,3 +370,18 @@ TEST_F(PlantedSymlinks, TheTemporaryFileIsCreatedExclusively) {
 }
 
 }  // namespace
+
+// A file name with escape sequences must not retitle or clear the terminal, and a 100 KB
+// argument must not come back as a 100 KB line (issue 20).
+TEST(HostileText, MessagesEscapeControlBytesAndShortenLongValues) {
+  const auto evil = illusion::testing::run_illusion({"report", "evil\x1b]0;pwned\a\x1b[2J.json"});
+  EXPECT_EQ(evil.exit_code, 2) << evil.err;
+  EXPECT_EQ(evil.err.find('\x1b'), std::string::npos) << "a raw ESC reached stderr";
+  EXPECT_EQ(evil.err.find('\a'), std::string::npos) << "a raw BEL reached stderr";
+  EXPECT_NE(evil.err.find("evil\\e]0;pwned\\x07\\e[2J.json"), std::string::npos) << evil.err;
+
+  const auto longer = illusion::testing::run_illusion({"run", std::string(100000, 'x')});
+  EXPECT_EQ(longer.exit_code, 2);
+  EXPECT_LT(longer.err.size(), 2000u) << "the error line echoes the whole argument";
+  EXPECT_NE(longer.err.find("illusion list"), std::string::npos) << longer.err.substr(0, 200);
+}
