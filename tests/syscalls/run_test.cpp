@@ -72,12 +72,18 @@ TEST_F(SyscallsRun, CallsAndSimpleSyscallsRun) {
 TEST_F(SyscallsRun, FunctionCallIsTenTimesCheaperThanASyscall) {
   const Result& call = run("syscalls.function_call");
   const Result& sys = run("syscalls.getppid_raw");
-  expect_ok(call);
+  // A call costs about as much as the loop overhead subtracted from it, so on a loaded VM its
+  // p50 can come out 0 (clamped, never negative): not expect_ok's "p50 > 0".
+  ASSERT_EQ(call.status, Status::ok) << call.reason;
+  ASSERT_TRUE(call.stats.has_value());
+  EXPECT_GE(call.stats->p50, 0);
   expect_ok(sys);
   EXPECT_LT(call.stats->p50 * 10, sys.stats->p50)
       << "function call " << call.stats->p50 << " ns, getppid " << sys.stats->p50 << " ns";
-  // The ratio to the function call made it into the meaning line.
-  EXPECT_NE(sys.meaning.find("x a function call"), std::string::npos) << sys.meaning;
+  // The ratio to the function call made it into the meaning line, when there is one to divide
+  // by; a 0 ns call gives no ratio rather than an infinite one.
+  const bool ratio = sys.meaning.find("x a function call") != std::string::npos;
+  EXPECT_EQ(ratio, call.stats->p50 > 0) << sys.meaning;
 }
 
 TEST_F(SyscallsRun, SyscallCounterSeesOnePerGetppidAndNoneForTheVdso) {
