@@ -15,6 +15,7 @@
 
 #include "cli/cli_options.h"
 #include "cli/commands.h"
+#include "cli/other_run.h"
 #include "cli/run_files.h"
 #include "core/clock.h"
 #include "core/env.h"
@@ -47,11 +48,15 @@ report::RunRecord measure_costs(core::Profile profile) {
   check_disk_room(parent, selected, ctx);
 
   core::install_cleanup_handlers();
+  // Measuring beside another run is said, not refused (core/run_lock.h).
+  core::RunLock run_lock;
+  meet_other_run(run_lock, false, false);
   core::TempDir temp(parent);
   // Ctrl-C: children killed, temp dir removed, exit 130; a budget half-measured is not written.
   const core::InterruptWatch watch(nullptr);
   const auto clock = core::make_clock();
   core::EnvInfo env = core::probe_env("", parent);
+  env.concurrent_run = run_lock.concurrent_run();
   env.caveats = core::env_caveats(env);
 
   report::RunRecord record;
@@ -70,6 +75,8 @@ report::RunRecord measure_costs(core::Profile profile) {
     record.results = core::run_experiments(selected, ctx, progress);
   }
   record.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  env.concurrent_run = run_lock.concurrent_run();  // and any run that started meanwhile
+  env.caveats = core::env_caveats(env);
   record.env = env;
   record.clock = clock->info();
   return record;

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/other_run.h"
 #include "cli/peer_checks.h"
 #include "cli/pin_option.h"
 #include "cli/run_files.h"
@@ -205,6 +206,9 @@ int cmd_verify_peers(const VerifyOptions& options) {
   check_disk_room(parent, io_rows, ctx);
 
   core::install_cleanup_handlers();
+  // The timings compared are as exposed to another run as `illusion run`'s (core/run_lock.h).
+  core::RunLock run_lock;
+  meet_other_run(run_lock, false, false);
   core::TempDir temp(parent);
   const auto clock = core::make_clock();
   core::EnvInfo env = core::probe_env("", parent);
