@@ -35,6 +35,7 @@
 #include "core/run_lock.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -111,6 +112,15 @@ void write_line(int fd, const std::string& line) {
   }
 }
 
+// The first line names the holder only if it was written by the holder: a holder that cannot
+// write the file (or a program other than illusion, such as flock(1)) leaves a past run's pid
+// there, and a pid that is gone is certainly not the holder.
+bool alive(const std::string& pid_line) {
+  if (pid_line.empty()) return false;  // not a "pid N" line (pid_of)
+  const long pid = std::strtol(pid_line.c_str() + 4, nullptr, 10);
+  return pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+}
+
 std::string own_pid_line() {
   return fmt::format("pid {}\n", getpid());
 }
@@ -146,7 +156,7 @@ RunLock::RunLock() : path_(run_lock_path()) {
   }
   busy_ = true;
   const auto lines = pid_lines(fd_.get());
-  if (!lines.empty()) holder_ = lines.front();
+  if (!lines.empty() && alive(lines.front())) holder_ = lines.front();
 }
 
 void RunLock::wait() {
