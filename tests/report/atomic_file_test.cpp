@@ -102,6 +102,24 @@ TEST(WriteFileAtomically, KeepsTheModeOfTheFileItReplaces) {
   }
 }
 
+// `sudo illusion run --json ~/run.json` over the user's file must leave it the user's. Only root
+// can give a file away, so the test needs root; as anyone else the new file is simply theirs.
+TEST(WriteFileAtomically, AsRootTheOwnerAndGroupOfTheReplacedFileAreKept) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root: only root can give a file to another user";
+  ScratchDir dir;
+  const std::string path = dir.file("run.json");
+  write_file_atomically(path, "old");
+  ASSERT_EQ(chown(path.c_str(), 65534, 65534), 0);
+  ASSERT_EQ(chmod(path.c_str(), 0640), 0);
+  write_file_atomically(path, "new");
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 65534u);
+  EXPECT_EQ(st.st_gid, 65534u);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  EXPECT_EQ(slurp(path), "new");
+}
+
 TEST(WriteFileAtomically, ANewFileGetsTheDefaultModeLessTheUmask) {
   ScratchDir dir;
   {
