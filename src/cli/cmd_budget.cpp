@@ -16,6 +16,7 @@
 
 #include "cli/cli_options.h"
 #include "cli/commands.h"
+#include "cli/other_run.h"
 #include "cli/run_files.h"
 #include "core/clock.h"
 #include "core/env.h"
@@ -51,12 +52,16 @@ report::RunRecord measure_costs(core::Profile profile) {
     std::cerr << core::printable_message(line) << '\n';
 
   core::install_cleanup_handlers();
+  // Measuring beside another run is said, not refused (core/run_lock.h).
+  core::RunLock run_lock;
+  meet_other_run(run_lock, false, false);
   std::optional<core::TempDir> temp;
   if (room.unusable.empty()) temp.emplace(room.dir);
   // Ctrl-C: children killed, temp dir removed, exit 130; a budget half-measured is not written.
   const core::InterruptWatch watch(nullptr);
   const auto clock = core::make_clock();
   core::EnvInfo env = core::probe_env("", room.dir);
+  env.concurrent_run = run_lock.concurrent_run();
   env.caveats = core::env_caveats(env);
 
   report::RunRecord record;
@@ -75,6 +80,8 @@ report::RunRecord measure_costs(core::Profile profile) {
     record.results = core::run_experiments(selected, ctx, progress);
   }
   record.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  env.concurrent_run = run_lock.concurrent_run();  // and any run that started meanwhile
+  env.caveats = core::env_caveats(env);
   record.env = env;
   record.clock = clock->info();
   return record;

@@ -1,7 +1,7 @@
 // `illusion run`: validate everything the user gave, then measure, then report.
 // All usage errors surface before the first experiment starts. Ctrl-C, SIGTERM or SIGHUP during
 // the run writes the experiments finished so far (JSON "complete": false) and exits 130 / 143 /
-// 129.
+// 129. One run measures on a machine at a time, or says that it did not (core/run_lock.h).
 #include <time.h>
 
 #include <chrono>
@@ -14,6 +14,7 @@
 
 #include "cli/cli_options.h"
 #include "cli/commands.h"
+#include "cli/other_run.h"
 #include "cli/pin_option.h"
 #include "cli/run_files.h"
 #include "core/clock.h"
@@ -22,6 +23,7 @@
 #include "core/interrupt.h"
 #include "core/printable.h"
 #include "core/resources.h"
+#include "core/run_lock.h"
 #include "core/runner.h"
 #include "labs/all_labs.h"
 #include "report/commentary.h"
@@ -113,11 +115,16 @@ int cmd_run(const RunOptions& options) {
   // Until the watch below exists, a signal is the cleanup handler's: temp dir and children
   // go, nothing has finished to be written.
   core::install_cleanup_handlers();
+  // Before the environment probes, which measure too; a signal while waiting is the cleanup
+  // handler's, and there is no temp dir yet to remove.
+  core::RunLock run_lock;
+  meet_other_run(run_lock, options.wait_for_other_run, true);
   // No private directory where none can be made: the rows that need one are skipped above.
   std::optional<core::TempDir> temp;
   if (room.unusable.empty()) temp.emplace(room.dir);
   const auto clock = core::make_clock();
   core::EnvInfo env = core::probe_env("", room.dir);
+  env.concurrent_run = run_lock.concurrent_run();
   env.caveats = core::env_caveats(env);
 
   // The header is complete before the watcher starts, and the watcher reads nothing else of
@@ -160,6 +167,9 @@ int cmd_run(const RunOptions& options) {
   }
   record.duration_s = seconds_since(t0);
   record.results = std::move(results);
+  // A run that started after this one and measured anyway left its pid in the lock file.
+  record.env.concurrent_run = run_lock.concurrent_run();
+  record.env.caveats = core::env_caveats(record.env);
   record.insights = report::commentary(record.results);
 
   // The files first: if stdout is a pipe whose reader has gone (`illusion run | head -1`), the
@@ -197,6 +207,9 @@ Command add_run(CLI::App& app) {
                   "Directory (and so filesystem) for test files (default: $TMPDIR or /tmp)")
       ->type_name("DIR")
       ->check(non_empty("a directory"));
+  run->add_flag("--wait-for-other-run", options->wait_for_other_run,
+                "If another illusion run is measuring on this machine, wait for it to finish "
+                "(default: warn, measure alongside it, and record that in the results)");
   run->add_option("--file-size", options->file_size,
                   "Size of the mmap vs read() lab's test file, whole MiB (default 512M, 128M "
                   "with --quick, 1G with --thorough)")

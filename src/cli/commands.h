@@ -39,6 +39,7 @@ struct RunOptions {
   std::optional<int> pin_cpu;
   std::string dir;        // --dir: where test files go ("" = $TMPDIR or /tmp)
   std::string file_size;  // --file-size as typed ("" = each lab's default)
+  bool wait_for_other_run = false;  // wait for the machine's run lock instead of warning
 };
 int cmd_run(const RunOptions& options);
 

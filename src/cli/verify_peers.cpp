@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/other_run.h"
 #include "cli/peer_checks.h"
 #include "cli/pin_option.h"
 #include "cli/run_files.h"
@@ -208,6 +209,9 @@ int cmd_verify_peers(const VerifyOptions& options) {
   core::install_cleanup_handlers();
   // The peer tools write their reports in the private directory, so every check needs one.
   if (!room.unusable.empty()) throw core::UsageError(room.unusable);
+  // The timings compared are as exposed to another run as `illusion run`'s (core/run_lock.h).
+  core::RunLock run_lock;
+  meet_other_run(run_lock, false, false);
   core::TempDir temp(room.dir);
   const auto clock = core::make_clock();
   core::EnvInfo env = core::probe_env("", room.dir);

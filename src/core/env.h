@@ -56,6 +56,9 @@ struct EnvInfo {
   BehaviourFact zero_page_on_read;      // a read of untouched anonymous memory maps the zero page
   BehaviourFact remote_tlb_flush_ipis;  // munmap's flush of other CPUs is counted as IPIs
   BehaviourFact clock_in_user_space;    // clock_gettime(CLOCK_MONOTONIC) never enters the kernel
+  // Another illusion run measured on this machine at the same time (core/run_lock.h): set by
+  // `illusion run`, unknown elsewhere and in files written before runs took the lock.
+  BehaviourFact concurrent_run;
   // The disk under the directory the labs write test files in (core/block_device.h): on a
   // virtual disk, cold reads and major faults may be served by the host's page cache.
   ScratchDisk scratch_disk;

@@ -31,6 +31,16 @@ void disk_caveats(const ScratchDisk& disk, std::vector<std::string>& out) {
                   "if emulated, " + effect);
 }
 
+// Another run's children, threads and test files load the CPUs, caches and disk this run times
+// (core/run_lock.h), and nothing in the figures shows it.
+void concurrent_run_caveat(const EnvInfo& env, std::vector<std::string>& out) {
+  if (env.concurrent_run.value != true) return;
+  out.push_back("another illusion run was measuring on this machine at the same time (" +
+                env.concurrent_run.evidence +
+                "): each run's figures include the other's load; run again alone, or with "
+                "--wait-for-other-run");
+}
+
 void virtualization_caveats(const EnvInfo& env, std::vector<std::string>& out) {
   if (env.virtualized) {
     const std::string name = hypervisor_display_name(env);
@@ -145,6 +155,7 @@ void memory_caveats(const EnvInfo& env, std::vector<std::string>& out) {
 
 std::vector<std::string> env_caveats(const EnvInfo& env) {
   std::vector<std::string> out;
+  concurrent_run_caveat(env, out);
   virtualization_caveats(env, out);
   perf_caveats(env, out);
   cpu_caveats(env, out);

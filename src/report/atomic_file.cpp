@@ -136,10 +136,27 @@ void check_not_dev(const std::string& dir, const std::string& shown) {
         shown));
 }
 
+// Gives the temporary file the permissions (and, as root, the owner) of the regular file it is
+// about to replace (see the header). Done before any byte is written, so the content is never
+// readable by more people than the old file allowed.
+void keep_mode_of_replaced(int fd, const std::string& path) {
+  struct stat st {};
+  if (lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;  // a new file: default
+  if (geteuid() == 0 && (st.st_uid != geteuid() || st.st_gid != getegid())) {
+    if (fchown(fd, st.st_uid, st.st_gid) != 0) {
+      // Best effort: the report is not worth failing over who owns it; root keeps it.
+    }
+  }
+  // After fchown, which clears set-id bits: none are copied anyway.
+  if (fchmod(fd, st.st_mode & 0777) != 0)
+    throw_system(errno, fmt::format("cannot set the permissions of the new {}", path));
+}
+
 }  // namespace
 
 void write_file_atomically(const std::string& path, std::string_view content) {
   TempFile temp(path, "tmp");
+  keep_mode_of_replaced(temp.fd(), path);
   write_all(temp.fd(), content, path);
   if (core::retry_eintr([&] { return fsync(temp.fd()); }) != 0)
     throw_system(errno, fmt::format("cannot flush {} to disk", path));

@@ -122,6 +122,7 @@ Json env_json(const core::EnvInfo& e) {
   j["zero_page_on_read"] = fact_json(e.zero_page_on_read);
   j["remote_tlb_flush_ipis"] = fact_json(e.remote_tlb_flush_ipis);
   j["clock_in_user_space"] = fact_json(e.clock_in_user_space);
+  j["concurrent_run"] = fact_json(e.concurrent_run);
   j["scratch_disk"] = scratch_disk_json(e.scratch_disk);
   j["caveats"] = e.caveats;
   return j;

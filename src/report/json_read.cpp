@@ -129,6 +129,7 @@ core::EnvInfo read_env(const Json& v, const std::string& where) {
   read_fact(j, "zero_page_on_read", where, e.zero_page_on_read);
   read_fact(j, "remote_tlb_flush_ipis", where, e.remote_tlb_flush_ipis);
   read_fact(j, "clock_in_user_space", where, e.clock_in_user_space);
+  read_fact(j, "concurrent_run", where, e.concurrent_run);
   read_scratch_disk(j, where, e.scratch_disk);
   if (const Json* c = optional_field(j, "caveats"))
     e.caveats = strings(*c, child(where, "caveats"));

@@ -2,7 +2,6 @@
 // normally or by Ctrl-C in the middle of reading it.
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,8 +16,6 @@
 
 #include "support/files.h"
 #include "support/subprocess.h"
-
-extern char** environ;
 
 namespace {
 
@@ -63,18 +60,11 @@ TEST_F(RunIoLab, NormalRunPrintsThroughputAndLeavesNothing) {
 // Ctrl-C while the lab reads its file: exit 130, and neither the file (nameless from its
 // creation: seen below as "(deleted)") nor the run's private directory is left.
 TEST_F(RunIoLab, SigintInTheMiddleLeavesNothing) {
-  std::vector<std::string> args = {ILLUSION_BINARY, "run",  "mmap_vs_read", "--quick",
-                                   "--file-size",   "256M", "--dir",        dir_};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  ASSERT_EQ(posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&fa);
+  // Through start_illusion, which gives the run this test process's own lock file
+  // (support/subprocess.h) instead of the machine's.
+  const pid_t pid = illusion::testing::start_illusion(
+      {"run", "mmap_vs_read", "--quick", "--file-size", "256M", "--dir", dir_}, {}, "/dev/null");
+  ASSERT_GT(pid, 0);
 
   // Wait until the test file is open (it never has a name: KillNine.* check that).
   std::string seen;

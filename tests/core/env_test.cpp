@@ -242,6 +242,22 @@ TEST(EnvCaveats, QuietBareMetalMachineHasNone) {
   EXPECT_EQ(join(env_caveats(quiet_machine())), "");
 }
 
+// Another run measuring at the same time is named with its evidence; alone or unknown, nothing.
+TEST(EnvCaveats, AConcurrentRunIsNamedOnlyWhenKnown) {
+  EnvInfo env = quiet_machine();
+  env.concurrent_run = {false, "this run held /tmp/illusion.lock"};
+  EXPECT_EQ(join(env_caveats(env)), "");
+  env.concurrent_run = {std::nullopt, "cannot open /tmp/illusion.lock"};
+  EXPECT_EQ(join(env_caveats(env)), "");
+  env.concurrent_run = {true, "another illusion run (pid 7) held /tmp/illusion.lock"};
+  const auto caveats = env_caveats(env);
+  EXPECT_TRUE(mentions(caveats,
+                       "another illusion run was measuring on this machine at the same "
+                       "time (another illusion run (pid 7) held /tmp/illusion.lock)"))
+      << join(caveats);
+  EXPECT_TRUE(mentions(caveats, "--wait-for-other-run")) << join(caveats);
+}
+
 TEST(EnvCaveats, VmParanoiaAndClocksourceAreNamed) {
   EnvInfo env = quiet_machine();
   env.virtualized = true;

@@ -62,6 +62,91 @@ TEST(WriteFileAtomically, ReplacesAnExistingFile) {
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"run.json"});
 }
 
+namespace {
+
+// The permission bits of `path`, or -1 when it cannot be stat'ed.
+int mode_of(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 ? static_cast<int>(st.st_mode & 07777) : -1;
+}
+
+// Sets the process umask for one test and puts the old one back.
+class Umask {
+ public:
+  explicit Umask(mode_t mask) : old_(umask(mask)) {}
+  ~Umask() { umask(old_); }
+  Umask(const Umask&) = delete;
+  Umask& operator=(const Umask&) = delete;
+
+ private:
+  mode_t old_;
+};
+
+}  // namespace
+
+// A private file replaced by a new run must stay private: the temporary file the rename puts in
+// its place takes the old file's bits, not open(2)'s 0644.
+TEST(WriteFileAtomically, KeepsTheModeOfTheFileItReplaces) {
+  const Umask mask(022);
+  ScratchDir dir;
+  for (const int mode : {0600, 0640, 0664, 0400}) {
+    const std::string path = dir.file("run.json");
+    write_file_atomically(path, "old");
+    ASSERT_EQ(chmod(path.c_str(), static_cast<mode_t>(mode)), 0);
+    write_file_atomically(path, "new");
+    EXPECT_EQ(slurp(path), "new");
+    // 0664 is kept although the umask would clear its group write bit: the user chose it.
+    EXPECT_EQ(mode_of(path), mode) << std::oct << "mode 0" << mode;
+    EXPECT_EQ(dir.entries(), std::vector<std::string>{"run.json"});
+    std::filesystem::remove(path);
+  }
+}
+
+// `sudo illusion run --json ~/run.json` over the user's file must leave it the user's. Only root
+// can give a file away, so the test needs root; as anyone else the new file is simply theirs.
+TEST(WriteFileAtomically, AsRootTheOwnerAndGroupOfTheReplacedFileAreKept) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root: only root can give a file to another user";
+  ScratchDir dir;
+  const std::string path = dir.file("run.json");
+  write_file_atomically(path, "old");
+  ASSERT_EQ(chown(path.c_str(), 65534, 65534), 0);
+  ASSERT_EQ(chmod(path.c_str(), 0640), 0);
+  write_file_atomically(path, "new");
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 65534u);
+  EXPECT_EQ(st.st_gid, 65534u);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  EXPECT_EQ(slurp(path), "new");
+}
+
+TEST(WriteFileAtomically, ANewFileGetsTheDefaultModeLessTheUmask) {
+  ScratchDir dir;
+  {
+    const Umask mask(022);
+    write_file_atomically(dir.file("a.json"), "x");
+  }
+  {
+    const Umask mask(077);
+    write_file_atomically(dir.file("b.json"), "x");
+  }
+  EXPECT_EQ(mode_of(dir.file("a.json")), 0644);
+  EXPECT_EQ(mode_of(dir.file("b.json")), 0600);
+}
+
+// The link is what is replaced (never its target), so the new file is a new file: the target's
+// mode is not copied onto it.
+TEST(WriteFileAtomically, ASymlinkIsReplacedByAFileWithTheDefaultMode) {
+  const Umask mask(022);
+  ScratchDir dir;
+  write_file_atomically(dir.file("target"), "keep");
+  ASSERT_EQ(chmod(dir.file("target").c_str(), 0600), 0);
+  std::filesystem::create_symlink(dir.file("target"), dir.file("link.json"));
+  write_file_atomically(dir.file("link.json"), "new");
+  EXPECT_EQ(mode_of(dir.file("link.json")), 0644);
+  EXPECT_EQ(mode_of(dir.file("target")), 0600);
+}
+
 TEST(WriteFileAtomically, LargeContentArrivesWhole) {
   ScratchDir dir;
   std::string big;

@@ -46,6 +46,7 @@ RunRecord sample_record() {
   e.scratch_disk.virtual_disk = {true, "vda is driven by virtio_blk"};
   e.hypervisor_kernel_note = "kernel log: \"Hypervisor detected: PVM\"";
   e.zero_page_on_read = {false, "each of 16 pages read got a page of its own"};
+  e.concurrent_run = {true, "another illusion run (pid 7) held /tmp/illusion.lock"};
   e.remote_tlb_flush_ipis = {std::nullopt, "not detected: between the two cases"};
   e.clocksource = "kvm-clock";
   e.invariant_tsc = true;
@@ -213,6 +214,9 @@ TEST(JsonWrite, UnknownEnvCountsAreNullNotZero) {
 TEST(JsonWrite, BehaviourFactsAreValueAndEvidence) {
   const Json env = to_json(sample_record()).at("env");
   EXPECT_EQ(env.at("zero_page_on_read").at("value"), false);
+  EXPECT_EQ(env.at("concurrent_run").at("value"), true);
+  EXPECT_EQ(env.at("concurrent_run").at("evidence"),
+            "another illusion run (pid 7) held /tmp/illusion.lock");
   EXPECT_EQ(env.at("zero_page_on_read").at("evidence"),
             "each of 16 pages read got a page of its own");
   EXPECT_EQ(env.at("hypervisor_kernel_name"), "PVM");
@@ -271,11 +275,12 @@ TEST(JsonRead, AScratchDiskOfTheWrongShapeIsNamed) {
 TEST(JsonRoundTrip, OldFilesWithoutFactsReadAsUnknown) {
   Json j = to_json(sample_record());
   for (const char* key :
-       {"zero_page_on_read", "remote_tlb_flush_ipis", "clock_in_user_space",
+       {"zero_page_on_read", "remote_tlb_flush_ipis", "clock_in_user_space", "concurrent_run",
         "hypervisor_kernel_name", "hypervisor_kernel_note", "hypervisor_source", "scratch_disk"})
     j.at("env").erase(key);
   const RunRecord back = run_from_json(j);
   EXPECT_FALSE(back.env.zero_page_on_read.value.has_value());
+  EXPECT_FALSE(back.env.concurrent_run.value.has_value());
   EXPECT_EQ(back.env.hypervisor_kernel_name, "");
   EXPECT_EQ(back.env.hypervisor_source, "");
   EXPECT_FALSE(back.env.scratch_disk.virtual_disk.value.has_value());

@@ -91,7 +91,8 @@ inline std::vector<sock_filter> deny_perf_filter() {
   };
 }
 
-inline std::vector<std::string> merged_env(const std::vector<std::string>& extra) {
+inline std::vector<std::string> merged_env(const std::vector<std::string>& given) {
+  const std::vector<std::string> extra = with_private_run_lock(given);
   std::vector<std::string> out = extra;
   for (char** e = environ; *e; ++e) {
     const std::string entry = *e;

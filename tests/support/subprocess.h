@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "core/resources.h"
+#include "core/run_lock.h"
 
 extern char** environ;
 
@@ -34,10 +36,39 @@ inline std::string slurp(const std::string& path) {
   return ss.str();
 }
 
+// Every `illusion run` takes the machine's run lock (core/run_lock.h), so tests running in
+// parallel, or beside someone's real run, would warn about and record each other. Each test
+// process gives the programs it starts a lock file of its own, removed when it exits; the
+// lock's own tests (run_lock_test.cpp) name theirs in env_extra, which takes precedence.
+class PrivateRunLock {
+ public:
+  PrivateRunLock()
+      : path_((std::filesystem::temp_directory_path() /
+               ("illusion-test-lock." + std::to_string(getpid())))
+                  .string()) {}
+  ~PrivateRunLock() { unlink(path_.c_str()); }
+  PrivateRunLock(const PrivateRunLock&) = delete;
+  PrivateRunLock& operator=(const PrivateRunLock&) = delete;
+  std::string entry() const { return std::string(core::kRunLockPathEnv) + "=" + path_; }
+
+ private:
+  std::string path_;
+};
+inline const PrivateRunLock private_run_lock;
+
+inline std::vector<std::string> with_private_run_lock(std::vector<std::string> env_extra) {
+  const std::string name = std::string(core::kRunLockPathEnv) + "=";
+  for (const std::string& e : env_extra)
+    if (e.compare(0, name.size(), name) == 0) return env_extra;
+  env_extra.push_back(private_run_lock.entry());
+  return env_extra;
+}
+
 // argv[0] is the program path. `env_extra` entries ("NAME=value") are added to the environment,
 // replacing any of the same name.
 inline Outcome run_program(const std::vector<std::string>& argv,
-                           const std::vector<std::string>& env_extra = {}) {
+                           const std::vector<std::string>& env_extra_given = {}) {
+  const std::vector<std::string> env_extra = with_private_run_lock(env_extra_given);
   core::TempDir tmp;
   const std::string out_path = tmp.register_file("stdout");
   const std::string err_path = tmp.register_file("stderr");
@@ -85,8 +116,9 @@ inline Outcome run_illusion(std::vector<std::string> args,
 // its children): stdin and stdout /dev/null, stderr to `err_path` (progress lines, readable
 // while it runs), `env_extra` entries override the environment. pid -1 if it could not start.
 inline pid_t start_illusion(std::vector<std::string> args,
-                            const std::vector<std::string>& env_extra,
+                            const std::vector<std::string>& env_extra_given,
                             const std::string& err_path) {
+  const std::vector<std::string> env_extra = with_private_run_lock(env_extra_given);
   args.insert(args.begin(), ILLUSION_BINARY);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
