@@ -87,12 +87,9 @@ TEST(TextFileReadInputFile, AnEndlessDeviceStopsAtTheLimit) {
   EXPECT_TRUE(has(refusal("/dev/zero", spec(true)), "/dev/zero: not a regular file"));
 }
 
-// A FIFO with no writer: refused at once, not waited on. Should the open block, a watchdog
-// opens the writing end after 5 s so the test fails instead of hanging.
-TEST(TextFileReadInputFile, AFifoIsRefusedWithoutHanging) {
-  ScratchDir dir;
-  const std::string fifo = dir.file("fifo");
-  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+// read_input_file's refusal of `fifo`, with a watchdog: should the open or the read block, it
+// opens the writing end after 5 s so the test fails (`*unblocked`) instead of hanging.
+std::string refusal_within_5s(const std::string& fifo, const InputFile& file, bool* unblocked_out) {
   std::atomic<bool> done{false}, unblocked{false};
   std::thread watchdog([&] {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -105,9 +102,20 @@ TEST(TextFileReadInputFile, AFifoIsRefusedWithoutHanging) {
       close(fd);
     }
   });
-  const std::string msg = refusal(fifo, spec(true));
+  const std::string msg = refusal(fifo, file);
   done = true;
   watchdog.join();
+  *unblocked_out = unblocked;
+  return msg;
+}
+
+// A FIFO with no writer: refused at once, not waited on.
+TEST(TextFileReadInputFile, AFifoIsRefusedWithoutHanging) {
+  ScratchDir dir;
+  const std::string fifo = dir.file("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  bool unblocked = false;
+  const std::string msg = refusal_within_5s(fifo, spec(true), &unblocked);
   EXPECT_FALSE(unblocked) << "the open waited for a writer";
   EXPECT_TRUE(has(msg, fifo + ": not a regular file")) << msg;
 }
@@ -122,27 +130,13 @@ int attached_writer(const std::string& fifo) {
 }
 
 // Where FIFOs are allowed (a process substitution as a run file), one with no writer is refused
-// at once: the open and the read must not wait for a writer that may never come. Should either
-// block, a watchdog opens the writing end after 5 s so the test fails instead of hanging.
+// at once: the open and the read must not wait for a writer that may never come.
 TEST(TextFileReadInputFile, AFifoWithNoWriterIsRefusedWhereAllowed) {
   ScratchDir dir;
   const std::string fifo = dir.file("fifo");
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
-  std::atomic<bool> done{false}, unblocked{false};
-  std::thread watchdog([&] {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!done && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    if (done) return;
-    const int fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd >= 0) {
-      unblocked = true;
-      close(fd);
-    }
-  });
-  const std::string msg = refusal(fifo, spec(false));
-  done = true;
-  watchdog.join();
+  bool unblocked = false;
+  const std::string msg = refusal_within_5s(fifo, spec(false), &unblocked);
   EXPECT_FALSE(unblocked) << "the reader waited for a writer";
   EXPECT_TRUE(has(msg, fifo + ": a FIFO with no writer: nothing to read")) << msg;
   EXPECT_TRUE(has(msg, "give a regular file such as one written by 'the test'")) << msg;
