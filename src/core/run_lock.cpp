@@ -17,8 +17,13 @@
 //   writing their pid; flock itself needs only a read descriptor, which is the fallback).
 // - O_NONBLOCK: a FIFO planted there would block the open; anything but a regular file with one
 //   link is then refused (a hard link to someone's file would be truncated below).
-// - The file is never unlinked: a run that unlinks it while another has it open but not yet
-//   locked lets a third create a new file and lock that, and two runs hold "the" lock at once.
+// - Nothing is left behind: the holder unlinks the file when it ends (on SIGINT/SIGTERM/SIGHUP
+//   too: the path is registered with the interrupt cleanup). Unlinking a lock file races on its
+//   own: a run that opened the old file and then gets the lock on it holds a lock nobody else
+//   can see, while a third creates a new file and locks that. So a run counts the lock as held
+//   only when the path still names the inode it locked (names_our_file), and otherwise opens
+//   the path again and retries; only the holder unlinks, and only its own inode. kill -9 leaves
+//   the file, which the next run simply locks.
 //
 // The content, for messages only (the lock is the flock, never the bytes): the holder truncates
 // the file and writes "pid N"; a run that finds it busy and measures anyway appends its own
@@ -49,6 +54,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/resources.h"
 
 namespace illusion::core {
 namespace {
@@ -125,6 +131,15 @@ std::string own_pid_line() {
   return fmt::format("pid {}\n", getpid());
 }
 
+// Whether `path` still names the file `fd` has open: false once its holder unlinked it (and
+// perhaps another run made a new one), when a lock on `fd` excludes no one.
+bool names_our_file(int fd, const std::string& path) {
+  struct stat ours {
+  }, named{};
+  return fstat(fd, &ours) == 0 && lstat(path.c_str(), &named) == 0 && ours.st_dev == named.st_dev &&
+         ours.st_ino == named.st_ino;
+}
+
 }  // namespace
 
 std::string run_lock_path() {
@@ -133,42 +148,71 @@ std::string run_lock_path() {
 }
 
 RunLock::RunLock() : path_(run_lock_path()) {
-  fd_.reset(open_lock_file(path_, writable_));
-  if (!fd_.valid()) {
-    unavailable_ = fmt::format("cannot open {}: {}", path_, errno_text(errno));
+  // A few tries: each retry means a holder unlinked the file between our open and our flock.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    fd_.reset(open_lock_file(path_, writable_));
+    if (!fd_.valid()) {
+      unavailable_ = fmt::format("cannot open {}: {}", path_, errno_text(errno));
+      return;
+    }
+    struct stat st {};
+    if (fstat(fd_.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+      unavailable_ =
+          fmt::format("{} is not a regular file with one link; not used as the lock", path_);
+      fd_.reset();
+      return;
+    }
+    if (retry_eintr([&] { return flock(fd_.get(), LOCK_EX | LOCK_NB); }) == 0) {
+      if (!names_our_file(fd_.get(), path_)) continue;
+      become_holder();
+      return;
+    }
+    if (errno != EWOULDBLOCK) {
+      unavailable_ = fmt::format("cannot lock {}: {}", path_, errno_text(errno));
+      fd_.reset();
+      return;
+    }
+    busy_ = true;
+    const auto lines = pid_lines(fd_.get());
+    if (!lines.empty() && alive(lines.front())) holder_ = lines.front();
     return;
   }
-  struct stat st {};
-  if (fstat(fd_.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
-    unavailable_ =
-        fmt::format("{} is not a regular file with one link; not used as the lock", path_);
-    fd_.reset();
-    return;
-  }
-  if (retry_eintr([&] { return flock(fd_.get(), LOCK_EX | LOCK_NB); }) == 0) {
-    name_holder();
-    return;
-  }
-  if (errno != EWOULDBLOCK) {
-    unavailable_ = fmt::format("cannot lock {}: {}", path_, errno_text(errno));
-    fd_.reset();
-    return;
-  }
-  busy_ = true;
-  const auto lines = pid_lines(fd_.get());
-  if (!lines.empty() && alive(lines.front())) holder_ = lines.front();
+  unavailable_ = fmt::format("{} was replaced under this run five times in a row", path_);
+  fd_.reset();
+}
+
+RunLock::~RunLock() {
+  if (!held_) return;
+  // Still ours (only a holder unlinks, and only its own inode): nothing is left in /tmp.
+  if (names_our_file(fd_.get(), path_)) unlink(path_.c_str());
+  if (cleanup_slot_ >= 0) unregister_temp_file(cleanup_slot_);
 }
 
 void RunLock::wait() {
   if (!busy_) return;
-  if (retry_eintr([&] { return flock(fd_.get(), LOCK_EX); }) != 0) {
-    // Not expected (the descriptor is a regular file we could lock-test): measure, and say so.
-    unavailable_ = fmt::format("cannot wait for the lock on {}: {}", path_, errno_text(errno));
-    return;
+  for (;;) {
+    if (retry_eintr([&] { return flock(fd_.get(), LOCK_EX); }) != 0) {
+      // Not expected (the descriptor is a regular file we could lock-test): measure, and say so.
+      unavailable_ = fmt::format("cannot wait for the lock on {}: {}", path_, errno_text(errno));
+      return;
+    }
+    if (names_our_file(fd_.get(), path_)) break;
+    // The holder ended and unlinked the file: the lock is on the path's new file, if any.
+    fd_.reset(open_lock_file(path_, writable_));
+    if (!fd_.valid()) {
+      unavailable_ = fmt::format("cannot open {}: {}", path_, errno_text(errno));
+      return;
+    }
   }
   busy_ = false;
   waited_for_ = holder_.empty() ? "another illusion run" : "another illusion run (" + holder_ + ")";
   holder_.clear();
+  become_holder();
+}
+
+void RunLock::become_holder() {
+  held_ = true;
+  cleanup_slot_ = register_temp_file(path_);
   name_holder();
 }
 

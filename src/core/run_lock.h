@@ -27,6 +27,7 @@ class RunLock {
   // Opens the lock file and tries to take the lock without blocking. Never throws: a file that
   // cannot be opened leaves the run unlocked, with the reason in fact().
   RunLock();
+  ~RunLock();  // the holder unlinks the file: nothing is left in /tmp
   RunLock(const RunLock&) = delete;
   RunLock& operator=(const RunLock&) = delete;
 
@@ -49,12 +50,15 @@ class RunLock {
   BehaviourFact concurrent_run() const;
 
  private:
-  void name_holder();  // writes our pid as the holder's, once the lock is ours
+  void become_holder();  // the lock is ours: registered for removal, our pid written
+  void name_holder();    // writes our pid as the holder's
 
   std::string path_;
   Fd fd_;
   bool writable_ = false;  // opened read-write: pids can be written (flock needs neither)
   bool busy_ = false;
+  bool held_ = false;      // this run holds the lock on the file the path names
+  int cleanup_slot_ = -1;  // the path's slot in the interrupt cleanup (resources.h)
   std::string holder_;
   std::size_t own_lines_ = 0;  // lines in the file when the lock became ours: ours, or stale
   std::string waited_for_;     // the holder wait() waited for, for the evidence

@@ -90,6 +90,8 @@ void expect_clean_partial_run(const ScratchDir& dir, const Interrupted& run, int
   EXPECT_NE(run.err.find(std::string("interrupted by ") + name), std::string::npos) << run.err;
   EXPECT_TRUE(illusion::testing::dir_entries(dir.file("tmp")).empty())
       << "the temp directory was left with files in it";
+  EXPECT_FALSE(std::filesystem::exists(illusion::testing::private_run_lock.path()))
+      << "the run lock file was left behind";
   ASSERT_FALSE(run.doc.is_discarded()) << "the partial JSON does not parse";
   EXPECT_EQ(run.doc.at("complete"), false);
   EXPECT_GE(run.doc.at("experiments").size(), 1u);

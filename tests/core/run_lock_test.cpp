@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 
 #include "core/fd.h"
@@ -55,12 +56,13 @@ TEST(RunLockFile, ANewFileIsLockableByEveryoneWhateverTheUmask) {
     const RunLock lock;
     EXPECT_FALSE(lock.busy());
     EXPECT_EQ(lock.concurrent_run().value, false);
+    struct stat st {};
+    ASSERT_EQ(stat(dir.file("l").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0666u);
   }
   umask(old);
-  struct stat st {};
-  ASSERT_EQ(stat(dir.file("l").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0666u);
-  EXPECT_EQ(illusion::testing::dir_entries(dir.path()).size(), 1u);  // still there: never unlinked
+  // The holder removes the file when it ends: nothing is left behind.
+  EXPECT_TRUE(illusion::testing::dir_entries(dir.path()).empty());
 }
 
 TEST(RunLockFile, TheHolderIsNamedOnlyWhenItsPidIsLiveAndWellFormed) {
@@ -130,4 +132,24 @@ TEST(RunLockFile, WaitTakesTheLockOnceTheHolderLetsGo) {
   // Now the lock is this run's: another description cannot take it.
   const Fd third(open(dir.file("l").c_str(), O_RDONLY | O_CLOEXEC));
   EXPECT_NE(flock(third.get(), LOCK_EX | LOCK_NB), 0);
+}
+
+// The holder unlinks the file as it ends. A run that was waiting on the old file then holds a
+// lock no one else can see: it must notice that the path no longer names its file, lock the
+// path's file instead, and so exclude the runs that come after it.
+TEST(RunLockFile, AWaiterOnAnUnlinkedFileTakesTheLockOnThePathsFile) {
+  const ScratchDir dir;
+  const LockPath at(dir.file("l"));
+  auto first = std::make_unique<RunLock>();
+  ASSERT_FALSE(first->busy());
+  RunLock second;
+  ASSERT_TRUE(second.busy());
+  first.reset();  // ends: unlinks the file, then lets go of its lock
+  EXPECT_TRUE(illusion::testing::dir_entries(dir.path()).empty());
+  second.wait();
+  EXPECT_FALSE(second.busy());
+  // The path names a file again, locked by `second`: a third run finds it busy.
+  EXPECT_EQ(illusion::testing::dir_entries(dir.path()).size(), 1u);
+  const RunLock third;
+  EXPECT_TRUE(third.busy());
 }

@@ -50,6 +50,7 @@ class PrivateRunLock {
   PrivateRunLock(const PrivateRunLock&) = delete;
   PrivateRunLock& operator=(const PrivateRunLock&) = delete;
   std::string entry() const { return std::string(core::kRunLockPathEnv) + "=" + path_; }
+  const std::string& path() const { return path_; }
 
  private:
   std::string path_;
