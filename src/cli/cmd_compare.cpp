@@ -6,12 +6,17 @@
 
 #include "cli/cli_options.h"
 #include "cli/commands.h"
+#include "core/errors.h"
 #include "report/compare.h"
 #include "report/json.h"
 
 namespace illusion::cli {
 
 int cmd_compare(const CompareOptions& options) {
+  // Not CLI11's "b is required": say what compare needs, with the form to type.
+  if (options.a.empty() || options.b.empty())
+    throw core::UsageError(
+        "compare needs two run files (from 'illusion run --json'): illusion compare A.json B.json");
   // Both files are read before anything is printed, so a bad B leaves no half comparison.
   const report::RunRecord a = report::read_run_file(options.a);
   const report::RunRecord b = report::read_run_file(options.b);
@@ -26,13 +31,9 @@ Command add_compare(CLI::App& app) {
       "Compare two saved runs: each common experiment, the ratio, and whether the "
       "difference exceeds the runs' own spread");
   compare->add_option("a", options->a, "The first run file (the baseline)")
-      ->required()
       ->type_name("A.json")
       ->check(a_file());
-  compare->add_option("b", options->b, "The second run file")
-      ->required()
-      ->type_name("B.json")
-      ->check(a_file());
+  compare->add_option("b", options->b, "The second run file")->type_name("B.json")->check(a_file());
   return {compare, [options] { return cmd_compare(*options); }};
 }
 

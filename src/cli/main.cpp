@@ -18,6 +18,7 @@
 #include "cli/commands.h"
 #include "core/errors.h"
 #include "core/printable.h"
+#include "core/suggest.h"
 
 namespace {
 
@@ -37,6 +38,16 @@ int runtime_error(const std::string& message) {
   return kRuntimeError;
 }
 
+// The option names `app` takes ("--json", "-h"), for "did you mean".
+std::vector<std::string> option_names(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::Option* o : app.get_options()) {
+    for (const std::string& n : o->get_lnames()) names.push_back("--" + n);
+    for (const std::string& n : o->get_snames()) names.push_back("-" + n);
+  }
+  return names;
+}
+
 // Arguments no option or positional took (CLI11 keeps them because extras are allowed, so
 // that the message can say which kind of mistake it is). "" when there are none.
 std::string extras_problem(const CLI::App& app) {
@@ -44,20 +55,26 @@ std::string extras_problem(const CLI::App& app) {
   if (!top.empty()) {
     const std::string& arg = top.front();
     if (!arg.empty() && arg.front() == '-')
-      return fmt::format("unknown option '{}'; see 'illusion --help'", arg);
+      return fmt::format("unknown option '{}'{}; see 'illusion --help'", arg,
+                         illusion::core::did_you_mean(arg, option_names(app)));
     std::string names;
-    for (const CLI::App* sub : app.get_subcommands({}))
+    std::vector<std::string> commands;
+    for (const CLI::App* sub : app.get_subcommands({})) {
       names += (names.empty() ? "" : ", ") + sub->get_name();
-    return fmt::format("unknown command '{}'; the commands are {}", arg, names);
+      commands.push_back(sub->get_name());
+    }
+    return fmt::format("unknown command '{}'{}; the commands are {}", arg,
+                       illusion::core::did_you_mean(arg, commands), names);
   }
   for (const CLI::App* sub : app.get_subcommands()) {
     const std::vector<std::string> left = sub->remaining();
     if (left.empty()) continue;
     const std::string& arg = left.front();
-    const char* kind =
-        !arg.empty() && arg.front() == '-' ? "unknown option" : "unexpected argument";
-    return fmt::format("{} '{}' for '{}'; see 'illusion {} --help'", kind, arg, sub->get_name(),
-                       sub->get_name());
+    const bool option = !arg.empty() && arg.front() == '-';
+    const std::string hint = option ? illusion::core::did_you_mean(arg, option_names(*sub)) : "";
+    return fmt::format("{} '{}' for '{}'{}; see 'illusion {} --help'",
+                       option ? "unknown option" : "unexpected argument", arg, sub->get_name(),
+                       hint, sub->get_name());
   }
   return "";
 }
@@ -75,7 +92,7 @@ int main(int argc, char** argv) {
       "illusion — measures what the Linux kernel's illusions cost on this machine: process and "
       "thread creation, the syscall boundary, page faults, mmap vs read(), scheduling.",
       "illusion"};
-  app.set_version_flag("--version", std::string("illusion ") + ILLUSION_VERSION);
+  app.set_version_flag("-V,--version", std::string("illusion ") + ILLUSION_VERSION);
   app.require_subcommand(0, 1);
   // Set before the subcommands are added, which inherit it: see extras_problem.
   app.allow_extras();

@@ -10,6 +10,7 @@
 
 #include "core/errors.h"
 #include "core/resources.h"
+#include "core/suggest.h"
 
 namespace illusion::core {
 namespace {
@@ -48,11 +49,16 @@ std::string no_match_words(const std::vector<Lab>& labs, const std::string& patt
         pattern, begun.size(), ids, pattern);
   }
   std::string known;
-  for (const Lab& lab : labs) known += (known.empty() ? "" : ", ") + lab.id;
+  std::vector<std::string> names = {kEverything};
+  for (const Lab& lab : labs) {
+    known += (known.empty() ? "" : ", ") + lab.id;
+    names.push_back(lab.id);
+    for (const Experiment& e : lab.experiments) names.push_back(e.id);
+  }
   return fmt::format(
-      "no lab or experiment matches '{}'. Labs: {} (or '{}' for every experiment). Run "
+      "no lab or experiment matches '{}'{}. Labs: {} (or '{}' for every experiment). Run "
       "'illusion list' to see every experiment id",
-      pattern, known, kEverything);
+      pattern, did_you_mean(pattern, names), known, kEverything);
 }
 
 }  // namespace

@@ -35,6 +35,25 @@ TEST(CliErrors, EmptyTarget) {
 TEST(CliErrors, IncompleteIdSuggestsThePrefixForm) {
   expect_usage_error({"run", "syscalls.getppid"}, "'syscalls.getppid*'");
 }
+// Typos get the nearest name (issue 22); nothing near enough gets no guess.
+TEST(CliErrors, MistypedIdSuggestsTheNearest) {
+  expect_usage_error({"run", "syscalls.getpid_raw"}, "did you mean 'syscalls.getppid_raw'?");
+}
+TEST(CliErrors, MistypedOptionSuggestsTheNearest) {
+  expect_usage_error({"run", "--jsn", "x.json"}, "did you mean '--json'?");
+}
+TEST(CliErrors, MistypedCommandSuggestsTheNearest) {
+  expect_usage_error({"rn"}, "did you mean 'run'?");
+}
+TEST(CliErrors, NoGuessForNothingNear) {
+  const auto o = run_illusion({"run", "nosuchlab"});
+  EXPECT_EQ(o.err.find("did you mean"), std::string::npos) << o.err;
+}
+// Not CLI11's internal "b is required".
+TEST(CliErrors, CompareWithOneFileSaysWhatItNeeds) {
+  expect_usage_error({"compare", "a.json"}, "compare needs two run files");
+  expect_usage_error({"compare"}, "illusion compare A.json B.json");
+}
 TEST(CliErrors, UnknownFlag) {
   expect_usage_error({"run", "--bogus"}, "--bogus");
 }
@@ -77,9 +96,11 @@ TEST(CliErrors, FileSizeGarbage) {
 }
 
 TEST(CliInfo, Version) {
-  const auto o = run_illusion({"--version"});
-  EXPECT_EQ(o.exit_code, 0);
-  EXPECT_NE(o.out.find("illusion 0."), std::string::npos) << o.out;
+  for (const char* flag : {"--version", "-V"}) {
+    const auto o = run_illusion({flag});
+    EXPECT_EQ(o.exit_code, 0) << flag;
+    EXPECT_NE(o.out.find("illusion 0."), std::string::npos) << flag << ": " << o.out;
+  }
 }
 
 TEST(CliInfo, HelpEverywhere) {
