@@ -83,9 +83,14 @@ std::vector<std::string> machine_differences(const RunHeader& a, const RunHeader
     diffs.push_back(fmt::format("CPU {} vs {}", a.cpu_model, b.cpu_model));
   if (a.online_cpus != b.online_cpus)
     diffs.push_back(fmt::format("{} vs {} CPUs", a.online_cpus, b.online_cpus));
-  if (a.virtualized != b.virtualized || a.hypervisor != b.hypervisor)
-    diffs.push_back(fmt::format("{} vs {}", a.virtualized ? "VM" : "bare metal",
-                                b.virtualized ? "VM" : "bare metal"));
+  if (a.virtualized != b.virtualized || a.hypervisor != b.hypervisor) {
+    // Named: "VM vs VM" said nothing when only the hypervisor differed.
+    const auto machine = [](const RunHeader& h) {
+      if (!h.virtualized) return std::string("bare metal");
+      return h.hypervisor.empty() ? std::string("a VM") : "a VM under " + h.hypervisor;
+    };
+    diffs.push_back(fmt::format("{} vs {}", machine(a), machine(b)));
+  }
   return diffs;
 }
 
@@ -148,7 +153,7 @@ void write_compared(std::ostream& out, const std::vector<ComparedRow>& rows) {
   for (const ComparedRow& r : rows)
     table.add_row({r.id, core::format_value(r.a_p50, r.unit), core::format_value(r.b_p50, r.unit),
                    core::format_ratio(r.ratio), "±" + core::format_value(r.threshold, r.unit),
-                   verdict_text(r.verdict)});
+                   verdict_words(r)});
   table.write(out);
 }
 
@@ -176,6 +181,12 @@ const char* verdict_text(Verdict v) {
       break;
   }
   return "within noise";
+}
+
+std::string verdict_words(const ComparedRow& row) {
+  if (row.verdict != Verdict::within_noise) return verdict_text(row.verdict);
+  const double floor = kCompareFloor * std::min(std::abs(row.a_p50), std::abs(row.b_p50));
+  return std::abs(row.b_p50 - row.a_p50) <= floor ? "no clear change" : "too noisy to judge";
 }
 
 Verdict judge(double a_p50, double a_p90, double b_p50, double b_p90, double* threshold) {
@@ -229,8 +240,10 @@ void write_comparison(std::ostream& out, const Comparison& c, const std::string&
   write_bullet(
       out, fmt::format("Verdict rule: a change only when |B p50 − A p50| exceeds both runs' own "
                        "spread (the larger p90 − p50) and {:.0f}% of the smaller p50 (the noise "
-                       "column); otherwise \"within noise\". Faster/slower is B relative to A.",
-                       kCompareFloor * 100));
+                       "column); otherwise \"no clear change\" when the difference is also within "
+                       "that {:.0f}%, \"too noisy to judge\" when it is not. Faster/slower is B "
+                       "relative to A.",
+                       kCompareFloor * 100, kCompareFloor * 100));
 }
 
 }  // namespace illusion::report

@@ -44,6 +44,11 @@ struct ComparedRow {
   Verdict verdict = Verdict::within_noise;
 };
 
+// The verdict as the table words it: "faster"/"slower"; for a difference inside the bar, "no
+// clear change" when it is also within the floor (kCompareFloor of the smaller p50), else "too
+// noisy to judge": a 1.9x ratio beside "within noise" read as a contradiction.
+std::string verdict_words(const ComparedRow& row);
+
 // An experiment that cannot be compared: in one run only, or not ok (or without stats) in
 // either. `a_status` / `b_status` say what each run has: "absent", "ok", "skipped: why"...
 struct UncomparedRow {

@@ -67,7 +67,7 @@ TEST_F(CompareCli, RunAgainstItselfIsWithinNoiseOnEveryRow) {
   for (std::string line; std::getline(lines, line);) {
     if (!has(line, "syscalls.getppid_raw") && !has(line, "syscalls.function_call")) continue;
     ++rows;
-    EXPECT_TRUE(has(line, "within noise")) << line;
+    EXPECT_TRUE(has(line, "no clear change")) << line;
     EXPECT_TRUE(has(line, "1.0x")) << line;
   }
   EXPECT_EQ(rows, 2) << o.out;

@@ -214,7 +214,7 @@ void expect_report_and_compare(const HeadlineRun& run) {
   const auto compare =
       run_illusion({"compare", run.dir.file("run.json"), run.dir.file("run.json")});
   ASSERT_EQ(compare.exit_code, 0) << compare.err;
-  EXPECT_NE(compare.out.find("within noise"), std::string::npos);
+  EXPECT_NE(compare.out.find("no clear change"), std::string::npos);
   // A verdict ends its row; the footer's "Faster/slower" explains them.
   EXPECT_EQ(compare.out.find(" slower\n"), std::string::npos) << compare.out;
   EXPECT_EQ(compare.out.find(" faster\n"), std::string::npos) << compare.out;

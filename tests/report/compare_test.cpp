@@ -69,7 +69,7 @@ TEST(Compare, IdenticalRunsAreAllWithinNoise) {
   const std::string text = text_of(c);
   EXPECT_EQ(rows_saying(text, "faster"), 0) << text;
   EXPECT_EQ(rows_saying(text, "slower"), 0) << text;
-  EXPECT_EQ(rows_saying(text, "within noise"), 3) << text;
+  EXPECT_EQ(rows_saying(text, "no clear change"), 3) << text;
 }
 
 // Zero spread and equal medians: still no change (the comparison is strict).
@@ -107,6 +107,23 @@ TEST(Compare, DifferenceInsideTheSpreadIsWithinNoise) {
                                make_run({make_result("syscalls.a", 110)}));
   EXPECT_EQ(c.rows.at(0).verdict, Verdict::within_noise);
   EXPECT_DOUBLE_EQ(c.rows.at(0).threshold, 22.0);  // B's p90 − p50 (132 − 110)
+}
+
+// Inside the bar, the words say which of two things it is: a difference within the 10% floor
+// ("no clear change"), or a larger one the runs' spread hides ("too noisy to judge"), never
+// "within noise" beside a ratio of 1.9x (issue 22).
+TEST(Compare, InsideTheBarTheWordsSayNoChangeOrTooNoisy) {
+  ComparedRow small{"syscalls.a", "ns/op", 100, 105, 1.05, 30, Verdict::within_noise};
+  EXPECT_EQ(verdict_words(small), "no clear change");
+  ComparedRow noisy{"syscalls.b", "ns/op", 100, 190, 1.9, 400, Verdict::within_noise};
+  EXPECT_EQ(verdict_words(noisy), "too noisy to judge");
+  ComparedRow slower{"syscalls.c", "ns/op", 100, 190, 1.9, 10, Verdict::slower};
+  EXPECT_EQ(verdict_words(slower), "slower");
+  // In the table: the row reads "1.1x … no clear change".
+  const std::string text = text_of(compare(make_run({make_result("syscalls.a", 100)}),
+                                           make_run({make_result("syscalls.a", 105)})));
+  EXPECT_TRUE(has(text, "no clear change")) << text;
+  EXPECT_FALSE(has(text, "within noise")) << text;
 }
 
 TEST(Compare, FloorAppliesWhenBothRunsAreTight) {
@@ -171,6 +188,19 @@ TEST(Compare, DifferentMachinesAreWarnedButCompared) {
   const std::string text = text_of(c);
   EXPECT_TRUE(has(text, "Warnings")) << text;
   EXPECT_TRUE(has(text, "VM under KVM")) << text;
+  EXPECT_TRUE(has(c.warnings[0], "bare metal vs a VM under KVM")) << c.warnings[0];
+}
+
+// Two VMs under different hypervisors: named side by side, not "VM vs VM".
+TEST(Compare, DifferentHypervisorsAreNamed) {
+  RunRecord a = make_run({make_result("syscalls.a", 100)});
+  a.env.virtualized = true;
+  a.env.hypervisor = "KVM";
+  RunRecord b = a;
+  b.env.hypervisor = "Xen";
+  const Comparison c = compare(a, b);
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_TRUE(has(c.warnings[0], "a VM under KVM vs a VM under Xen")) << c.warnings[0];
 }
 
 TEST(Compare, DifferentProfilesAreWarned) {
