@@ -57,4 +57,15 @@ void add_output_options(CLI::App& command, report::OutputPaths& paths, const std
         ->check(a_file());
 }
 
+std::string help_footer(const HelpFooter& f) {
+  std::string out;
+  if (!f.needs.empty()) out += "\nREQUIREMENTS\n  " + f.needs + "\n";
+  out += "\nEXAMPLES\n";
+  for (const std::string& e : f.examples) out += "  " + e + "\n";
+  out += "\nEXIT STATUS\n";
+  for (const std::string& line : f.exit_status) out += "  " + line + "\n";
+  out += "\nSEE ALSO\n  " + f.see_also;
+  return out;
+}
+
 }  // namespace illusion::cli

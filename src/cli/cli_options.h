@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -24,6 +25,22 @@ CLI::Validator a_number(const std::string& example);
 
 // A CPU number, pointing at `illusion env` for the ones this process may use.
 CLI::Validator a_cpu_number();
+
+// The sections every command's --help ends with, in man-page order: what it needs, EXAMPLES,
+// EXIT STATUS, SEE ALSO. `needs` may be "" (nothing beyond Linux).
+struct HelpFooter {
+  std::string needs;
+  std::vector<std::string> examples;     // whole command lines, "illusion …"
+  std::vector<std::string> exit_status;  // "0 …", "2 …": one line each
+  std::string see_also;
+};
+std::string help_footer(const HelpFooter& f);
+
+// The exit status lines every command shares.
+inline const char* kExitUsage =
+    "2 a usage error, before any work: a bad option, a missing or unreadable input file, a "
+    "file that is not an illusion file";
+inline const char* kExitInterrupted = "130/143/129 interrupted by Ctrl-C, SIGTERM or SIGHUP";
 
 // One option per output format (--json FILE, --md FILE, --html FILE), in the list's order, into
 // `paths`; the help reads "<verb> <what the format is> to <type_name>".

@@ -105,6 +105,12 @@ Command add_budget(CLI::App& app) {
       "budget",
       "How many syscalls, switches, faults, thread creations and cold reads fit in a "
       "frame and in 1% of it");
+  budget->footer(help_footer(
+      {"Measuring (without --from) runs the rows the budget needs, as 'illusion run' would, "
+       "with the same skips.",
+       {"illusion budget", "illusion budget --hz 90 --hz 120", "illusion budget --from run.json"},
+       {"0 printed", "1 a failure", kExitUsage, kExitInterrupted},
+       "README.md (the frame budget), 'illusion run --help'"}));
   budget->add_option("--hz", options->hz, "Frame rates (default 90)")
       ->type_name("HZ")
       ->check(a_number("a frame rate in Hz such as 90"));

@@ -30,6 +30,10 @@ Command add_compare(CLI::App& app) {
       "compare",
       "Compare two saved runs: each common experiment, the ratio, and whether the "
       "difference exceeds the runs' own spread");
+  compare->footer(help_footer({"",
+                               {"illusion compare before.json after.json"},
+                               {"0 compared (whatever the verdicts)", kExitUsage},
+                               "'illusion stability' (how N runs repeat), README.md"}));
   compare->add_option("a", options->a, "The first run file (the baseline)")
       ->type_name("A.json")
       ->check(a_file());

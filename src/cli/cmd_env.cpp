@@ -1,5 +1,6 @@
 #include <iostream>
 
+#include "cli/cli_options.h"
 #include "cli/commands.h"
 #include "core/clock.h"
 #include "core/env.h"
@@ -16,8 +17,14 @@ int cmd_env() {
 }
 
 Command add_env(CLI::App& app) {
-  return {app.add_subcommand("env", "Describe this machine as the measurements see it"),
-          [] { return cmd_env(); }};
+  CLI::App* env = app.add_subcommand("env", "Describe this machine as the measurements see it");
+  env->footer(help_footer(
+      {"Nothing; a few facts (the kernel log's hypervisor line, perf events) need root or a "
+       "permissive sysctl, and say so when unreadable.",
+       {"illusion env", "illusion env > machine.txt"},
+       {"0 described", kExitUsage},
+       "README.md (what each fact changes), docs/json_schema.md (the same facts in a run file)"}));
+  return {env, [] { return cmd_env(); }};
 }
 
 }  // namespace illusion::cli

@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include "cli/cli_options.h"
 #include "cli/commands.h"
 #include "labs/all_labs.h"
 
@@ -40,8 +41,12 @@ int cmd_list() {
 }
 
 Command add_list(CLI::App& app) {
-  return {app.add_subcommand("list", "List labs and experiments with what each shows"),
-          [] { return cmd_list(); }};
+  CLI::App* list = app.add_subcommand("list", "List labs and experiments with what each shows");
+  list->footer(help_footer({"",
+                            {"illusion list", "illusion list | grep headline"},
+                            {"0 listed", kExitUsage},
+                            "'illusion run --help' (how ids and prefixes select), README.md"}));
+  return {list, [] { return cmd_list(); }};
 }
 
 }  // namespace illusion::cli

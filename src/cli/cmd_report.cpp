@@ -33,6 +33,12 @@ Command add_report(CLI::App& app) {
   auto options = std::make_shared<ReportOptions>();
   CLI::App* report = app.add_subcommand(
       "report", "Print a saved run (from run --json), or write it as JSON, Markdown or HTML");
+  report->footer(
+      help_footer({"",
+                   {"illusion report run.json", "illusion report run.json --html run.html",
+                    "illusion report run.json --md run.md --json copy.json"},
+                   {"0 printed or written", "1 an output could not be written", kExitUsage},
+                   "'illusion compare' (two runs), docs/json_schema.md"}));
   report->add_option("file", options->file, "A run file written by 'illusion run --json'")
       ->required()
       ->type_name("FILE")

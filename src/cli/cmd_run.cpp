@@ -191,6 +191,21 @@ Command add_run(CLI::App& app) {
   auto options = std::make_shared<RunOptions>();
   auto quick = std::make_shared<bool>(false), thorough = std::make_shared<bool>(false);
   CLI::App* run = app.add_subcommand("run", "Run experiments and print their results");
+  run->footer(help_footer(
+      {"Nothing but Linux. Rows that need what the machine lacks (root for real-time policies, "
+       "perf events, THP, a second CPU, a disk under --dir, room for their files) are skipped "
+       "with the reason, and the rest run.",
+       {"illusion run                                # the headline set",
+        "illusion run --quick                        # a smoke run of seconds",
+        "illusion run vm --json vm.json --html vm.html",
+        "illusion run 'syscalls.getppid*' --thorough # a prefix, quoted",
+        "illusion run mmap_vs_read --dir /mnt/nvme --file-size 1G"},
+       {"0 done (rows the machine cannot run are skipped, not errors)",
+        "1 a failure (an output could not be written)", kExitUsage,
+        "130/143/129 interrupted by Ctrl-C, SIGTERM or SIGHUP: the finished rows are written "
+        "with \"complete\": false"},
+       "'illusion list' (every id), README.md, notes/ (what each figure means), "
+       "docs/json_schema.md (the JSON)"}));
   run->add_option("targets", options->targets,
                   "Labs, experiment ids (each selects itself only), id prefixes ending in "
                   "'*' or '.' (quote the '*': 'syscalls.getppid*'), or 'all' (default: the "

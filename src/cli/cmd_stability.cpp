@@ -75,6 +75,13 @@ Command add_stability(CLI::App& app) {
       ->expected(2, -1)
       ->type_name("RUN.json|VERIFY.json")
       ->check(a_file());
+  stability->footer(
+      help_footer({"",
+                   {"illusion stability run1.json run2.json run3.json",
+                    "illusion stability run*.json verify*.json --md stability.md",
+                    "RUNS=5 bench/stability.sh          # makes the runs, then calls this"},
+                   {"0 printed", "1 the table could not be written", kExitUsage},
+                   "bench/stability.sh, docs/results/stability-dev-vm/"}));
   stability->add_option("--md", options->md_path, "Also write the table as Markdown")
       ->type_name("FILE")
       ->check(a_file());

@@ -73,15 +73,17 @@ Command add_verify(CLI::App& app) {
       "verify",
       "Check the counts illusion's methods assume with strace and perf stat; with --peers, "
       "compare its headline timings with perf bench, hyperfine, fio and cyclictest");
-  verify->footer(
-      "\nThe count checks need strace and perf (Debian: strace, linux-perf). --peers needs perf, "
-      "hyperfine, fio and cyclictest (linux-perf, hyperfine, fio, rt-tests; scripts/peers.sh "
-      "installs them): a missing one is a row that says so, and the rest go on.\n\n"
-      "Examples:\n  illusion verify\n  illusion verify --peers --json peers.json\n"
-      "  illusion verify --peers --rounds 5 --cpu 1\n\n"
-      "Exit status: 0 done (with --peers, whatever the verdicts: they are findings), 1 a count "
-      "check disagrees or a failure, 2 a usage error, 130/143/129 interrupted.\n"
-      "The pairs and their methods: tools.md; the JSON: docs/json_schema.md.");
+  verify->footer(help_footer(
+      {"The count checks need strace and perf (Debian: strace, linux-perf); perf counts "
+       "kernel-mode events only as root or with kernel.perf_event_paranoid <= 1, and the checks "
+       "say when it could not. --peers needs perf, hyperfine, fio "
+       "and cyclictest (linux-perf, hyperfine, fio, rt-tests; scripts/peers.sh installs them): "
+       "a missing one is a row that says so, and the rest go on.",
+       {"illusion verify", "illusion verify --peers --json peers.json",
+        "illusion verify --peers --rounds 5 --cpu 1"},
+       {"0 done (with --peers, whatever the verdicts: they are findings)",
+        "1 a count check disagrees, or a failure", kExitUsage, kExitInterrupted},
+       "tools.md (the pairs and their methods), docs/json_schema.md (the JSON)"}));
   verify->add_flag("--peers", options->peers,
                    "Compare timings with the peer tools instead of checking counts");
   // The options below go with --peers only; the count checks take none.

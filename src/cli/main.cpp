@@ -15,6 +15,7 @@
 #include <system_error>
 #include <vector>
 
+#include "cli/cli_options.h"
 #include "cli/commands.h"
 #include "core/errors.h"
 #include "core/printable.h"
@@ -92,6 +93,12 @@ int main(int argc, char** argv) {
       "illusion — measures what the Linux kernel's illusions cost on this machine: process and "
       "thread creation, the syscall boundary, page faults, mmap vs read(), scheduling.",
       "illusion"};
+  app.footer(cli::help_footer(
+      {"",
+       {"illusion list", "illusion run --quick", "illusion run vm --json vm.json --html vm.html",
+        "illusion report vm.json", "illusion compare before.json after.json"},
+       {"0 ok", "1 a failure", cli::kExitUsage, cli::kExitInterrupted},
+       "'illusion COMMAND --help', README.md, notes/, tools.md, docs/json_schema.md"}));
   app.set_version_flag("-V,--version", std::string("illusion ") + ILLUSION_VERSION);
   app.require_subcommand(0, 1);
   // Set before the subcommands are added, which inherit it: see extras_problem.

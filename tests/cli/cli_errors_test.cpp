@@ -126,3 +126,21 @@ TEST(CliInfo, EnvDescribesTheMachine) {
   for (const char* key : {"kernel", "clocksource", "perf_event_paranoid"})
     EXPECT_NE(o.out.find(key), std::string::npos) << key << "\n" << o.out;
 }
+
+// Every command's --help ends with what it needs to know to use it: examples that start with
+// the command itself, the exit statuses, and where to read more (issue 22).
+TEST(CliInfo, EveryHelpHasExamplesAndExitStatus) {
+  for (const std::string cmd :
+       {"", "list", "env", "run", "report", "compare", "budget", "stability", "verify"}) {
+    const auto o = cmd.empty() ? run_illusion({"--help"}) : run_illusion({cmd, "--help"});
+    EXPECT_EQ(o.exit_code, 0) << cmd;
+    EXPECT_NE(o.out.find("\nEXAMPLES\n  illusion " + cmd), std::string::npos) << cmd << o.out;
+    EXPECT_NE(o.out.find("\nEXIT STATUS\n  0 "), std::string::npos) << cmd << o.out;
+    EXPECT_NE(o.out.find("2 a usage error"), std::string::npos) << cmd << o.out;
+    EXPECT_NE(o.out.find("\nSEE ALSO\n"), std::string::npos) << cmd << o.out;
+  }
+  // verify says what it needs.
+  const auto verify = run_illusion({"verify", "--help"});
+  EXPECT_NE(verify.out.find("REQUIREMENTS"), std::string::npos);
+  EXPECT_NE(verify.out.find("strace"), std::string::npos);
+}
