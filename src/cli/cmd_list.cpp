@@ -1,12 +1,49 @@
+#include <memory>
+
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/cli_options.h"
 #include "cli/commands.h"
 #include "labs/all_labs.h"
+#include "report/json.h"
 
 namespace illusion::cli {
 
-int cmd_list() {
+namespace {
+
+// The tables as data: every lab and row with what `list` prints and the duration hints, for
+// scripts (completion, a CI that picks rows) that should not parse the text.
+int print_list_json() {
+  nlohmann::ordered_json labs = nlohmann::ordered_json::array();
+  for (const core::Lab& lab : labs::all_labs()) {
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    for (const auto& e : lab.experiments) {
+      rows.push_back({{"id", e.id},
+                      {"title", e.title},
+                      {"shows", e.shows},
+                      {"unit", e.unit},
+                      {"headline", e.headline},
+                      {"estimated_s",
+                       {{"quick", e.duration.for_profile(core::Profile::quick)},
+                        {"default", e.duration.for_profile(core::Profile::standard)},
+                        {"thorough", e.duration.for_profile(core::Profile::thorough)}}}});
+    }
+    labs.push_back(
+        {{"id", lab.id}, {"title", lab.title}, {"question", lab.question}, {"experiments", rows}});
+  }
+  nlohmann::ordered_json j;
+  j["schema"] = report::kListSchema;
+  j["tool"] = {{"name", "illusion"}, {"version", ILLUSION_VERSION}};
+  j["labs"] = labs;
+  fmt::print("{}\n", j.dump(2));
+  return 0;
+}
+
+}  // namespace
+
+int cmd_list(bool json) {
+  if (json) return print_list_json();
   for (const core::Lab& lab : labs::all_labs()) {
     fmt::print("{} — {}\n  {}\n", lab.id, lab.title, lab.question);
     std::size_t width = 0, unit_width = 0;
@@ -42,11 +79,15 @@ int cmd_list() {
 
 Command add_list(CLI::App& app) {
   CLI::App* list = app.add_subcommand("list", "List labs and experiments with what each shows");
+  auto json = std::make_shared<bool>(false);
+  list->add_flag("--json", *json,
+                 "Print the labs and experiments as JSON (schema \"illusion.list/1\")");
   list->footer(help_footer({"",
-                            {"illusion list", "illusion list | grep headline"},
+                            {"illusion list", "illusion list | grep headline",
+                             "illusion list --json | jq -r '.labs[].experiments[].id'"},
                             {"0 listed", kExitUsage},
                             "'illusion run --help' (how ids and prefixes select), README.md"}));
-  return {list, [] { return cmd_list(); }};
+  return {list, [json] { return cmd_list(*json); }};
 }
 
 }  // namespace illusion::cli

@@ -87,7 +87,7 @@ struct VerifyOptions {
 int cmd_verify(const VerifyOptions& options);
 int cmd_verify_peers(const VerifyOptions& options);
 
-int cmd_list();
-int cmd_env();
+int cmd_list(bool json);
+int cmd_env(bool json);
 
 }  // namespace illusion::cli

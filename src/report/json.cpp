@@ -243,6 +243,13 @@ Json budgets_json(const std::vector<core::Result>& results) {
 
 }  // namespace
 
+nlohmann::ordered_json env_to_json(const core::EnvInfo& env) {
+  return env_json(env);
+}
+nlohmann::ordered_json clock_to_json(const core::ClockInfo& clock) {
+  return clock_json(clock);
+}
+
 nlohmann::ordered_json to_json(const RunRecord& record) {
   Json j = Json::object();
   j["schema"] = kSchema;

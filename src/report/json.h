@@ -20,6 +20,15 @@ namespace illusion::report {
 // (syscall_budget) and is not read back: it is recomputed on every write.
 nlohmann::ordered_json to_json(const RunRecord& record);
 
+// The run file's "env" and "clock" objects, alone: `illusion env --json` prints them.
+nlohmann::ordered_json env_to_json(const core::EnvInfo& env);
+nlohmann::ordered_json clock_to_json(const core::ClockInfo& clock);
+
+// The schemas of `illusion list --json` and `illusion env --json` (docs/json_schema.md), versioned
+// as the run file's is.
+inline constexpr const char* kListSchema = "illusion.list/1";
+inline constexpr const char* kEnvSchema = "illusion.env/1";
+
 // A RunRecord from a parsed run file. Throws core::UsageError naming the problem: a missing or
 // unsupported "schema", a missing field, a value of the wrong type.
 //
