@@ -10,7 +10,7 @@
 
 namespace illusion::cli {
 
-int cmd_env(bool json) {
+int cmd_env(bool json, bool all) {
   core::EnvInfo env = core::probe_env();
   env.caveats = core::env_caveats(env);
   const auto clock = core::make_clock();
@@ -24,13 +24,15 @@ int cmd_env(bool json) {
     std::cout << j.dump(2) << '\n';
     return 0;
   }
-  report::write_env(std::cout, env, clock->info());
+  report::write_env(std::cout, env, clock->info(), all);
   return 0;
 }
 
 Command add_env(CLI::App& app) {
   CLI::App* env = app.add_subcommand("env", "Describe this machine as the measurements see it");
-  auto json = std::make_shared<bool>(false);
+  auto json = std::make_shared<bool>(false), all = std::make_shared<bool>(false);
+  env->add_flag("--all", *all,
+                "List every CPU vulnerability, the ones the CPU is not affected by too");
   env->add_flag("--json", *json,
                 "Print the description as JSON (schema \"illusion.env/1\": the run file's env "
                 "and clock objects)");
@@ -40,7 +42,7 @@ Command add_env(CLI::App& app) {
        {"illusion env", "illusion env --json | jq .env.kernel"},
        {"0 described", kExitUsage},
        "README.md (what each fact changes), docs/json_schema.md (the same facts in a run file)"}));
-  return {env, [json] { return cmd_env(*json); }};
+  return {env, [json, all] { return cmd_env(*json, *all); }};
 }
 
 }  // namespace illusion::cli

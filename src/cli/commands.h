@@ -88,6 +88,6 @@ int cmd_verify(const VerifyOptions& options);
 int cmd_verify_peers(const VerifyOptions& options);
 
 int cmd_list(bool json);
-int cmd_env(bool json);
+int cmd_env(bool json, bool all);
 
 }  // namespace illusion::cli

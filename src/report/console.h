@@ -14,13 +14,16 @@
 namespace illusion::report {
 
 // Per lab: title and question, a table (experiment, p50, p99, max, GB/s for a lab with
-// throughput figures, faults, ctx-sw, syscalls) with each experiment's meaning (or skip/fail reason) on a line under its row, and for calls with
-// a "category" the budget table (1% of a 90 Hz / 120 Hz / 1 kHz period). Then the warnings, once
-// each with the experiments they came from, the machine's caveats, and the commentary as bullets.
+// throughput figures, faults, ctx-sw, syscalls) with each experiment's meaning (or skip/fail
+// reason) on a line under its row, and for calls with a "category" the budget table (1% of a 90 Hz
+// / 120 Hz / 1 kHz period). Then the warnings, once each with the experiments they came from, the
+// machine's caveats, and the commentary as bullets.
 void write_console(std::ostream& out, const RunRecord& record);
 
 // `illusion env`: one aligned "key: value" line per field ("unknown" where the probe could not
-// tell), the clock, and the caveats as bullets.
-void write_env(std::ostream& out, const core::EnvInfo& env, const core::ClockInfo& clock);
+// tell), the clock, and the caveats as bullets. The vulnerabilities the CPU is "Not affected"
+// by are counted in one line unless `all_mitigations`; every other state gets its line.
+void write_env(std::ostream& out, const core::EnvInfo& env, const core::ClockInfo& clock,
+               bool all_mitigations = false);
 
 }  // namespace illusion::report

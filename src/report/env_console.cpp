@@ -99,7 +99,8 @@ void write_aligned(std::ostream& out, const Lines& lines, std::string_view inden
 
 }  // namespace
 
-void write_env(std::ostream& out, const core::EnvInfo& env, const core::ClockInfo& clock) {
+void write_env(std::ostream& out, const core::EnvInfo& env, const core::ClockInfo& clock,
+               bool all_mitigations) {
   const Lines machine = {
       {"kernel", or_unknown(env.kernel)},
       {"cpu_model", or_unknown(env.cpu_model)},
@@ -146,7 +147,20 @@ void write_env(std::ostream& out, const core::EnvInfo& env, const core::ClockInf
     out << ' ' << kUnknown << '\n';
   } else {
     out << '\n';
-    write_aligned(out, Lines(env.mitigations.begin(), env.mitigations.end()), "  ");
+    // "Not affected" needs no mitigation and costs nothing, so it gets no line of its own. A
+    // "Vulnerable" entry stays: it may still carry a partial software mitigation that costs
+    // time ("Vulnerable: Safe RET, no microcode").
+    Lines shown;
+    std::size_t not_affected = 0;
+    for (const auto& [name, state] : env.mitigations) {
+      if (all_mitigations || state.rfind("Not affected", 0) != 0)
+        shown.emplace_back(name, state);
+      else
+        ++not_affected;
+    }
+    write_aligned(out, shown, "  ");
+    if (not_affected > 0)
+      out << fmt::format("  and {} not affected ('illusion env --all' lists them)\n", not_affected);
   }
 
   const bool tsc = clock.ticks_per_ns > 0 && std::isfinite(clock.ticks_per_ns);

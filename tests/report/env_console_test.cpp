@@ -22,9 +22,9 @@ std::string value_of(const std::string& text, const std::string& key) {
   return "<absent>";
 }
 
-std::string render(const core::EnvInfo& env, const core::ClockInfo& clock) {
+std::string render(const core::EnvInfo& env, const core::ClockInfo& clock, bool all = false) {
   std::ostringstream out;
-  write_env(out, env, clock);
+  write_env(out, env, clock, all);
   return out.str();
 }
 
@@ -32,16 +32,38 @@ std::string render(const core::EnvInfo& env, const core::ClockInfo& clock) {
 
 TEST(EnvConsole, EveryFieldHasALine) {
   const std::string text = render({}, {});
-  for (const char* key :
-       {"kernel",           "cpu_model",           "online_cpus",     "allowed_cpus",
-        "cgroup_cpu_limit", "cgroup_memory_max",   "cgroup_pids_max", "virtualized",
-        "hypervisor",       "clocksource",         "invariant_tsc",   "thp_enabled",
-        "mem_total",        "mem_available",       "swap_total",      "page_size",
-        "huge_page_size",   "perf_event_paranoid", "pmu_available",   "is_root",
-        "cap_sys_nice",     "cap_perfmon",         "zero_page_on_read",
-        "remote_tlb_flush_ipis", "clock_in_user_space", "scratch_dir",
-        "scratch_disk",     "scratch_disk_virtual", "source",         "ticks_per_ns",
-        "overhead",         "resolution"})
+  for (const char* key : {"kernel",
+                          "cpu_model",
+                          "online_cpus",
+                          "allowed_cpus",
+                          "cgroup_cpu_limit",
+                          "cgroup_memory_max",
+                          "cgroup_pids_max",
+                          "virtualized",
+                          "hypervisor",
+                          "clocksource",
+                          "invariant_tsc",
+                          "thp_enabled",
+                          "mem_total",
+                          "mem_available",
+                          "swap_total",
+                          "page_size",
+                          "huge_page_size",
+                          "perf_event_paranoid",
+                          "pmu_available",
+                          "is_root",
+                          "cap_sys_nice",
+                          "cap_perfmon",
+                          "zero_page_on_read",
+                          "remote_tlb_flush_ipis",
+                          "clock_in_user_space",
+                          "scratch_dir",
+                          "scratch_disk",
+                          "scratch_disk_virtual",
+                          "source",
+                          "ticks_per_ns",
+                          "overhead",
+                          "resolution"})
     EXPECT_NE(value_of(text, key), "<absent>") << key << "\n" << text;
 }
 
@@ -89,18 +111,30 @@ TEST(EnvConsole, ParavirtualGuestFacts) {
 
 TEST(EnvConsole, TheScratchDisk) {
   core::EnvInfo env;
-  env.scratch_disk = {"/tmp", "/", "ext4", "vda", "virtio_blk", true,
-                      {true, "vda is driven by virtio_blk"}, false};
+  env.scratch_disk = {
+      "/tmp", "/", "ext4", "vda", "virtio_blk", true, {true, "vda is driven by virtio_blk"}, false};
   std::string text = render(env, {});
   EXPECT_EQ(value_of(text, "scratch_dir"), "/tmp (ext4 on /)");
   EXPECT_EQ(value_of(text, "scratch_disk"), "vda (driver virtio_blk, queue/rotational 1)");
   EXPECT_EQ(value_of(text, "scratch_disk_virtual"), "yes (vda is driven by virtio_blk)");
-  env.scratch_disk = {"/tmp", "/", "ext4", "nvme0n1", "nvme", false,
-                      {std::nullopt, "nvme0n1 is an NVMe drive in a VM"}, true};
+  env.scratch_disk = {"/tmp",
+                      "/",
+                      "ext4",
+                      "nvme0n1",
+                      "nvme",
+                      false,
+                      {std::nullopt, "nvme0n1 is an NVMe drive in a VM"},
+                      true};
   text = render(env, {});
   EXPECT_EQ(value_of(text, "scratch_disk_virtual"), "may be (nvme0n1 is an NVMe drive in a VM)");
-  env.scratch_disk = {"/tmp", "/tmp", "tmpfs", "", "", std::nullopt,
-                      {std::nullopt, "tmpfs: memory-backed, no disk under it"}, false};
+  env.scratch_disk = {"/tmp",
+                      "/tmp",
+                      "tmpfs",
+                      "",
+                      "",
+                      std::nullopt,
+                      {std::nullopt, "tmpfs: memory-backed, no disk under it"},
+                      false};
   text = render(env, {});
   EXPECT_EQ(value_of(text, "scratch_disk"), "none found");
   EXPECT_EQ(value_of(text, "scratch_disk_virtual"),
@@ -131,4 +165,24 @@ TEST(EnvConsole, KnownValuesAndCaveats) {
   EXPECT_EQ(value_of(text, "source"), "tsc");
   EXPECT_NE(text.find("  • in a VM: timings include hypervisor noise\n"), std::string::npos);
   EXPECT_NE(text.find("  • clocksource is not tsc\n"), std::string::npos);
+}
+
+// "Not affected" entries are counted, not listed; every other state keeps its line ("Vulnerable:
+// Safe RET" still costs), and --all lists every one (issue 22: 19 lines, 15 "Not affected").
+TEST(EnvConsole, NotAffectedVulnerabilitiesAreCountedNotListed) {
+  core::EnvInfo env;
+  env.mitigations = {{"meltdown", "Not affected"},
+                     {"mds", "Not affected"},
+                     {"spec_store_bypass", "Vulnerable"},
+                     {"spectre_v2", "Mitigation: Retpolines"}};
+  const std::string text = render(env, {});
+  EXPECT_EQ(value_of(text, "spectre_v2"), "Mitigation: Retpolines");
+  EXPECT_EQ(value_of(text, "meltdown"), "<absent>");
+  EXPECT_EQ(value_of(text, "spec_store_bypass"), "Vulnerable");
+  EXPECT_NE(text.find("and 2 not affected ('illusion env --all' lists them)"), std::string::npos)
+      << text;
+  const std::string all = render(env, {}, true);
+  EXPECT_EQ(value_of(all, "meltdown"), "Not affected");
+  EXPECT_EQ(value_of(all, "spec_store_bypass"), "Vulnerable");
+  EXPECT_EQ(all.find("not affected ("), std::string::npos);
 }
