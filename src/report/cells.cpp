@@ -3,9 +3,12 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
+#include <utility>
 
 #include "core/counters.h"
 #include "core/format.h"
@@ -156,9 +159,9 @@ std::string lab_table_note(const std::vector<RowCells>& rows, const TableColumns
   if (!columns.switches) absent.emplace_back("context switches");
   if (!columns.syscalls) absent.emplace_back("syscalls");
   if (!absent.empty())
-    note += fmt::format(
-        "; no row counted {}, so {} left out (each row's warnings say why)",
-        fmt::join(absent, " or "), absent.size() == 1 ? "that column is" : "those columns are");
+    note += fmt::format("; no row counted {}, so {} left out (each row's warnings say why)",
+                        fmt::join(absent, " or "),
+                        absent.size() == 1 ? "that column is" : "those columns are");
   return note + ".";
 }
 
@@ -171,6 +174,44 @@ std::vector<LabInfo> labs_to_show(const RunRecord& record) {
   }
   return labs;
 }
+
+namespace {
+
+// "cycles: unavailable (no PMU …)" → {"cycles", " unavailable (no PMU …)"}; nullopt for any other
+// warning. core::counter_window words a counter that could not be opened this way.
+std::optional<std::pair<std::string, std::string>> counter_and_rest(const std::string& w) {
+  const auto colon = w.find(": unavailable (");
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  for (std::size_t i = 0; i < colon; ++i)
+    if (!std::islower(static_cast<unsigned char>(w[i])) && w[i] != '_') return std::nullopt;
+  return std::make_pair(w.substr(0, colon), w.substr(colon + 1));
+}
+
+// Counters unavailable for one reason, on the same rows, are one line: "cycles, instructions,
+// cache_misses: unavailable (no PMU …)" instead of a line each.
+std::vector<WarningLine> merge_unavailable_counters(const std::vector<WarningLine>& lines) {
+  std::vector<WarningLine> out;
+  std::map<std::pair<std::string, std::string>, std::size_t> merged;  // (rest, from) → index
+  for (const WarningLine& w : lines) {
+    const auto parts = counter_and_rest(w.text);
+    if (!parts) {
+      out.push_back(w);
+      continue;
+    }
+    const auto key = std::make_pair(parts->second, w.from);
+    if (const auto it = merged.find(key); it != merged.end()) {
+      WarningLine& first = out[it->second];
+      first.text.insert(first.text.find(": unavailable ("), ", " + parts->first);
+      first.sources.push_back(w.text);
+      continue;
+    }
+    merged[key] = out.size();
+    out.push_back(w);
+  }
+  return out;
+}
+
+}  // namespace
 
 std::vector<WarningLine> deduplicated_warnings(const std::vector<core::Result>& results) {
   std::vector<std::string> order;
@@ -193,9 +234,9 @@ std::vector<WarningLine> deduplicated_warnings(const std::vector<core::Result>& 
       for (std::size_t i = 0; i < ids.size() && i < kShown; ++i) from += (i ? ", " : "") + ids[i];
       if (ids.size() > kShown) from += fmt::format(" and {} more", ids.size() - kShown);
     }
-    lines.push_back({w, from, ids.size()});
+    lines.push_back({w, from, ids.size(), {w}});
   }
-  return lines;
+  return merge_unavailable_counters(lines);
 }
 
 std::vector<std::string> run_header_parts(const RunRecord& record) {

@@ -76,10 +76,12 @@ std::string lab_table_note(const std::vector<RowCells>& rows, const TableColumns
 std::vector<LabInfo> labs_to_show(const RunRecord& record);
 
 // Each warning once, with the experiments that raised it ("every experiment", or up to three
-// ids and "and N more"), in order of first appearance.
+// ids and "and N more"), in order of first appearance; counters unavailable for the same reason
+// on the same rows share one line ("cycles, instructions: unavailable (…)").
 struct WarningLine {
   std::string text, from;
-  std::size_t rows = 0;  // how many rows gave it
+  std::size_t rows = 0;              // how many rows gave it
+  std::vector<std::string> sources;  // the rows' own warnings this line stands for
 };
 std::vector<WarningLine> deduplicated_warnings(const std::vector<core::Result>& results);
 

@@ -77,8 +77,8 @@ std::string folded(const std::string& escaped_head, const std::string& text,
     const std::size_t space = text.rfind(' ', kSummary);
     summary = text.substr(0, space == std::string::npos ? kSummary : space) + " …";
   }
-  return "<details><summary>" + escaped_head + escape_html(summary) + "</summary>" +
-         escaped_body + "</details>";
+  return "<details><summary>" + escaped_head + escape_html(summary) + "</summary>" + escaped_body +
+         "</details>";
 }
 
 void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& results,
@@ -195,7 +195,7 @@ void write_html(std::ostream& out, const RunRecord& record) {
   std::set<std::string> shared;
   for (const WarningLine& w : deduplicated_warnings(record.results)) {
     if (w.rows < kSharedWarningRows) continue;
-    shared.insert(w.text);
+    shared.insert(w.sources.begin(), w.sources.end());
     shared_lines.push_back(fmt::format("{} — {}", escape_html(w.text), escape_html(w.from)));
   }
 
