@@ -29,6 +29,7 @@
 #include "report/commentary.h"
 #include "report/console.h"
 #include "report/json.h"
+#include "report/legend.h"
 #include "report/outputs.h"
 #include "report/progress.h"
 #include "report/run_record.h"
@@ -205,7 +206,8 @@ Command add_run(CLI::App& app) {
         "130/143/129 interrupted by Ctrl-C, SIGTERM or SIGHUP: the finished rows are written "
         "with \"complete\": false"},
        "'illusion list' (every id), README.md, notes/ (what each figure means), "
-       "docs/json_schema.md (the JSON)"}));
+       "docs/json_schema.md (the JSON)\n\nLEGEND (the marks in the tables)\n" +
+           report::legend_help_text()}));
   run->add_option("targets", options->targets,
                   "Labs, experiment ids (each selects itself only), id prefixes ending in "
                   "'*' or '.' (quote the '*': 'syscalls.getppid*'), or 'all' (default: the "

@@ -125,7 +125,8 @@ RowCells lab_table_row(const core::Result& r, const TableColumns& columns) {
   return row;
 }
 
-std::string lab_table_note(const std::vector<RowCells>& rows, const TableColumns& columns) {
+std::string lab_table_note(const std::vector<RowCells>& rows, const TableColumns& columns,
+                           bool marks_in_legend) {
   bool any_rusage = false, any_no_tail = false, any_loose = false, any_thin = false;
   for (const RowCells& row : rows) {
     any_thin = any_thin || row.thin_tail;
@@ -134,6 +135,7 @@ std::string lab_table_note(const std::vector<RowCells>& rows, const TableColumns
     any_loose = any_loose || row.loose_median;
   }
   std::string note = "Counters are per op";
+  if (marks_in_legend) any_rusage = any_no_tail = any_loose = any_thin = false;
   if (any_rusage)
     note +=
         "; * from getrusage(2): perf was unavailable or saw fewer (faults the kernel takes "

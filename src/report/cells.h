@@ -69,7 +69,10 @@ RowCells lab_table_row(const core::Result& r, const TableColumns& columns);
 // The note under a lab table, in plain text (each writer escapes it): counters are per op, what
 // "*" means when a counter came from getrusage, what "—" under p99/max means, and which counter
 // columns no row had.
-std::string lab_table_note(const std::vector<RowCells>& rows, const TableColumns& columns);
+// With `marks_in_legend` (the console and the Markdown, which open with report/legend.h's
+// legend) the marks are not explained again under each table.
+std::string lab_table_note(const std::vector<RowCells>& rows, const TableColumns& columns,
+                           bool marks_in_legend = false);
 
 // Labs in run order: those the record names first, then any lab only the results mention (a
 // hand-made or older file may lack "labs").

@@ -8,6 +8,7 @@
 #include "report/budget.h"
 #include "report/cells.h"
 #include "report/cost_ladder.h"
+#include "report/legend.h"
 #include "report/text_table.h"
 
 namespace illusion::report {
@@ -26,7 +27,7 @@ void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& 
     table.add_row(rows.back().cells, status_text(*r));
   }
   table.write(out);
-  for (const std::string& line : wrap_words(lab_table_note(rows, columns), kConsoleWidth - 2))
+  for (const std::string& line : wrap_words(lab_table_note(rows, columns, true), kConsoleWidth - 2))
     out << "  " << line << '\n';
 }
 
@@ -64,10 +65,20 @@ void write_header(std::ostream& out, const RunRecord& record) {
   if (!record.complete) out << "Interrupted: the tables hold only the experiments that finished.\n";
 }
 
+// The terms and marks this report uses, once, before the tables that use them.
+void write_legend(std::ostream& out, const RunRecord& record) {
+  out << "\nLegend\n";
+  for (const LegendEntry& e : legend(record)) {
+    const std::vector<std::string> lines = wrap_words(e.term + ": " + e.meaning, kConsoleWidth - 4);
+    for (std::size_t i = 0; i < lines.size(); ++i) out << (i ? "    " : "  ") << lines[i] << '\n';
+  }
+}
+
 }  // namespace
 
 void write_console(std::ostream& out, const RunRecord& record) {
   write_header(out, record);
+  write_legend(out, record);
   for (const LabSection& s : lab_sections(record)) {
     out << '\n' << lab_heading(s.lab) << '\n';
     if (!s.lab.question.empty())

@@ -10,6 +10,7 @@
 #include "report/budget.h"
 #include "report/cells.h"
 #include "report/cost_ladder.h"
+#include "report/legend.h"
 
 namespace illusion::report {
 namespace {
@@ -54,7 +55,7 @@ void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& 
     rows.push_back(lab_table_row(*r, columns));
     write_table_row(out, rows.back().cells);
   }
-  out << '\n' << escape_markdown(lab_table_note(rows, columns)) << "\n\n";
+  out << '\n' << escape_markdown(lab_table_note(rows, columns, true)) << "\n\n";
   // Each row's meaning, or why it has no figures.
   for (const core::Result* r : results) {
     const std::string text = status_text(*r);
@@ -139,6 +140,10 @@ std::string escape_markdown(std::string_view text) {
 
 void write_markdown(std::ostream& out, const RunRecord& record) {
   write_header(out, record);
+  out << "**Legend.**";
+  for (const LegendEntry& e : legend(record))
+    out << ' ' << escape_markdown(e.term) << ": " << escape_markdown(e.meaning) << '.';
+  out << "\n\n";
   for (const LabSection& s : lab_sections(record)) {
     out << "## " << lab_heading(s.lab, escape_markdown) << "\n\n";
     if (!s.lab.question.empty()) out << '*' << escape_markdown(s.lab.question) << "*\n\n";

@@ -92,7 +92,7 @@ TEST(Console, UnavailableCountersAreADashNeverZero) {
   // ctx-sw unavailable in perf and no rusage: "—"; faults falls back to rusage, marked "*".
   EXPECT_NE(row.find("—"), std::string::npos) << row;
   EXPECT_NE(row.find("0.002*"), std::string::npos) << row;
-  EXPECT_NE(text.find("* from getrusage(2)"), std::string::npos);
+  EXPECT_NE(text.find("*: a count from getrusage(2)"), std::string::npos);  // in the legend
   // A measured zero is printed as one.
   EXPECT_NE(line_with(text, "function_call").find(" 0 "), std::string::npos);
 }
@@ -183,7 +183,10 @@ TEST(Console, BatchedRowsShowNoTailAndSayWhy) {
   const std::string text = render(rec);
   const std::string row = line_with(text, "getppid_raw");
   EXPECT_EQ(row.find("120"), std::string::npos) << row;
-  EXPECT_NE(text.find("p99/max —: the operation is too short to time alone"), std::string::npos)
+  // Said once, in the legend at the top, not under every table.
+  EXPECT_NE(text.find("— under p99/max: the operation is too short to time alone"),
+            std::string::npos)
       << text;
+  EXPECT_LT(text.find("Legend"), text.find("getppid_raw")) << text;
   EXPECT_EQ(render(sample_run()).find("only batch means"), std::string::npos);
 }
