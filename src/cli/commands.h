@@ -87,7 +87,7 @@ struct VerifyOptions {
 int cmd_verify(const VerifyOptions& options);
 int cmd_verify_peers(const VerifyOptions& options);
 
-int cmd_list(bool json);
+int cmd_list(bool json, bool long_form);
 int cmd_env(bool json, bool all);
 
 }  // namespace illusion::cli
