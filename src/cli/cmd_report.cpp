@@ -20,7 +20,7 @@ int cmd_report(const ReportOptions& options) {
   report::check_outputs(options.outputs, {options.file});
   const report::RunRecord record = report::read_run_file(options.file);
   if (!report::any_output(options.outputs)) {
-    report::write_console(std::cout, record);
+    report::write_console(std::cout, record, {options.verbose});
     std::cout.flush();
     return 0;
   }
@@ -44,6 +44,8 @@ Command add_report(CLI::App& app) {
       ->type_name("FILE")
       ->check(a_file());
   add_output_options(*report, options->outputs, "Write", "OUT");
+  report->add_flag("-v,--verbose", options->verbose,
+                   "Print each row's sentence under it (the files always have them)");
   return {report, [options] { return cmd_report(*options); }};
 }
 

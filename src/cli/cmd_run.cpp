@@ -177,7 +177,7 @@ int cmd_run(const RunOptions& options) {
   // console write ends the process with SIGPIPE, and the files must be written by then.
   for (const std::string& path : report::write_outputs(options.outputs, record))
     std::cerr << fmt::format("Wrote {}\n", core::printable_message(path));
-  report::write_console(std::cout, record);
+  report::write_console(std::cout, record, {options.verbose});
   std::cout.flush();
   // `illusion run > /dev/full`: a results table that was never written is a failure to say.
   if (!std::cout) {
@@ -224,6 +224,9 @@ Command add_run(CLI::App& app) {
                   "Directory (and so filesystem) for test files (default: $TMPDIR or /tmp)")
       ->type_name("DIR")
       ->check(non_empty("a directory"));
+  run->add_flag("-v,--verbose", options->verbose,
+                "Print each row's sentence under it on the terminal (--md/--html/--json always "
+                "have them)");
   run->add_flag("--wait-for-other-run", options->wait_for_other_run,
                 "If another illusion run is measuring on this machine, wait for it to finish "
                 "(default: warn, measure alongside it, and record that in the results)");

@@ -37,9 +37,10 @@ struct RunOptions {
   core::Profile profile = core::Profile::standard;
   report::OutputPaths outputs;  // --json, --md, --html: the files to write
   std::optional<int> pin_cpu;
-  std::string dir;        // --dir: where test files go ("" = $TMPDIR or /tmp)
-  std::string file_size;  // --file-size as typed ("" = each lab's default)
+  std::string dir;                  // --dir: where test files go ("" = $TMPDIR or /tmp)
+  std::string file_size;            // --file-size as typed ("" = each lab's default)
   bool wait_for_other_run = false;  // wait for the machine's run lock instead of warning
+  bool verbose = false;             // each row's sentence under it on the terminal
 };
 int cmd_run(const RunOptions& options);
 
@@ -48,6 +49,7 @@ int cmd_run(const RunOptions& options);
 struct ReportOptions {
   std::string file;             // a run file written by `run --json`
   report::OutputPaths outputs;  // none: print the console report to stdout
+  bool verbose = false;         // each row's sentence under it
 };
 int cmd_report(const ReportOptions& options);
 

@@ -14,7 +14,8 @@
 namespace illusion::report {
 namespace {
 
-void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& results) {
+void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& results,
+                     bool verbose) {
   // Columns only for figures some row has (GB/s for the IO lab's, syscalls with tracefs).
   const TableColumns columns = table_columns(results);
   TextTable table(kConsoleWidth);
@@ -24,7 +25,8 @@ void write_lab_table(std::ostream& out, const std::vector<const core::Result*>& 
   for (const core::Result* r : results) {
     rows.push_back(lab_table_row(*r, columns));
     // The meaning goes on its own line: as a last column it would get some 30 columns.
-    table.add_row(rows.back().cells, status_text(*r));
+    table.add_row(rows.back().cells,
+                  verbose || r->status != core::Status::ok ? status_text(*r) : std::string());
   }
   table.write(out);
   for (const std::string& line : wrap_words(lab_table_note(rows, columns, true), kConsoleWidth - 2))
@@ -76,19 +78,10 @@ void write_legend(std::ostream& out, const RunRecord& record) {
 
 }  // namespace
 
-void write_console(std::ostream& out, const RunRecord& record) {
+void write_console(std::ostream& out, const RunRecord& record, const ConsoleOptions& options) {
   write_header(out, record);
   write_legend(out, record);
-  for (const LabSection& s : lab_sections(record)) {
-    out << '\n' << lab_heading(s.lab) << '\n';
-    if (!s.lab.question.empty())
-      for (const std::string& line : wrap_words(s.lab.question, kConsoleWidth)) out << line << '\n';
-    out << '\n';
-    write_lab_table(out, s.results);
-    write_budget_table(out, s.budget);
-  }
   write_ladder_table(out, cost_ladder(record.results));
-  write_warnings(out, record.results);
   if (!record.env.caveats.empty()) {
     out << "\nCaveats (details: illusion env)\n";
     for (const std::string& c : record.env.caveats) write_bullet(out, c);
@@ -97,6 +90,17 @@ void write_console(std::ostream& out, const RunRecord& record) {
     out << "\nCommentary\n";
     for (const Insight& in : record.insights) write_bullet(out, in.text);
   }
+  for (const LabSection& s : lab_sections(record)) {
+    out << '\n' << lab_heading(s.lab) << '\n';
+    if (!s.lab.question.empty())
+      for (const std::string& line : wrap_words(s.lab.question, kConsoleWidth)) out << line << '\n';
+    out << '\n';
+    write_lab_table(out, s.results, options.verbose);
+    write_budget_table(out, s.budget);
+  }
+  write_warnings(out, record.results);
+  if (!options.verbose)
+    out << "\n(Each row's sentence: --verbose, or the --md/--html/--json outputs.)\n";
 }
 
 }  // namespace illusion::report

@@ -60,9 +60,9 @@ RunRecord sample_run() {
   return rec;
 }
 
-std::string render(const RunRecord& rec) {
+std::string render(const RunRecord& rec, bool verbose = true) {
   std::ostringstream out;
-  write_console(out, rec);
+  write_console(out, rec, {verbose});
   return out.str();
 }
 
@@ -114,9 +114,10 @@ TEST(Console, SkippedShowsItsReason) {
 TEST(Console, BudgetTable) {
   const std::string text = render(sample_run());
   EXPECT_NE(text.find("Budget: calls that fit in 1% of a period"), std::string::npos) << text;
-  const std::string header = line_with(text, "90 Hz");
+  // (The ladder's title, now above the tables, names a 90 Hz frame too.)
+  const std::string header = line_with(text, "1 kHz");
   EXPECT_NE(header.find("120 Hz"), std::string::npos) << header;
-  EXPECT_NE(header.find("1 kHz"), std::string::npos) << header;
+  EXPECT_NE(header.find("90 Hz"), std::string::npos) << header;
   // 111,111 ns / 84 ns = 1322 at p50; / 120 ns = 925 at p99.
   EXPECT_NE(text.find("1,322 / 925"), std::string::npos) << text;
 }
@@ -189,4 +190,22 @@ TEST(Console, BatchedRowsShowNoTailAndSayWhy) {
       << text;
   EXPECT_LT(text.find("Legend"), text.find("getppid_raw")) << text;
   EXPECT_EQ(render(sample_run()).find("only batch means"), std::string::npos);
+}
+
+// Summary first (issue 22): the ladder, the caveats and the commentary come before the lab
+// tables; without --verbose a row's sentence is left out, but a skipped row still says why.
+TEST(Console, SummaryFirstAndRowSentencesOnlyWhenVerbose) {
+  RunRecord run = sample_run();
+  run.env.caveats = {"a caveat of this machine"};
+  run.insights = {{"an_insight", "a sentence of commentary", {}}};
+  const std::string text = render(run, false);
+  const auto table = text.find("function_call");
+  ASSERT_NE(table, std::string::npos) << text;
+  EXPECT_LT(text.find("Cost ladder"), table) << text;
+  EXPECT_LT(text.find("a caveat of this machine"), table) << text;
+  EXPECT_LT(text.find("a sentence of commentary"), table) << text;
+  EXPECT_EQ(text.find("a plain call, for scale"), std::string::npos) << text;
+  EXPECT_NE(text.find("skipped: io_uring is disabled"), std::string::npos) << text;
+  EXPECT_NE(text.find("--verbose"), std::string::npos) << text;
+  EXPECT_NE(render(run, true).find("a plain call, for scale"), std::string::npos);
 }
