@@ -54,6 +54,14 @@ std::string lock_env(const ScratchDir& dir) {
   return std::string(illusion::core::kRunLockPathEnv) + "=" + dir.file("illusion.lock");
 }
 
+// `illusion run kRow --wait-for-other-run` in `dir` (its tmp/ the TMPDIR, its lock file the lock),
+// started in the background; stderr goes to `err`, the JSON to `out`.
+pid_t start_waiting_run(const ScratchDir& dir, const std::string& err, const std::string& out) {
+  return illusion::testing::start_illusion(
+      {"run", kRow, "--quick", "--json", out, "--wait-for-other-run"},
+      {"TMPDIR=" + dir.file("tmp"), lock_env(dir)}, err);
+}
+
 struct LockedRun {
   illusion::testing::Outcome outcome;
   json env;  // the run file's "env"
@@ -150,9 +158,7 @@ TEST(RunLock, WaitForOtherRunWaitsUntilTheLockIsReleased) {
   std::filesystem::create_directories(dir.file("tmp"));
   OtherRun other(dir.file("illusion.lock"));
   const std::string err = dir.file("stderr"), out = dir.file("x.json");
-  const pid_t pid = illusion::testing::start_illusion(
-      {"run", kRow, "--quick", "--json", out, "--wait-for-other-run"},
-      {"TMPDIR=" + dir.file("tmp"), lock_env(dir)}, err);
+  const pid_t pid = start_waiting_run(dir, err, out);
   ASSERT_GT(pid, 0);
   bool released = false, still_waiting = false, nothing_written = false;
   const int code = illusion::testing::wait_polling(pid, 240s, [&] {
@@ -188,9 +194,7 @@ TEST(RunLock, ASignalWhileWaitingEndsTheRunCleanly) {
     std::filesystem::create_directories(dir.file("tmp"));
     OtherRun other(dir.file("illusion.lock"));
     const std::string err = dir.file("stderr"), out = dir.file("x.json");
-    const pid_t pid = illusion::testing::start_illusion(
-        {"run", kRow, "--quick", "--json", out, "--wait-for-other-run"},
-        {"TMPDIR=" + dir.file("tmp"), lock_env(dir)}, err);
+    const pid_t pid = start_waiting_run(dir, err, out);
     ASSERT_GT(pid, 0);
     bool sent = false;
     const int code = illusion::testing::wait_polling(pid, 60s, [&] {

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "report/console.h"
+#include "report/synthetic.h"
 
 using namespace illusion;
 using namespace illusion::report;
@@ -127,14 +128,7 @@ TEST(EnvConsole, TheScratchDisk) {
                       true};
   text = render(env, {});
   EXPECT_EQ(value_of(text, "scratch_disk_virtual"), "may be (nvme0n1 is an NVMe drive in a VM)");
-  env.scratch_disk = {"/tmp",
-                      "/tmp",
-                      "tmpfs",
-                      "",
-                      "",
-                      std::nullopt,
-                      {std::nullopt, "tmpfs: memory-backed, no disk under it"},
-                      false};
+  env.scratch_disk = illusion::testing::tmpfs_scratch_disk();
   text = render(env, {});
   EXPECT_EQ(value_of(text, "scratch_disk"), "none found");
   EXPECT_EQ(value_of(text, "scratch_disk_virtual"),

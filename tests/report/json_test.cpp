@@ -236,14 +236,7 @@ TEST(JsonWrite, TheScratchDiskIsAFactWithItsDevice) {
   EXPECT_EQ(d.at("virtual").at("evidence"), "vda is driven by virtio_blk");
   EXPECT_EQ(d.at("may_be_virtual"), false);
   // Unknown is null, not false or "".
-  rec.env.scratch_disk = {"/tmp",
-                          "/tmp",
-                          "tmpfs",
-                          "",
-                          "",
-                          std::nullopt,
-                          {std::nullopt, "tmpfs: memory-backed, no disk under it"},
-                          false};
+  rec.env.scratch_disk = illusion::testing::tmpfs_scratch_disk();
   d = to_json(rec).at("env").at("scratch_disk");
   EXPECT_TRUE(d.at("disk").is_null());
   EXPECT_TRUE(d.at("driver").is_null());

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/env.h"
 #include "core/result.h"
 #include "report/run_record.h"
 #include "support/files.h"
@@ -80,6 +81,19 @@ inline report::RunRecord minimal_run_record() {
   rec.started_at = "2026-11-24T12:00:00Z";
   rec.results.push_back(make_call("syscalls.getppid_raw", 84, 120));
   return rec;
+}
+
+// The scratch disk as the probe records a tmpfs --dir: no device under it, so every device
+// field is unknown.
+inline core::ScratchDisk tmpfs_scratch_disk() {
+  return {"/tmp",
+          "/tmp",
+          "tmpfs",
+          "",
+          "",
+          std::nullopt,
+          {std::nullopt, "tmpfs: memory-backed, no disk under it"},
+          false};
 }
 
 }  // namespace illusion::testing
